@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// Marquee: a movie-theater reservation backend. See README.md and
+// ARCHITECTURE notes there for how the targets depend on each other:
+// codecs and the seat store know nothing of sockets or SQL, and only one
+// target imports each C library.
+import PackageDescription
+
+let package = Package(
+    name: "Marquee",
+    products: [
+        .executable(name: "marquee", targets: ["Marquee"]),
+        .executable(name: "marquee-fuzz-http", targets: ["MarqueeFuzzHTTP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries, each behind its own module map; see CShims/.
+        .systemLibrary(name: "CLibUV", path: "CShims/CLibUV", pkgConfig: "libuv",
+                       providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "CShims/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "CShims/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "CMarqueeShims", path: "CShims/CMarqueeShims"),
+
+        // Pure Swift, no I/O, no C imports: concurrency primitives and the seat store.
+        .target(name: "MarqueeCore"),
+        // I/O-free HTTP/1.1 codec, router and error shape.
+        .target(name: "MarqueeHTTP", dependencies: ["CMarqueeShims"]),
+        // The only importer of CLibUV: shard loops, TCP, timers, cross-shard wakeups.
+        .target(name: "MarqueeLoop", dependencies: ["CLibUV", "CMarqueeShims", "MarqueeCore"]),
+        // Wires loops, codecs and handlers into a server; no C imports of its own.
+        .target(name: "MarqueeServer", dependencies: [
+            "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "CMarqueeShims",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The `marquee` binary: command-line interface only.
+        .executableTarget(name: "Marquee", dependencies: [
+            "MarqueeServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // libFuzzer entry for the HTTP parser; without -sanitize=fuzzer it replays a corpus.
+        .executableTarget(name: "MarqueeFuzzHTTP", dependencies: ["MarqueeHTTP"],
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+
+        .testTarget(name: "MarqueeCoreTests", dependencies: ["MarqueeCore"]),
+        .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP"]),
+        .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore"]),
+        .testTarget(name: "MarqueeServerTests", dependencies: ["MarqueeServer", "MarqueeHTTP", "Marquee"]),
+    ]
+)

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Glibc
+import Logging
+import MarqueeHTTP
+import MarqueeLoop
+import MarqueeServer
+
+/// `marquee serve`: runs the HTTP server until SIGINT or SIGTERM, then
+/// drains in-flight requests and exits 0.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the HTTP server (SIGINT/SIGTERM drain it and exit).")
+
+    @Option(help: "Address to listen on (env HOST).") var host: String?
+    @Option(help: "Port; 0 picks a free one and logs it (env PORT).") var port: Int?
+    @Option(help: "Shard threads, one event loop each; default: cores (env SHARDS).") var shards: Int?
+    @Option(help: "trace, debug, info, notice, warning, error, critical (env LOG_LEVEL).") var logLevel: String?
+    @Option(help: "Open connections over all shards (env MAX_CONNECTIONS).") var maxConnections: Int?
+    @Option(help: "Request line plus headers, bytes (env MAX_HEAD_BYTES).") var maxHeadBytes: Int?
+    @Option(help: "Header fields per request (env MAX_HEADERS).") var maxHeaders: Int?
+    @Option(help: "Request body bytes (env MAX_BODY_BYTES).") var maxBodyBytes: Int?
+    @Option(help: "Milliseconds for a request's head to arrive (env HEADER_TIMEOUT_MS).") var headerTimeoutMs: Int?
+    @Option(help: "Milliseconds an idle keep-alive connection stays open (env IDLE_TIMEOUT_MS).") var idleTimeoutMs: Int?
+    @Option(help: "Milliseconds shutdown waits for in-flight requests (env DRAIN_TIMEOUT_MS).") var drainTimeoutMs: Int?
+
+    func run() throws {
+        let level = try Self.level(logLevel ?? Environment.string("LOG_LEVEL") ?? "info")
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let logger = Logger(label: "marquee")
+        let config = try makeConfig()
+        try ServerProcess.run(config: config, logger: logger)
+    }
+
+    func makeConfig() throws -> ServerConfig {
+        var config = ServerConfig()
+        config.host = host ?? Environment.string("HOST") ?? config.host
+        config.port = try port ?? Environment.integer("PORT") ?? config.port
+        config.shards = try shards ?? Environment.integer("SHARDS") ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        config.maxConnections = try maxConnections ?? Environment.integer("MAX_CONNECTIONS") ?? config.maxConnections
+        config.limits.maxHeadBytes = try maxHeadBytes ?? Environment.integer("MAX_HEAD_BYTES") ?? config.limits.maxHeadBytes
+        config.limits.maxHeaderCount = try maxHeaders ?? Environment.integer("MAX_HEADERS") ?? config.limits.maxHeaderCount
+        config.limits.maxBodyBytes = try maxBodyBytes ?? Environment.integer("MAX_BODY_BYTES") ?? config.limits.maxBodyBytes
+        if let value = try headerTimeoutMs ?? Environment.integer("HEADER_TIMEOUT_MS") { config.headerTimeoutMilliseconds = UInt64(value) }
+        if let value = try idleTimeoutMs ?? Environment.integer("IDLE_TIMEOUT_MS") { config.idleTimeoutMilliseconds = UInt64(value) }
+        if let value = try drainTimeoutMs ?? Environment.integer("DRAIN_TIMEOUT_MS") { config.drainTimeoutMilliseconds = UInt64(value) }
+        guard (0...65_535).contains(config.port) else { throw ConfigurationError("port must be 0...65535") }
+        guard (1...256).contains(config.shards) else { throw ConfigurationError("shards must be 1...256") }
+        guard config.maxConnections > 0, config.limits.maxHeadBytes >= 256, config.limits.maxHeaderCount > 0,
+              config.limits.maxBodyBytes >= 0, config.headerTimeoutMilliseconds > 0, config.idleTimeoutMilliseconds > 0
+        else { throw ConfigurationError("limits and timeouts must be positive (max-head-bytes at least 256)") }
+        return config
+    }
+
+    static func level(_ text: String) throws -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError("unknown log level '\(text)'")
+        }
+        return level
+    }
+}

@@ -1,0 +1,38 @@
+import Glibc
+import Logging
+import MarqueeLoop
+import MarqueeServer
+
+/// Runs a server as the process's main job: the main thread keeps a small
+/// control loop that only watches signals and waits for the shards.
+enum ServerProcess {
+    static func run(config: ServerConfig, logger: Logger) throws {
+        let server = try Server.start(config: config, logger: logger)
+        let control = try EventLoop(index: -1)
+        var signalCount = 0
+        var watchers: [SignalWatcher] = []
+        for signal in [SIGINT, SIGTERM] {
+            watchers.append(try SignalWatcher(loop: control, signal: signal) { received in
+                signalCount += 1
+                if signalCount == 1 {
+                    logger.info("signal received", metadata: ["signal": .stringConvertible(received)])
+                    server.shutdown()
+                } else {
+                    logger.warning("second signal: exiting without draining")
+                    exit(1)
+                }
+            })
+        }
+        let boundWatchers = LoopBound(watchers, loop: control)
+        server.onStopped {
+            boundWatchers.execute { watchers in
+                watchers.forEach { $0.close() }
+                boundWatchers.loop.allowExit()
+            }
+        }
+        control.run()
+        let leaked = server.waitUntilStopped()
+        control.close()
+        if leaked > 0 { exit(1) }
+    }
+}

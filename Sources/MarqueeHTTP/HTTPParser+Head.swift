@@ -1,0 +1,228 @@
+/// Request line and header fields (RFC 9112 sections 3 and 5), and the
+/// framing decision that follows from them (section 6).
+extension HTTPParser {
+    enum HeadStep {
+        case needMore
+        case proceed
+        case emit(HTTPParserEvent)
+    }
+
+    mutating func parseHeadIfComplete() -> HeadStep {
+        // RFC 9112 2.2: ignore empty lines before the request line.
+        while bufferedByteCount >= 2 && buffer[readIndex] == 13 && buffer[readIndex + 1] == 10 {
+            readIndex += 2
+        }
+        guard let headEnd = findHeadEnd(from: max(headScanFrom, readIndex)) else {
+            if bufferedByteCount > limits.maxHeadBytes { return .emit(fail(.headTooLarge)) }
+            headScanFrom = max(readIndex, buffer.count - 3)
+            return .needMore
+        }
+        if headEnd + 2 - readIndex > limits.maxHeadBytes { return .emit(fail(.headTooLarge)) }
+
+        let parsed = buffer.withUnsafeBufferPointer { bytes in
+            Self.parseHead(bytes, from: readIndex, to: headEnd + 2, limits: limits)
+        }
+        readIndex = headEnd + 4
+        headScanFrom = readIndex
+        switch parsed {
+        case .failure(let error):
+            return .emit(fail(error))
+        case .success(let (head, framing)):
+            pendingHead = head
+            pendingBody = []
+            switch framing {
+            case .none:
+                return .emit(finishRequest())
+            case .length(let length):
+                if length > limits.maxBodyBytes { return .emit(fail(.bodyTooLarge)) }
+                pendingBody.reserveCapacity(length)
+                state = .body(remaining: length)
+            case .chunked:
+                state = .chunkSize
+            }
+            if head.expectsContinue && bufferedByteCount == 0 { return .emit(.continueExpected) }
+            return .proceed
+        }
+    }
+
+    enum Framing: Equatable { case none, length(Int), chunked }
+
+    /// Parses `bytes[from..<to]`, the request line and header lines, each
+    /// ending in CRLF (the final blank line excluded).
+    static func parseHead(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int, limits: HTTPLimits)
+        -> Result<(HTTPRequestHead, Framing), HTTPParseError>
+    {
+        var cursor = from
+        guard let lineEnd = Self.lineEnd(bytes, from: cursor, to: end) else {
+            return .failure(.malformed("request line not terminated by CRLF"))
+        }
+        // method SP request-target SP HTTP-version
+        var index = cursor
+        while index < lineEnd && HTTPSyntax.isTokenChar(bytes[index]) { index += 1 }
+        guard index > cursor, index < lineEnd, bytes[index] == 32 else {
+            return .failure(.malformed("invalid method"))
+        }
+        let method = HTTPMethod(rawValue: string(bytes, cursor, index))
+        index += 1
+        let targetStart = index
+        while index < lineEnd && bytes[index] > 32 && bytes[index] < 127 { index += 1 }
+        guard index > targetStart, index < lineEnd, bytes[index] == 32 else {
+            return .failure(.malformed("invalid request target"))
+        }
+        let target = string(bytes, targetStart, index)
+        guard target.utf8.first == UInt8(ascii: "/") || (target == "*" && method == .OPTIONS) else {
+            return .failure(.malformed("request target must be in origin form"))
+        }
+        index += 1
+        let version: HTTPVersion
+        switch parseVersion(bytes, from: index, to: lineEnd) {
+        case .success(let parsed): version = parsed
+        case .failure(let error): return .failure(error)
+        }
+        cursor = lineEnd + 2
+
+        var headers = HTTPHeaders()
+        var contentLength: Int?
+        var transferEncodings: [String] = []
+        var connectionClose = false
+        var connectionKeepAlive = false
+        var expectsContinue = false
+        var hostCount = 0
+
+        while cursor < end {
+            guard let fieldEnd = Self.lineEnd(bytes, from: cursor, to: end) else {
+                return .failure(.malformed("header line not terminated by CRLF"))
+            }
+            if headers.count == limits.maxHeaderCount { return .failure(.tooManyHeaders) }
+            if bytes[cursor] == 32 || bytes[cursor] == 9 {
+                return .failure(.malformed("obsolete line folding is not accepted"))
+            }
+            var colon = cursor
+            while colon < fieldEnd && HTTPSyntax.isTokenChar(bytes[colon]) { colon += 1 }
+            guard colon > cursor, colon < fieldEnd, bytes[colon] == UInt8(ascii: ":") else {
+                return .failure(.malformed("invalid header field name"))
+            }
+            var valueStart = colon + 1
+            var valueEnd = fieldEnd
+            while valueStart < valueEnd && (bytes[valueStart] == 32 || bytes[valueStart] == 9) { valueStart += 1 }
+            while valueEnd > valueStart && (bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9) { valueEnd -= 1 }
+            for position in valueStart..<valueEnd where !HTTPSyntax.isFieldValueChar(bytes[position]) {
+                return .failure(.malformed("invalid character in header field value"))
+            }
+            let name = lowercasedString(bytes, cursor, colon)
+            let value = string(bytes, valueStart, valueEnd)
+            headers.append(name: name, value: value)
+            cursor = fieldEnd + 2
+
+            switch name {
+            case "content-length":
+                // A list of identical values is one value (RFC 9110 8.6); anything else is smuggling.
+                for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+                    let trimmed = item.trimmingSpaces
+                    guard let length = HTTPSyntax.parseDecimal(trimmed) else {
+                        return .failure(.malformed("invalid Content-Length"))
+                    }
+                    if let seen = contentLength, seen != length {
+                        return .failure(.malformed("conflicting Content-Length values"))
+                    }
+                    contentLength = length
+                }
+            case "transfer-encoding":
+                for item in value.split(separator: ",") {
+                    let coding = item.trimmingSpaces.lowercased()
+                    if !coding.isEmpty { transferEncodings.append(coding) }
+                }
+            case "connection":
+                for item in value.split(separator: ",") {
+                    switch item.trimmingSpaces.lowercased() {
+                    case "close": connectionClose = true
+                    case "keep-alive": connectionKeepAlive = true
+                    default: break
+                    }
+                }
+            case "expect":
+                guard value.lowercased() == "100-continue" else { return .failure(.expectationFailed) }
+                expectsContinue = version == .http1_1
+            case "host":
+                hostCount += 1
+            default:
+                break
+            }
+        }
+
+        if version == .http1_1 && hostCount != 1 {
+            return .failure(.malformed(hostCount == 0 ? "missing Host header" : "more than one Host header"))
+        }
+        if hostCount > 1 { return .failure(.malformed("more than one Host header")) }
+
+        var framing = Framing.none
+        if !transferEncodings.isEmpty {
+            if contentLength != nil {
+                return .failure(.malformed("both Content-Length and Transfer-Encoding"))
+            }
+            if version == .http1_0 {
+                return .failure(.malformed("Transfer-Encoding in an HTTP/1.0 request"))
+            }
+            guard transferEncodings.last == "chunked" else {
+                return .failure(transferEncodings.contains("chunked")
+                    ? .malformed("chunked must be the final transfer coding")
+                    : .transferEncodingNotImplemented)
+            }
+            guard transferEncodings.count == 1 else { return .failure(.transferEncodingNotImplemented) }
+            framing = .chunked
+        } else if let length = contentLength, length > 0 {
+            framing = .length(length)
+        }
+
+        let keepAlive = version == .http1_1 ? !connectionClose : (connectionKeepAlive && !connectionClose)
+        let head = HTTPRequestHead(
+            method: method, target: target, version: version, headers: headers,
+            keepAlive: keepAlive, expectsContinue: expectsContinue && framing != .none)
+        return .success((head, framing))
+    }
+
+    static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int)
+        -> Result<HTTPVersion, HTTPParseError>
+    {
+        // "HTTP/" DIGIT "." DIGIT
+        guard end - from == 8,
+              bytes[from] == UInt8(ascii: "H"), bytes[from + 1] == UInt8(ascii: "T"),
+              bytes[from + 2] == UInt8(ascii: "T"), bytes[from + 3] == UInt8(ascii: "P"),
+              bytes[from + 4] == UInt8(ascii: "/"), bytes[from + 6] == UInt8(ascii: "."),
+              HTTPSyntax.isDigit(bytes[from + 5]), HTTPSyntax.isDigit(bytes[from + 7])
+        else { return .failure(.malformed("invalid HTTP version")) }
+        switch (bytes[from + 5], bytes[from + 7]) {
+        case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .success(.http1_1)
+        case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .success(.http1_0)
+        default: return .failure(.versionNotSupported)
+        }
+    }
+
+    /// The CR of the CRLF ending the line that starts at `from`; nil if a
+    /// bare CR or LF comes first (rejected rather than guessed at).
+    static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> Int? {
+        var index = from
+        while index < end {
+            let byte = bytes[index]
+            // The head always ends in CRLF CRLF, so `index + 1` is in bounds.
+            if byte == 13 { return bytes[index + 1] == 10 ? index : nil }
+            if byte == 10 { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
+    }
+
+    static func lowercasedString(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
+        String(unsafeUninitializedCapacity: to - from) { out in
+            for index in from..<to {
+                let byte = bytes[index]
+                out[index - from] = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+            }
+            return to - from
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import MarqueeHTTP
+import MarqueeLoop
+
+/// One client connection speaking HTTP/1.1: feeds the parser, dispatches
+/// requests, and writes responses in request order even when handlers
+/// finish out of order. Loop thread only.
+///
+/// Responses to the requests of one read are encoded into one buffer and
+/// leave in one write at the end of the read callback (pipelined requests
+/// cost one syscall, not one each).
+final class HTTPConnection {
+    /// A request awaiting (or holding) its response, in arrival order.
+    struct Slot {
+        let version: HTTPVersion
+        let keepAlive: Bool
+        let isHead: Bool
+        let requestID: String
+        let route: String
+        let startedNanos: UInt64
+        var response: HTTPResponse?
+    }
+
+    let id: Int
+    unowned let shard: Shard
+    let tcp: TCPConnection
+    private var parser: HTTPParser
+    private var slots: [Slot] = []
+    private var firstSlotSequence = 0
+    private var output: [UInt8] = []
+    private var inReadCallback = false
+    /// No more requests are read: the last response closes the connection.
+    private var closing = false
+    private var readingPaused = false
+    private(set) var lastProgress: UInt64
+    private var requestStartedAt: UInt64
+    private var lingerStartedAt: UInt64?
+
+    init(id: Int, shard: Shard, tcp: TCPConnection) {
+        self.id = id
+        self.shard = shard
+        self.tcp = tcp
+        parser = HTTPParser(limits: shard.config.limits)
+        output.reserveCapacity(4096)
+        lastProgress = shard.loop.now
+        requestStartedAt = lastProgress
+        tcp.onRead = { [unowned self] bytes in self.didRead(bytes) }
+        tcp.onReadEnd = { [unowned self] _ in self.peerEnded() }
+        tcp.onDrained = { [unowned self] in self.updateReading() }
+        tcp.onClose = { [unowned self] in self.shard.connectionClosed(self) }
+        tcp.startReading()
+    }
+
+    var isIdle: Bool { slots.isEmpty && parser.isIdle && !closing }
+
+    // MARK: Reading
+
+    private func didRead(_ bytes: UnsafeRawBufferPointer) {
+        let now = shard.loop.now
+        if parser.isIdle { requestStartedAt = now }
+        lastProgress = now
+        parser.append(bytes)
+        inReadCallback = true
+        processBufferedRequests()
+        inReadCallback = false
+        flushOutput()
+    }
+
+    private func processBufferedRequests() {
+        while !closing && slots.count < shard.config.maxPipelinedRequests, let event = parser.next() {
+            switch event {
+            case .request(let request):
+                if !parser.isIdle { requestStartedAt = shard.loop.now }
+                dispatch(request)
+            case .continueExpected:
+                if slots.isEmpty { output.append(contentsOf: HTTPResponseEncoder.continueBytes) }
+            case .failure(let error):
+                shard.metrics.parseErrors[error.code, default: 0] += 1
+                respondAndClose(.error(APIError(error)), route: "unparsed")
+            }
+        }
+        updateReading()
+    }
+
+    private func dispatch(_ request: HTTPRequest) {
+        let head = request.head
+        let requestID = shard.requestID(for: head)
+        let sequence = firstSlotSequence + slots.count
+        let match = shard.router.match(head.method, path: head.path)
+        let route: String
+        switch match {
+        case .found(_, _, let pattern): route = pattern
+        default: route = "unmatched"
+        }
+        slots.append(Slot(version: head.version, keepAlive: head.keepAlive, isHead: head.method == .HEAD,
+                          requestID: requestID, route: route, startedNanos: MonotonicClock.nanoseconds()))
+        if !head.keepAlive { closing = true }
+        switch match {
+        case .found(let handler, let parameters, let pattern):
+            let context = RequestContext(request: request, parameters: parameters, requestID: requestID,
+                                         route: pattern, shard: shard, connection: self, slot: sequence)
+            handler(context)
+        case .methodNotAllowed(let allowed):
+            complete(slot: sequence, with: .error(.methodNotAllowed(allowed)))
+        case .invalidParameter(let error):
+            complete(slot: sequence, with: .error(error))
+        case .notFound:
+            complete(slot: sequence, with: .error(.notFound("No route for \(head.method) \(head.path).")))
+        }
+    }
+
+    /// Queues an error that ends the connection (parse failure, timeout).
+    private func respondAndClose(_ response: HTTPResponse, route: String) {
+        let sequence = firstSlotSequence + slots.count
+        slots.append(Slot(version: .http1_1, keepAlive: false, isHead: false,
+                          requestID: shard.nextRequestID(), route: route,
+                          startedNanos: MonotonicClock.nanoseconds()))
+        closing = true
+        complete(slot: sequence, with: response)
+    }
+
+    /// Pauses reading while too many requests wait or too much output is
+    /// queued; resumes when both have drained.
+    private func updateReading() {
+        guard !tcp.isClosed else { return }
+        let shouldPause = closing
+            || slots.count >= shard.config.maxPipelinedRequests
+            || tcp.pendingWriteBytes > 4 * 1024 * 1024
+        if shouldPause && !readingPaused {
+            readingPaused = true
+            tcp.stopReading()
+        } else if !shouldPause && readingPaused {
+            readingPaused = false
+            tcp.startReading()
+            if parser.bufferedByteCount > 0 && !inReadCallback {
+                processBufferedRequests()
+                flushOutput()
+            }
+        }
+    }
+
+    private func peerEnded() {
+        // A half-closed client may still await responses to what it sent.
+        if slots.isEmpty {
+            tcp.close()
+        } else {
+            closing = true
+        }
+    }
+
+    // MARK: Writing
+
+    /// Called through `RequestContext.respond`, possibly long after dispatch.
+    func complete(slot sequence: Int, with response: HTTPResponse) {
+        let index = sequence - firstSlotSequence
+        guard index >= 0, index < slots.count, !tcp.isClosed else { return }
+        slots[index].response = response
+        guard index == 0 else { return }
+        encodeReadyResponses()
+        if !inReadCallback { flushOutput() }
+    }
+
+    private func encodeReadyResponses() {
+        var taken = 0
+        var dateBytes = shard.dateBytes()
+        while taken < slots.count, let response = slots[taken].response {
+            let slot = slots[taken]
+            taken += 1
+            // Once closing (shutdown, a parse error, the peer's FIN), the
+            // last owed response says so.
+            let keepAlive = slot.keepAlive && !(closing && taken == slots.count)
+            HTTPResponseEncoder.encode(response, into: &output, date: dateBytes, version: slot.version,
+                                       keepAlive: keepAlive, isHead: slot.isHead, requestID: slot.requestID)
+            let micros = (MonotonicClock.nanoseconds() &- slot.startedNanos) / 1_000
+            shard.metrics.record(route: slot.route, status: response.status.code, micros: micros)
+            if !keepAlive {
+                closing = true
+                // Nothing after a closing response is answered.
+                taken = slots.count
+                break
+            }
+            dateBytes = shard.dateBytes()
+        }
+        slots.removeFirst(taken)
+        firstSlotSequence += taken
+    }
+
+    private func flushOutput() {
+        if !output.isEmpty {
+            tcp.write(output)
+            output.removeAll(keepingCapacity: true)
+        }
+        if closing && slots.isEmpty {
+            if lingerStartedAt == nil { lingerStartedAt = shard.loop.now }
+            tcp.closeAfterWrites()
+        } else {
+            updateReading()
+        }
+    }
+
+    // MARK: Deadlines and shutdown
+
+    /// Applies the connection's deadlines; called by the shard's sweep timer.
+    func sweep(now: UInt64) {
+        let config = shard.config
+        if let lingerStartedAt {
+            if now &- lingerStartedAt > config.lingerMilliseconds { tcp.close() }
+            return
+        }
+        if !parser.isIdle {
+            let since = parser.isReadingBody ? lastProgress : requestStartedAt
+            if now &- since > config.headerTimeoutMilliseconds && !closing {
+                shard.metrics.timeouts += 1
+                respondAndClose(.error(APIError(.requestTimeout, code: "request_timeout",
+                                                message: "The request did not arrive in time.")),
+                                route: "timeout")
+                flushOutput()
+            }
+        } else if slots.isEmpty && now &- lastProgress > config.idleTimeoutMilliseconds {
+            tcp.close()
+        } else if !slots.isEmpty && tcp.pendingWriteBytes > 0 && now &- lastProgress > config.idleTimeoutMilliseconds {
+            // The client stopped reading its responses.
+            tcp.close()
+        }
+    }
+
+    /// Shutdown: idle connections close now; busy ones close after the
+    /// responses they owe (which say `Connection: close`).
+    func beginDrain() {
+        if isIdle {
+            tcp.close()
+        } else {
+            closing = true
+            tcp.stopReading()
+            readingPaused = true
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import MarqueeHTTP
+
+/// Everything `serve` is configured with; built from flags and environment
+/// by the command line, passed by value to every shard.
+public struct ServerConfig: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 asks the kernel for a free port; the bound one is logged.
+    public var port = 8080
+    /// Shard threads, one event loop each.
+    public var shards = 2
+    public var limits = HTTPLimits()
+    /// A request's head must arrive within this, and a body may not stall
+    /// longer than this between reads (408 then close).
+    public var headerTimeoutMilliseconds: UInt64 = 10_000
+    /// A keep-alive connection with no request in progress closes after this.
+    public var idleTimeoutMilliseconds: UInt64 = 60_000
+    /// Open connections over all shards; more are answered 503 and closed.
+    public var maxConnections = 10_000
+    /// Requests read ahead on one connection before reading pauses.
+    public var maxPipelinedRequests = 64
+    /// How long shutdown waits for in-flight requests before closing anyway.
+    public var drainTimeoutMilliseconds: UInt64 = 10_000
+    /// How long a closing connection may linger discarding the peer's bytes.
+    public var lingerMilliseconds: UInt64 = 2_000
+
+    public init() {}
+
+    /// How often each shard checks its connections' deadlines: a quarter
+    /// of the shortest timeout, between 10 ms and 1 s.
+    var sweepIntervalMilliseconds: UInt64 {
+        let shortest = min(headerTimeoutMilliseconds, idleTimeoutMilliseconds, lingerMilliseconds)
+        return max(10, min(1_000, shortest / 4))
+    }
+}

@@ -1,0 +1,146 @@
+import Glibc
+import Logging
+import MarqueeHTTP
+import MarqueeLoop
+
+/// One shard: a loop thread's listener, connections, metrics and timers.
+/// Everything here runs on `loop`; other threads reach it through
+/// `LoopBound<Shard>.execute`.
+final class Shard {
+    let index: Int
+    let loop: EventLoop
+    let config: ServerConfig
+    let router: Router<RouteHandler>
+    let logger: Logger
+    let metrics = ShardMetrics()
+    unowned let server: Server
+    private var listener: TCPListener?
+    private var connections: [Int: HTTPConnection] = [:]
+    private var nextConnectionID = 0
+    private var requestCounter: UInt64 = 0
+    private var sweepTimer: LoopTimer?
+    private var drainTimer: LoopTimer?
+    private(set) var isDraining = false
+    private var finished = false
+    private var cachedDateSecond = -1
+    private var cachedDate: [UInt8] = []
+
+    init(index: Int, loop: EventLoop, config: ServerConfig, router: Router<RouteHandler>,
+         logger: Logger, server: Server) {
+        self.index = index
+        self.loop = loop
+        self.config = config
+        self.router = router
+        self.server = server
+        var logger = logger
+        logger[metadataKey: "shard"] = .stringConvertible(index)
+        self.logger = logger
+    }
+
+    /// Binds the shard's listener; before the loop runs, from the starting thread.
+    func listen(port: Int) throws -> Int {
+        let listener = try TCPListener(loop: loop, host: config.host, port: port) { [unowned self] tcp in
+            self.accept(tcp)
+        }
+        self.listener = listener
+        let timer = LoopTimer(loop: loop)
+        timer.start(after: config.sweepIntervalMilliseconds, repeat: config.sweepIntervalMilliseconds) { [unowned self] in
+            self.sweep()
+        }
+        sweepTimer = timer
+        return listener.port
+    }
+
+    private func accept(_ tcp: TCPConnection) {
+        guard server.connectionGate.tryEnter() else {
+            metrics.refusedConnections += 1
+            var bytes: [UInt8] = []
+            HTTPResponseEncoder.encode(
+                .error(APIError(.serviceUnavailable, code: "too_many_connections",
+                                message: "The server is at its connection limit; retry shortly.",
+                                headers: [.init(name: "Retry-After", value: "1")])),
+                into: &bytes, date: dateBytes(), version: .http1_1, keepAlive: false)
+            tcp.write(bytes)
+            tcp.closeAfterWrites()
+            return
+        }
+        metrics.acceptedConnections += 1
+        metrics.openConnections += 1
+        nextConnectionID += 1
+        let connection = HTTPConnection(id: nextConnectionID, shard: self, tcp: tcp)
+        connections[connection.id] = connection
+    }
+
+    func connectionClosed(_ connection: HTTPConnection) {
+        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        metrics.openConnections -= 1
+        server.connectionGate.leave()
+        if isDraining && connections.isEmpty { finish() }
+    }
+
+    private func sweep() {
+        let now = loop.now
+        for connection in Array(connections.values) { connection.sweep(now: now) }
+    }
+
+    // MARK: Per-response helpers
+
+    /// The `Date` header value, formatted once per second.
+    func dateBytes() -> [UInt8] {
+        let second = time(nil)
+        if second != cachedDateSecond {
+            cachedDateSecond = second
+            cachedDate = Array(HTTPDate.imfFixdate(unixSeconds: second).utf8)
+        }
+        return cachedDate
+    }
+
+    func nextRequestID() -> String {
+        requestCounter &+= 1
+        // Shard and a per-shard counter: unique in the process, no allocation
+        // (short strings are stored inline).
+        return "\(index)-\(String(requestCounter, radix: 16))"
+    }
+
+    /// The client's `X-Request-Id` when it is short and plain, else a new one.
+    func requestID(for head: HTTPRequestHead) -> String {
+        if let given = head.headers["x-request-id"], !given.isEmpty, given.utf8.count <= 64,
+           given.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) || $0 == 45 || $0 == 95 || $0 == 46 }) {
+            return given
+        }
+        return nextRequestID()
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting, lets in-flight requests finish (bounded by the drain
+    /// timeout), then closes every handle so the loop ends.
+    func beginDrain() {
+        guard !isDraining else { return }
+        isDraining = true
+        listener?.close()
+        listener = nil
+        for connection in Array(connections.values) { connection.beginDrain() }
+        if connections.isEmpty {
+            finish()
+            return
+        }
+        let timer = LoopTimer(loop: loop)
+        timer.start(after: config.drainTimeoutMilliseconds) { [unowned self] in
+            self.logger.warning("drain timeout: closing connections with requests in flight",
+                                metadata: ["connections": .stringConvertible(self.connections.count)])
+            for connection in Array(self.connections.values) { connection.tcp.close() }
+        }
+        drainTimer = timer
+    }
+
+    private func finish() {
+        guard !finished else { return }
+        finished = true
+        sweepTimer?.close()
+        sweepTimer = nil
+        drainTimer?.close()
+        drainTimer = nil
+        loop.allowExit()
+    }
+}
