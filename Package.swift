@@ -52,3 +52,13 @@ let package = Package(
         .testTarget(name: "MarqueeServerTests", dependencies: ["MarqueeServer", "MarqueeHTTP", "Marquee"]),
     ]
 )
+
+// Hot paths cross module boundaries (the router and parser are generic or
+// called per request from the server target): let the optimizer inline and
+// specialise across them in release builds.
+for target in package.targets where target.type == .regular || target.type == .executable {
+    guard target.name.hasPrefix("Marquee") else { continue }
+    var settings = target.swiftSettings ?? []
+    settings.append(.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)))
+    target.swiftSettings = settings
+}

@@ -27,7 +27,7 @@ extension HTTPParser {
         switch parsed {
         case .failure(let error):
             return .emit(fail(error))
-        case .success(let (head, framing)):
+        case .head(let head, let framing):
             pendingHead = head
             pendingBody = []
             switch framing {
@@ -47,10 +47,17 @@ extension HTTPParser {
 
     enum Framing: Equatable { case none, length(Int), chunked }
 
+    /// A concrete result type: the generic `Result` showed up unspecialised
+    /// in profiles of the request path.
+    enum HeadParse {
+        case head(HTTPRequestHead, Framing)
+        case failure(HTTPParseError)
+    }
+
     /// Parses `bytes[from..<to]`, the request line and header lines, each
     /// ending in CRLF (the final blank line excluded).
     static func parseHead(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int, limits: HTTPLimits)
-        -> Result<(HTTPRequestHead, Framing), HTTPParseError>
+        -> HeadParse
     {
         var cursor = from
         guard let lineEnd = Self.lineEnd(bytes, from: cursor, to: end) else {
@@ -76,8 +83,9 @@ extension HTTPParser {
         index += 1
         let version: HTTPVersion
         switch parseVersion(bytes, from: index, to: lineEnd) {
-        case .success(let parsed): version = parsed
-        case .failure(let error): return .failure(error)
+        case .some(.some(let parsed)): version = parsed
+        case .some(.none): return .failure(.versionNotSupported)
+        case .none: return .failure(.malformed("invalid HTTP version"))
         }
         cursor = lineEnd + 2
 
@@ -178,23 +186,23 @@ extension HTTPParser {
         let head = HTTPRequestHead(
             method: method, target: target, version: version, headers: headers,
             keepAlive: keepAlive, expectsContinue: expectsContinue && framing != .none)
-        return .success((head, framing))
+        return .head(head, framing)
     }
 
-    static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int)
-        -> Result<HTTPVersion, HTTPParseError>
-    {
+    /// nil: not an HTTP version at all (400); .some(nil): a well-formed
+    /// version other than 1.0 and 1.1 (505).
+    static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> HTTPVersion?? {
         // "HTTP/" DIGIT "." DIGIT
         guard end - from == 8,
               bytes[from] == UInt8(ascii: "H"), bytes[from + 1] == UInt8(ascii: "T"),
               bytes[from + 2] == UInt8(ascii: "T"), bytes[from + 3] == UInt8(ascii: "P"),
               bytes[from + 4] == UInt8(ascii: "/"), bytes[from + 6] == UInt8(ascii: "."),
               HTTPSyntax.isDigit(bytes[from + 5]), HTTPSyntax.isDigit(bytes[from + 7])
-        else { return .failure(.malformed("invalid HTTP version")) }
+        else { return nil }
         switch (bytes[from + 5], bytes[from + 7]) {
-        case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .success(.http1_1)
-        case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .success(.http1_0)
-        default: return .failure(.versionNotSupported)
+        case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .some(.http1_1)
+        case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .some(.http1_0)
+        default: return .some(nil)
         }
     }
 

@@ -4,11 +4,15 @@ public struct HTTPRequestHead: Sendable {
     /// The request target as sent (origin form: path plus query).
     public var target: String
     /// The target up to `?`, still percent-encoded.
-    public var path: Substring { target[..<(target.firstIndex(of: "?") ?? target.endIndex)] }
+    public var path: Substring {
+        // The target is ASCII (the parser checked), so a UTF-8 index is a
+        // valid String index: no Character segmentation on the hot path.
+        target[..<(target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)]
+    }
     /// The text after `?`, if any, still percent-encoded.
     public var query: Substring? {
-        guard let mark = target.firstIndex(of: "?") else { return nil }
-        return target[target.index(after: mark)...]
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return target[target.utf8.index(after: mark)...]
     }
     public var version: HTTPVersion
     public var headers: HTTPHeaders

@@ -8,42 +8,54 @@ public enum HTTPResponseEncoder {
         _ response: HTTPResponse, into out: inout [UInt8], date: [UInt8],
         version: HTTPVersion, keepAlive: Bool, isHead: Bool = false, requestID: String? = nil
     ) {
-        out.append(contentsOf: version == .http1_0 ? "HTTP/1.0 ".utf8 : "HTTP/1.1 ".utf8)
+        append(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ", to: &out)
         appendDecimal(response.status.code, to: &out)
         out.append(32)
-        out.append(contentsOf: response.status.reason.utf8)
-        out.append(contentsOf: "\r\nDate: ".utf8)
+        appendUTF8(response.status.reason, to: &out)
+        append("\r\nDate: ", to: &out)
         out.append(contentsOf: date)
         if let contentType = response.contentType {
-            out.append(contentsOf: "\r\nContent-Type: ".utf8)
-            out.append(contentsOf: contentType.utf8)
+            append("\r\nContent-Type: ", to: &out)
+            appendUTF8(contentType, to: &out)
         }
         let hasBody = response.status.code >= 200 && response.status.code != 204 && response.status.code != 304
         if hasBody {
-            out.append(contentsOf: "\r\nContent-Length: ".utf8)
+            append("\r\nContent-Length: ", to: &out)
             appendDecimal(response.body.count, to: &out)
         }
         if !keepAlive {
-            out.append(contentsOf: "\r\nConnection: close".utf8)
+            append("\r\nConnection: close", to: &out)
         } else if version == .http1_0 {
-            out.append(contentsOf: "\r\nConnection: keep-alive".utf8)
+            append("\r\nConnection: keep-alive", to: &out)
         }
         if let requestID {
-            out.append(contentsOf: "\r\nX-Request-Id: ".utf8)
-            out.append(contentsOf: requestID.utf8)
+            append("\r\nX-Request-Id: ", to: &out)
+            appendUTF8(requestID, to: &out)
         }
         for field in response.headers {
-            out.append(contentsOf: "\r\n".utf8)
-            out.append(contentsOf: field.name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: field.value.utf8)
+            append("\r\n", to: &out)
+            appendUTF8(field.name, to: &out)
+            append(": ", to: &out)
+            appendUTF8(field.value, to: &out)
         }
-        out.append(contentsOf: "\r\n\r\n".utf8)
+        append("\r\n\r\n", to: &out)
         if hasBody && !isHead { out.append(contentsOf: response.body) }
     }
 
     /// `100 Continue`, the interim answer to `Expect: 100-continue`.
     public static let continueBytes: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// Appends a literal's bytes with one copy (no per-byte iteration).
+    @inline(__always)
+    static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    static func appendUTF8(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
 
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         if value < 10 {

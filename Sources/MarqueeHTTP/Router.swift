@@ -1,16 +1,18 @@
-/// Maps method + path to a handler. Patterns are literal segments and
-/// parameters: `/v1/showtimes/{id:int}/holds`. Built once before serving and
-/// then only read, so it is a plain value shared by every shard.
+/// Maps method + path to an endpoint number (the server keeps the handlers
+/// in an array by that number; the router stays non-generic so matching
+/// needs no generic metadata at run time). Patterns are literal segments
+/// and parameters: `/v1/showtimes/{id:int}/holds`. Built once before
+/// serving and then only read, so it is a plain value shared by every shard.
 ///
 /// Layout: a tree of path segments; each node has literal children by name
 /// and at most one parameter child. Matching walks one segment at a time,
 /// preferring a literal over a parameter and backtracking if that fails,
 /// so cost is proportional to the path's depth, not the number of routes.
-public struct Router<Handler: Sendable>: Sendable {
+public struct Router: Sendable {
     struct Endpoint: Sendable {
         let method: HTTPMethod
-        let handler: Handler
-        let pattern: String
+        let endpoint: Int
+        let route: RouteID
         let parameters: [(name: String, kind: PathParameterKind)]
     }
 
@@ -21,12 +23,16 @@ public struct Router<Handler: Sendable>: Sendable {
     }
 
     private var root = Node()
+    /// Every registered pattern; a `RouteID` indexes it.
     public private(set) var patterns: [String] = []
+    /// Routes without parameters by their exact path: one hash lookup,
+    /// no tree walk, for the hottest endpoints (health, metrics, lists).
+    private var staticPaths: [Substring: Node] = [:]
 
     public init() {}
 
     /// Registers a route. A malformed pattern is a programming error.
-    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: Handler) {
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, endpoint: Int) {
         precondition(pattern.hasPrefix("/"), "route pattern must start with /: \(pattern)")
         var parameters: [(name: String, kind: PathParameterKind)] = []
         let segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
@@ -43,17 +49,23 @@ public struct Router<Handler: Sendable>: Sendable {
                 keys.append(.literal(String(segment)))
             }
         }
-        let endpoint = Endpoint(method: method, handler: handler, pattern: pattern, parameters: parameters)
+        let route = RouteID(rawValue: patterns.firstIndex(of: pattern) ?? patterns.count)
+        if route.rawValue == patterns.count { patterns.append(pattern) }
+        let endpoint = Endpoint(method: method, endpoint: endpoint, route: route, parameters: parameters)
         Self.insert(endpoint, keys: keys[...], into: &root)
-        if !patterns.contains(pattern) { patterns.append(pattern) }
+        if parameters.isEmpty {
+            staticPaths[Substring(pattern), default: Node()].endpoints.append(endpoint)
+        }
     }
+
+    public func pattern(of route: RouteID) -> String { patterns[route.rawValue] }
 
     enum Segment { case literal(String), parameter }
 
     private static func insert(_ endpoint: Endpoint, keys: ArraySlice<Segment>, into node: inout Node) {
         guard let first = keys.first else {
             precondition(!node.endpoints.contains { $0.method == endpoint.method },
-                         "duplicate route \(endpoint.method) \(endpoint.pattern)")
+                         "duplicate route \(endpoint.method) for pattern #\(endpoint.route.rawValue)")
             node.endpoints.append(endpoint)
             return
         }
@@ -67,13 +79,19 @@ public struct Router<Handler: Sendable>: Sendable {
     }
 
     /// Finds the handler for `method` and `path` (no query, still percent-encoded).
-    public func match(_ method: HTTPMethod, path: Substring) -> RouteMatch<Handler> {
+    public func match(_ method: HTTPMethod, path: Substring) -> RouteMatch {
         guard path.utf8.first == UInt8(ascii: "/") else { return .notFound }
-        var segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            .map { Substring($0) }
-        segments.removeFirst()
         var captured: [Substring] = []
-        guard let node = Self.find(segments[...], in: root, captured: &captured) else { return .notFound }
+        let node: Node
+        if let exact = staticPaths[path] {
+            node = exact
+        } else {
+            var segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+                .map { Substring($0) }
+            segments.removeFirst()
+            guard let found = Self.find(segments[...], in: root, captured: &captured) else { return .notFound }
+            node = found
+        }
 
         let wanted = method == .HEAD && !node.endpoints.contains { $0.method == .HEAD } ? HTTPMethod.GET : method
         guard let endpoint = node.endpoints.first(where: { $0.method == wanted }) else {
@@ -93,7 +111,7 @@ public struct Router<Handler: Sendable>: Sendable {
             }
             parameters.append(name: spec.name, value: value)
         }
-        return .found(endpoint.handler, parameters, pattern: endpoint.pattern)
+        return .found(endpoint: endpoint.endpoint, parameters, route: endpoint.route)
     }
 
     /// The node whose route matches all `segments`, literals before parameters.
@@ -112,8 +130,8 @@ public struct Router<Handler: Sendable>: Sendable {
     }
 }
 
-public enum RouteMatch<Handler: Sendable>: Sendable {
-    case found(Handler, PathParameters, pattern: String)
+public enum RouteMatch: Sendable {
+    case found(endpoint: Int, PathParameters, route: RouteID)
     case methodNotAllowed([HTTPMethod])
     case invalidParameter(APIError)
     case notFound
@@ -123,4 +141,9 @@ public enum PathParameterKind: String, Sendable {
     case string
     /// A positive 64-bit id in decimal, without sign or leading zeros.
     case int
+}
+
+/// A registered pattern's index: metrics count per route without hashing strings.
+public struct RouteID: Hashable, Sendable {
+    public let rawValue: Int
 }

@@ -15,13 +15,14 @@ final class HTTPConnection {
         let keepAlive: Bool
         let isHead: Bool
         let requestID: String
-        let route: String
+        let route: Int
         let startedNanos: UInt64
         var response: HTTPResponse?
     }
 
     let id: Int
-    unowned let shard: Shard
+    // unowned(unsafe): a shard outlives its connections (it closes them all).
+    unowned(unsafe) let shard: Shard
     let tcp: TCPConnection
     private var parser: HTTPParser
     private var slots: [Slot] = []
@@ -43,10 +44,12 @@ final class HTTPConnection {
         output.reserveCapacity(4096)
         lastProgress = shard.loop.now
         requestStartedAt = lastProgress
-        tcp.onRead = { [unowned self] bytes in self.didRead(bytes) }
-        tcp.onReadEnd = { [unowned self] _ in self.peerEnded() }
-        tcp.onDrained = { [unowned self] in self.updateReading() }
-        tcp.onClose = { [unowned self] in self.shard.connectionClosed(self) }
+        tcp.onRead = { [unowned(unsafe) self] bytes in self.didRead(bytes) }
+        tcp.onReadEnd = { [unowned(unsafe) self] _ in self.peerEnded() }
+        tcp.onDrained = { [unowned(unsafe) self] in self.updateReading() }
+        // unowned(unsafe): the shard's table owns this object until onClose,
+        // the last callback the TCP connection makes.
+        tcp.onClose = { [unowned(unsafe) self] in self.shard.connectionClosed(self) }
         tcp.startReading()
     }
 
@@ -75,7 +78,7 @@ final class HTTPConnection {
                 if slots.isEmpty { output.append(contentsOf: HTTPResponseEncoder.continueBytes) }
             case .failure(let error):
                 shard.metrics.parseErrors[error.code, default: 0] += 1
-                respondAndClose(.error(APIError(error)), route: "unparsed")
+                respondAndClose(.error(APIError(error)), route: shard.metrics.unparsedRoute)
             }
         }
         updateReading()
@@ -86,18 +89,19 @@ final class HTTPConnection {
         let requestID = shard.requestID(for: head)
         let sequence = firstSlotSequence + slots.count
         let match = shard.router.match(head.method, path: head.path)
-        let route: String
+        let route: Int
         switch match {
-        case .found(_, _, let pattern): route = pattern
-        default: route = "unmatched"
+        case .found(_, _, let id): route = id.rawValue
+        default: route = shard.metrics.unmatchedRoute
         }
         slots.append(Slot(version: head.version, keepAlive: head.keepAlive, isHead: head.method == .HEAD,
                           requestID: requestID, route: route, startedNanos: MonotonicClock.nanoseconds()))
         if !head.keepAlive { closing = true }
         switch match {
-        case .found(let handler, let parameters, let pattern):
+        case .found(let endpoint, let parameters, let id):
+            let handler = shard.routes.handlers[endpoint]
             let context = RequestContext(request: request, parameters: parameters, requestID: requestID,
-                                         route: pattern, shard: shard, connection: self, slot: sequence)
+                                         route: id, shard: shard, connection: self, slot: sequence)
             handler(context)
         case .methodNotAllowed(let allowed):
             complete(slot: sequence, with: .error(.methodNotAllowed(allowed)))
@@ -109,7 +113,7 @@ final class HTTPConnection {
     }
 
     /// Queues an error that ends the connection (parse failure, timeout).
-    private func respondAndClose(_ response: HTTPResponse, route: String) {
+    private func respondAndClose(_ response: HTTPResponse, route: Int) {
         let sequence = firstSlotSequence + slots.count
         slots.append(Slot(version: .http1_1, keepAlive: false, isHead: false,
                           requestID: shard.nextRequestID(), route: route,
@@ -212,7 +216,7 @@ final class HTTPConnection {
                 shard.metrics.timeouts += 1
                 respondAndClose(.error(APIError(.requestTimeout, code: "request_timeout",
                                                 message: "The request did not arrive in time.")),
-                                route: "timeout")
+                                route: shard.metrics.timeoutRoute)
                 flushOutput()
             }
         } else if slots.isEmpty && now &- lastProgress > config.idleTimeoutMilliseconds {

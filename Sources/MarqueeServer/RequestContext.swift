@@ -13,24 +13,28 @@ public final class RequestContext {
     public let request: HTTPRequest
     public let parameters: PathParameters
     public let requestID: String
-    public let route: String
+    let routeID: RouteID
     let shard: Shard
-    private weak var connection: HTTPConnection?
+    // Strong: a context keeps its connection object (not its socket) alive;
+    // `complete` ignores a response for a closed connection.
+    private let connection: HTTPConnection
     private let slot: Int
     private var answered = false
 
-    init(request: HTTPRequest, parameters: PathParameters, requestID: String, route: String,
+    init(request: HTTPRequest, parameters: PathParameters, requestID: String, route: RouteID,
          shard: Shard, connection: HTTPConnection, slot: Int) {
         self.request = request
         self.parameters = parameters
         self.requestID = requestID
-        self.route = route
+        self.routeID = route
         self.shard = shard
         self.connection = connection
         self.slot = slot
     }
 
     public var loop: EventLoop { shard.loop }
+    /// The matched route's pattern, e.g. `/v1/showtimes/{id}/holds`.
+    public var route: String { shard.router.pattern(of: routeID) }
     public var shardIndex: Int { shard.index }
 
     /// A logger that tags every line with this request's id and route.
@@ -47,7 +51,7 @@ public final class RequestContext {
         shard.loop.assertInLoop()
         guard !answered else { return }
         answered = true
-        connection?.complete(slot: slot, with: response)
+        connection.complete(slot: slot, with: response)
     }
 
     public func fail(_ error: APIError) {

@@ -29,18 +29,18 @@ public final class Server: @unchecked Sendable {
 
     /// Binds every shard and starts their threads. The router gets the
     /// system routes (`/healthz`, `/readyz`, `/metrics`) added.
-    public static func start(config: ServerConfig, router: Router<RouteHandler> = Router(),
+    public static func start(config: ServerConfig, routes: Routes = Routes(),
                              logger: Logger = Logger(label: "marquee")) throws -> Server {
         // A peer that closes mid-write must not kill the process.
         signal(SIGPIPE, SIG_IGN)
         let server = Server(config: config, logger: logger)
-        var router = router
-        SystemRoutes.add(to: &router, server: server)
+        var routes = routes
+        SystemRoutes.add(to: &routes, server: server)
         let shardCount = max(1, config.shards)
         var port = config.port
         for index in 0..<shardCount {
             let loop = try EventLoop(index: index)
-            let shard = Shard(index: index, loop: loop, config: config, router: router, logger: logger, server: server)
+            let shard = Shard(index: index, loop: loop, config: config, routes: routes, logger: logger, server: server)
             do {
                 // Shard 0 may be given port 0; the others then bind the port it got.
                 port = try shard.listen(port: port)

@@ -10,10 +10,12 @@ final class Shard {
     let index: Int
     let loop: EventLoop
     let config: ServerConfig
-    let router: Router<RouteHandler>
+    let routes: Routes
+    var router: Router { routes.router }
     let logger: Logger
-    let metrics = ShardMetrics()
-    unowned let server: Server
+    let metrics: ShardMetrics
+    // unowned(unsafe): the server outlives its shards by construction.
+    unowned(unsafe) let server: Server
     private var listener: TCPListener?
     private var connections: [Int: HTTPConnection] = [:]
     private var nextConnectionID = 0
@@ -25,13 +27,14 @@ final class Shard {
     private var cachedDateSecond = -1
     private var cachedDate: [UInt8] = []
 
-    init(index: Int, loop: EventLoop, config: ServerConfig, router: Router<RouteHandler>,
+    init(index: Int, loop: EventLoop, config: ServerConfig, routes: Routes,
          logger: Logger, server: Server) {
         self.index = index
         self.loop = loop
         self.config = config
-        self.router = router
+        self.routes = routes
         self.server = server
+        metrics = ShardMetrics(patterns: routes.router.patterns)
         var logger = logger
         logger[metadataKey: "shard"] = .stringConvertible(index)
         self.logger = logger
@@ -97,9 +100,25 @@ final class Shard {
 
     func nextRequestID() -> String {
         requestCounter &+= 1
-        // Shard and a per-shard counter: unique in the process, no allocation
-        // (short strings are stored inline).
-        return "\(index)-\(String(requestCounter, radix: 16))"
+        // Shard and per-shard counter in hex, e.g. "1-3fa9": unique in the
+        // process, built without allocating (short strings are stored inline).
+        var digits = 1
+        while digits < 16 && requestCounter >> (4 * UInt64(digits)) != 0 { digits += 1 }
+        let shardDigits = index < 10 ? 1 : (index < 100 ? 2 : 3)
+        return String(unsafeUninitializedCapacity: shardDigits + 1 + digits) { out in
+            var shard = index
+            for position in stride(from: shardDigits - 1, through: 0, by: -1) {
+                out[position] = UInt8(48 + shard % 10)
+                shard /= 10
+            }
+            out[shardDigits] = UInt8(ascii: "-")
+            let hex: StaticString = "0123456789abcdef"
+            for position in 0..<digits {
+                let nibble = Int((requestCounter >> (4 * UInt64(digits - 1 - position))) & 0xf)
+                out[shardDigits + 1 + position] = hex.utf8Start[nibble]
+            }
+            return shardDigits + 1 + digits
+        }
     }
 
     /// The client's `X-Request-Id` when it is short and plain, else a new one.

@@ -10,28 +10,42 @@ final class ShardMetrics {
     ]
 
     final class RouteStats {
-        var byStatus: [Int: UInt64] = [:]
+        /// (status, count) pairs: a route answers few distinct statuses, so a
+        /// short linear scan beats hashing.
+        var byStatus: [(status: Int, count: UInt64)] = []
         var buckets = [UInt64](repeating: 0, count: ShardMetrics.bucketBoundsMicros.count + 1)
         var sumMicros: UInt64 = 0
         var count: UInt64 = 0
     }
 
-    private var routes: [String: RouteStats] = [:]
+    /// Route labels by index: the router's patterns, then the pseudo-routes.
+    let routeNames: [String]
+    private let routes: [RouteStats]
+    let unmatchedRoute: Int
+    let unparsedRoute: Int
+    let timeoutRoute: Int
+
+    init(patterns: [String]) {
+        routeNames = patterns + ["unmatched", "unparsed", "timeout"]
+        routes = routeNames.map { _ in RouteStats() }
+        unmatchedRoute = patterns.count
+        unparsedRoute = patterns.count + 1
+        timeoutRoute = patterns.count + 2
+    }
+
     var openConnections = 0
     var acceptedConnections: UInt64 = 0
     var refusedConnections: UInt64 = 0
     var parseErrors: [String: UInt64] = [:]
     var timeouts: UInt64 = 0
 
-    func record(route: String, status: Int, micros: UInt64) {
-        let stats: RouteStats
-        if let existing = routes[route] {
-            stats = existing
+    func record(route: Int, status: Int, micros: UInt64) {
+        let stats = routes[route]
+        if let index = stats.byStatus.firstIndex(where: { $0.status == status }) {
+            stats.byStatus[index].count += 1
         } else {
-            stats = RouteStats()
-            routes[route] = stats
+            stats.byStatus.append((status, 1))
         }
-        stats.byStatus[status, default: 0] += 1
         var bucket = 0
         while bucket < Self.bucketBoundsMicros.count && micros > Self.bucketBoundsMicros[bucket] { bucket += 1 }
         stats.buckets[bucket] += 1
@@ -41,9 +55,10 @@ final class ShardMetrics {
 
     func snapshot(shard: Int) -> MetricsSnapshot {
         var snapshot = MetricsSnapshot()
-        for (route, stats) in routes {
-            snapshot.routes[route] = MetricsSnapshot.Route(
-                byStatus: stats.byStatus, buckets: stats.buckets, sumMicros: stats.sumMicros, count: stats.count)
+        for (index, stats) in routes.enumerated() where stats.count > 0 {
+            snapshot.routes[routeNames[index]] = MetricsSnapshot.Route(
+                byStatus: Dictionary(uniqueKeysWithValues: stats.byStatus.map { ($0.status, $0.count) }),
+                buckets: stats.buckets, sumMicros: stats.sumMicros, count: stats.count)
         }
         snapshot.openConnections = [shard: openConnections]
         snapshot.acceptedConnections = acceptedConnections

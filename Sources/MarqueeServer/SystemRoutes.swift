@@ -4,21 +4,21 @@ import MarqueeLoop
 
 /// Operational endpoints every instance serves.
 enum SystemRoutes {
-    static func add(to router: inout Router<RouteHandler>, server: Server) {
+    static func add(to routes: inout Routes, server: Server) {
         // Process up and its loop turning: what a liveness probe needs.
-        router.add(.GET, "/healthz") { context in
+        routes.add(.GET, "/healthz") { context in
             context.respond(.json(.ok, healthBody))
         }
         // Ready for traffic: not shutting down (and, once a database is
         // configured, reachable).
-        router.add(.GET, "/readyz") { context in
+        routes.add(.GET, "/readyz") { context in
             if context.shard.isDraining {
                 context.fail(APIError(.serviceUnavailable, code: "draining", message: "The server is shutting down."))
             } else {
                 context.respond(.json(.ok, "{\"status\":\"ready\"}"))
             }
         }
-        router.add(.GET, "/metrics") { context in
+        routes.add(.GET, "/metrics") { context in
             let startedNanos = context.shard.server.startedNanos
             context.shard.server.collectMetrics(replyOn: context.loop) { snapshot in
                 let cpu = Double(mq_process_cpu_micros()) / 1e6
