@@ -46,10 +46,14 @@ let package = Package(
         .executableTarget(name: "MarqueeFuzzHTTP", dependencies: ["MarqueeHTTP"],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
+        // Blocking socket client and process helpers shared by the test targets.
+        .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),
         .testTarget(name: "MarqueeCoreTests", dependencies: ["MarqueeCore"]),
         .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP"]),
-        .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore"]),
-        .testTarget(name: "MarqueeServerTests", dependencies: ["MarqueeServer", "MarqueeHTTP", "Marquee"]),
+        .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore", "MarqueeTestSupport"]),
+        .testTarget(name: "MarqueeServerTests", dependencies: [
+            "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeTestSupport", "Marquee",
+        ]),
     ]
 )
 

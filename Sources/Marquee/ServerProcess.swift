@@ -7,6 +7,14 @@ import MarqueeServer
 /// control loop that only watches signals and waits for the shards.
 enum ServerProcess {
     static func run(config: ServerConfig, logger: Logger) throws {
+        // A parent may hand us a blocked signal mask (some test runners and
+        // supervisors do); shutdown signals must get through. Unblocked
+        // before the shard threads start, so they inherit it.
+        var shutdownSignals = sigset_t()
+        sigemptyset(&shutdownSignals)
+        sigaddset(&shutdownSignals, SIGINT)
+        sigaddset(&shutdownSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
         let server = try Server.start(config: config, logger: logger)
         let control = try EventLoop(index: -1)
         var signalCount = 0

@@ -13,7 +13,8 @@ extension HTTPParser {
             readIndex += 2
         }
         guard let headEnd = findHeadEnd(from: max(headScanFrom, readIndex)) else {
-            if bufferedByteCount > limits.maxHeadBytes { return .emit(fail(.headTooLarge)) }
+            // +2: the blank line that ends a head of exactly the limit may be half here.
+            if bufferedByteCount > limits.maxHeadBytes + 2 { return .emit(fail(.headTooLarge)) }
             headScanFrom = max(readIndex, buffer.count - 3)
             return .needMore
         }

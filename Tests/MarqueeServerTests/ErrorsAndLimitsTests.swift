@@ -1,0 +1,132 @@
+import Glibc
+import MarqueeTestSupport
+import Testing
+
+@Suite("HTTP server: errors, limits and timeouts", .serialized)
+struct ErrorsAndLimitsTests {
+    @Test("unknown path 404, wrong method 405 with Allow, bad id 400: all in the one error shape")
+    func routingErrors() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        try client.send(get("/nowhere"))
+        let notFound = try client.readResponse()
+        #expect(notFound.status == 404)
+        #expect(notFound.text.hasPrefix("{\"error\":{\"code\":\"not_found\",\"message\":"))
+        try client.send("DELETE /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        let wrongMethod = try client.readResponse()
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["allow"] == "GET, HEAD")
+        #expect(wrongMethod.text.contains("\"code\":\"method_not_allowed\""))
+        try client.send(get("/items/abc"))
+        let badID = try client.readResponse()
+        #expect(badID.status == 400)
+        #expect(badID.text.contains("\"code\":\"invalid_path_parameter\""))
+        // The connection survives all three.
+        try client.send(get("/healthz"))
+        #expect(try client.readResponse().status == 200)
+    }
+
+    @Test("malformed and smuggling-shaped requests get 400 and the connection closes", arguments: [
+        "GARBAGE\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nnope\r\n",
+        "GET /healthz HTTP/1.1\r\n\r\n",
+    ])
+    func malformed(_ request: String) throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        try client.send(request)
+        let response = try client.readResponse()
+        #expect(response.status == 400)
+        #expect(response.headers["connection"] == "close")
+        #expect(response.text.contains("\"code\":\"malformed_request\""))
+        #expect(try client.waitForClose())
+    }
+
+    @Test("limits: big head 431, many headers 431, big body 413, other versions 505")
+    func limits() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let cases: [(String, Int, String)] = [
+            (get("/healthz", headers: "X-Big: \(String(repeating: "b", count: 2_000))\r\n"), 431, "headers_too_large"),
+            (get("/healthz", headers: (0..<25).map { "X-\($0): v\r\n" }.joined()), 431, "too_many_headers"),
+            ("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n", 413, "body_too_large"),
+            ("GET /healthz HTTP/2.0\r\nHost: t\r\n\r\n", 505, "http_version_not_supported"),
+        ]
+        for (request, status, code) in cases {
+            let client = try TestClient(port: server.port)
+            try client.send(request)
+            let response = try client.readResponse()
+            #expect(response.status == status)
+            #expect(response.text.contains("\"code\":\"\(code)\""))
+            #expect(try client.waitForClose())
+        }
+    }
+
+    @Test("a head that does not arrive in time gets 408 and a close")
+    func headerTimeout() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(response.text.contains("\"code\":\"request_timeout\""))
+        #expect(try client.waitForClose())
+    }
+
+    @Test("a body that stalls gets 408 and a close")
+    func bodyTimeout() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+        #expect(try client.readResponse().status == 408)
+        #expect(try client.waitForClose())
+    }
+
+    @Test("an idle keep-alive connection is closed after the idle timeout")
+    func idleTimeout() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        try client.send(get("/healthz"))
+        #expect(try client.readResponse().status == 200)
+        #expect(try client.waitForClose())
+    }
+
+    @Test("past the connection limit a client is refused with 503, and admitted once one leaves")
+    func connectionLimit() throws {
+        let server = try TestServer.start { $0.maxConnections = 3 }
+        defer { server.stop() }
+        var clients = try (0..<3).map { _ in try TestClient(port: server.port) }
+        for client in clients {
+            try client.send(get("/healthz"))
+            #expect(try client.readResponse().status == 200)
+        }
+        let refused = try TestClient(port: server.port)
+        let response = try refused.readResponse()
+        #expect(response.status == 503)
+        #expect(response.text.contains("\"code\":\"too_many_connections\""))
+        #expect(response.headers["retry-after"] == "1")
+        #expect(try refused.waitForClose())
+
+        clients.removeFirst()  // closes its socket
+        var admitted = false
+        for _ in 0..<50 where !admitted {
+            let client = try TestClient(port: server.port)
+            try client.send(get("/healthz"))
+            admitted = try client.readResponse().status == 200
+            if !admitted { usleepMilliseconds(20) }
+        }
+        #expect(admitted)
+    }
+}
+
+func usleepMilliseconds(_ milliseconds: Int) {
+    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+    nanosleep(&request, nil)
+}

@@ -1,0 +1,98 @@
+import Foundation
+import MarqueeTestSupport
+import Testing
+
+/// The real `marquee` binary, started and signalled like an operator would.
+@Suite("marquee serve process", .serialized)
+struct ServeProcessTests {
+    @Test("serve --port 0 logs its port, serves, and exits 0 on SIGTERM after draining")
+    func sigtermDrainsAndExits() throws {
+        let process = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"])
+        let client = try TestClient(port: process.port)
+        try client.send(get("/healthz"))
+        #expect(try client.readResponse().status == 200)
+        process.signal(SIGTERM)
+        #expect(process.waitForExit() == 0)
+        #expect(process.log.contains("\"msg\":\"stopped\""))
+        #expect(process.log.contains("\"msg\":\"listening\""))
+    }
+
+    @Test("SIGINT works the same way")
+    func sigint() throws {
+        let process = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "1"])
+        process.signal(SIGINT)
+        #expect(process.waitForExit() == 0)
+    }
+
+    @Test("bad configuration is refused before serving, with a clear message")
+    func badConfiguration() throws {
+        let process = Process()
+        process.executableURL = ServedProcess.binary
+        process.arguments = ["serve", "--port", "70000"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("port must be 0...65535"))
+    }
+}
+
+/// A `marquee serve` child process whose structured log tells its port.
+final class ServedProcess: @unchecked Sendable {
+    static var binary: URL {
+        // The test bundle sits in the build directory next to the products.
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0])
+        var directory = bundle.deletingLastPathComponent()
+        if directory.lastPathComponent == "MacOS" || bundle.pathExtension == "xctest" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("marquee").path) {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("marquee")
+    }
+
+    let process = Process()
+    private let errors = Pipe()
+    private let lock = NSLock()
+    private var collected = ""
+    private(set) var port = 0
+
+    static func start(arguments: [String], environment: [String: String] = [:]) throws -> ServedProcess {
+        let served = ServedProcess()
+        served.process.executableURL = binary
+        served.process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { _, new in new }
+        served.process.environment = env
+        served.process.standardError = served.errors
+        served.errors.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            served.lock.withLock { served.collected += text }
+        }
+        try served.process.run()
+        for _ in 0..<200 {
+            if let port = served.loggedPort() {
+                served.port = port
+                return served
+            }
+            usleepMilliseconds(25)
+        }
+        served.process.terminate()
+        throw TestClient.Failure("server did not log a port: \(served.log)")
+    }
+
+    var log: String { lock.withLock { collected } }
+
+    private func loggedPort() -> Int? {
+        guard let range = log.range(of: "\"port\":") else { return nil }
+        return Int(log[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        usleepMilliseconds(50)  // let the log pipe drain
+        return process.terminationStatus
+    }
+}
