@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [
             "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeTestSupport", "Marquee",
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

@@ -21,47 +21,73 @@ import Synchronization
 /// here because every producer wakes the consumer after linking (see
 /// `EventLoop.execute`), and the consumer drains until empty on each wake.
 public final class MPSCQueue<Element: Sendable>: @unchecked Sendable {
-    private struct Node: ~Copyable {
-        let next: Atomic<UnsafeMutablePointer<Node>?>
-        var value: Element?
+    // A node is raw memory: an atomic link word, then the value. Fields are
+    // reached through their own pointers, never through a struct, so the
+    // consumer moving a value out and a producer linking the same node do
+    // not touch one Swift variable (Thread Sanitizer checks exactly that).
+    private typealias Link = Atomic<UnsafeMutableRawPointer?>
+
+    private static var valueOffset: Int {
+        let alignment = MemoryLayout<Element?>.alignment
+        return (MemoryLayout<Link>.stride + alignment - 1) / alignment * alignment
     }
 
-    // Written by producers (exchange); read by nobody else.
-    private let tail: Atomic<UnsafeMutablePointer<Node>>
+    private static func link(_ node: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Link> {
+        node.assumingMemoryBound(to: Link.self)
+    }
+
+    private static func value(_ node: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Element?> {
+        (node + valueOffset).assumingMemoryBound(to: Element?.self)
+    }
+
+    private static func makeNode(_ value: Element?) -> UnsafeMutableRawPointer {
+        let node = UnsafeMutableRawPointer.allocate(
+            byteCount: valueOffset + MemoryLayout<Element?>.size,
+            alignment: max(MemoryLayout<Link>.alignment, MemoryLayout<Element?>.alignment))
+        node.initializeMemory(as: Link.self, to: Link(nil))
+        Self.value(node).initialize(to: value)
+        return node
+    }
+
+    private static func freeNode(_ node: UnsafeMutableRawPointer) {
+        value(node).deinitialize(count: 1)
+        link(node).deinitialize(count: 1)
+        node.deallocate()
+    }
+
+    // Exchanged by producers; read by nobody else.
+    private let tail: Atomic<UnsafeMutableRawPointer>
     // Owned by the single consumer: not atomic.
-    private var head: UnsafeMutablePointer<Node>
+    private var head: UnsafeMutableRawPointer
 
     public init() {
-        let stub = UnsafeMutablePointer<Node>.allocate(capacity: 1)
-        stub.initialize(to: Node(next: Atomic(nil), value: nil))
+        let stub = Self.makeNode(nil)
         head = stub
         tail = Atomic(stub)
     }
 
     deinit {
         while pop() != nil {}
-        head.deinitialize(count: 1)
-        head.deallocate()
+        Self.freeNode(head)
     }
 
     /// Any thread. Wait-free.
     public func push(_ value: Element) {
-        let node = UnsafeMutablePointer<Node>.allocate(capacity: 1)
-        node.initialize(to: Node(next: Atomic(nil), value: value))
+        let node = Self.makeNode(value)
         let previous = tail.exchange(node, ordering: .acquiringAndReleasing)
-        previous.pointee.next.store(node, ordering: .releasing)
+        Self.link(previous).pointee.store(node, ordering: .releasing)
     }
 
     /// The consumer thread only. Nil when empty (or when a push is half done,
     /// which its producer's wake-up will cover).
     public func pop() -> Element? {
         let current = head
-        guard let next = current.pointee.next.load(ordering: .acquiring) else { return nil }
-        // `next` becomes the new stub: take its value out, free the old stub.
-        let value = next.pointee.value.take()
+        guard let next = Self.link(current).pointee.load(ordering: .acquiring) else { return nil }
+        // `next` becomes the new stub: move its value out, free the old stub.
+        let value = Self.value(next).move()
+        Self.value(next).initialize(to: nil)
         head = next
-        current.deinitialize(count: 1)
-        current.deallocate()
+        Self.freeNode(current)
         return value
     }
 }

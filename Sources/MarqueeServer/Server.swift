@@ -19,7 +19,7 @@ public final class Server: @unchecked Sendable {
     private var loops: [EventLoop] = []
     private var threads: [LoopThread] = []
     private let running = Atomic<Int>(0)
-    private let stoppedHandlers = Mutex<[@Sendable () -> Void]>([])
+    private let stoppedHandlers = Lock<[@Sendable () -> Void]>([])
 
     private init(config: ServerConfig, logger: Logger) {
         self.config = config
@@ -109,7 +109,7 @@ public final class Server: @unchecked Sendable {
 
     /// Sums every shard's metrics, then calls `completion` on `loop`.
     func collectMetrics(replyOn loop: EventLoop, _ completion: @escaping (MetricsSnapshot) -> Void) {
-        let total = Mutex<(snapshot: MetricsSnapshot, remaining: Int)>((MetricsSnapshot(), shards.count))
+        let total = Lock<(snapshot: MetricsSnapshot, remaining: Int)>((MetricsSnapshot(), shards.count))
         let reply = LoopBound(completion, loop: loop)
         for shard in shards {
             shard.execute { shard in

@@ -13,7 +13,7 @@ struct ShardsAndShutdownTests {
         let port = server.port
         let failures = AtomicCounter()
         let served = AtomicCounter()
-        let shardsSeen = Mutex<Set<String>>([])
+        let shardsSeen = LockedSet<String>()
         let threads = (0..<4).map { _ in
             LoopThread(name: "test-client") {
                 do {
@@ -24,7 +24,7 @@ struct ShardsAndShutdownTests {
                             let response = try client.readResponse()
                             if response.status == 200 { served.increment() } else { failures.increment() }
                             let shard = String(response.headers["x-request-id"]?.split(separator: "-").first ?? "?")
-                            shardsSeen.withLock { _ = $0.insert(shard) }
+                            shardsSeen.insert(shard)
                         }
                     }
                 } catch {
@@ -35,7 +35,7 @@ struct ShardsAndShutdownTests {
         threads.forEach { $0.join() }
         #expect(failures.value == 0)
         #expect(served.value == 4 * 16 * 25)
-        #expect(shardsSeen.withLock { $0 } == ["0", "1"])
+        #expect(shardsSeen.values == ["0", "1"])
     }
 
     @Test("/metrics counts requests by route and status, and open connections per shard")

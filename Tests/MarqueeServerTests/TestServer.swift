@@ -1,3 +1,4 @@
+import Logging
 import MarqueeHTTP
 import MarqueeLoop
 @testable import MarqueeServer
@@ -34,7 +35,9 @@ struct TestServer {
                 timer.close()
             }
         }
-        return TestServer(server: try Server.start(config: config, routes: routes))
+        // Quiet: the server's own log lines would bury the test report.
+        let logger = Logger(label: "marquee-test") { _ in SwiftLogNoOpLogHandler() }
+        return TestServer(server: try Server.start(config: config, routes: routes, logger: logger))
     }
 
     /// Shuts down and checks every loop closed with no handle left.

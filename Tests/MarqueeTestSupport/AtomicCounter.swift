@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A counter threads can share in tests (relaxed: only the final value,
@@ -7,4 +8,13 @@ public final class AtomicCounter: Sendable {
     public init() {}
     public func increment() { storage.add(1, ordering: .relaxed) }
     public var value: Int { storage.load(ordering: .relaxed) }
+}
+
+/// A set threads can add to in tests.
+public final class LockedSet<Element: Hashable & Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set: Set<Element> = []
+    public init() {}
+    public func insert(_ element: Element) { lock.withLock { _ = set.insert(element) } }
+    public var values: Set<Element> { lock.withLock { set } }
 }
