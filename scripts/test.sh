@@ -40,5 +40,6 @@ TSAN_OPTIONS=halt_on_error=1 swift test --skip-build --sanitize=thread --scratch
 test "${PIPESTATUS[0]}" -eq 0
 
 step "all tests"
-swift test --skip-build 2>&1 | grep -vE "^(✔|◇|↳)" 
+swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || true
+swift test --skip-build 2>&1 | grep -vE "^(✔ Test \"|✔ Suite|◇|↳)"
 exit "${PIPESTATUS[0]}"
