@@ -31,14 +31,18 @@ let package = Package(
         .target(name: "MarqueeHTTP", dependencies: ["CMarqueeShims"]),
         // The only importer of CLibUV: shard loops, TCP, timers, cross-shard wakeups.
         .target(name: "MarqueeLoop", dependencies: ["CLibUV", "CMarqueeShims", "MarqueeCore"]),
+        // The only importer of CLibPQ: nonblocking pipelined connections, migrations.
+        .target(name: "MarqueeStore", dependencies: [
+            "CLibPQ", "MarqueeLoop", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Wires loops, codecs and handlers into a server; no C imports of its own.
         .target(name: "MarqueeServer", dependencies: [
-            "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "CMarqueeShims",
+            "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "CMarqueeShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The `marquee` binary: command-line interface only.
         .executableTarget(name: "Marquee", dependencies: [
-            "MarqueeServer",
+            "MarqueeServer", "MarqueeStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -4,6 +4,7 @@ import Logging
 import MarqueeHTTP
 import MarqueeLoop
 import MarqueeServer
+import MarqueeStore
 
 /// `marquee serve`: runs the HTTP server until SIGINT or SIGTERM, then
 /// drains in-flight requests and exits 0.
@@ -22,18 +23,26 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Milliseconds for a request's head to arrive (env HEADER_TIMEOUT_MS).") var headerTimeoutMs: Int?
     @Option(help: "Milliseconds an idle keep-alive connection stays open (env IDLE_TIMEOUT_MS).") var idleTimeoutMs: Int?
     @Option(help: "Milliseconds shutdown waits for in-flight requests (env DRAIN_TIMEOUT_MS).") var drainTimeoutMs: Int?
+    @Option(help: "PostgreSQL URL; migrations run at start (env DATABASE_URL).") var databaseURL: String?
 
     func run() throws {
         let level = try Self.level(logLevel ?? Environment.string("LOG_LEVEL") ?? "info")
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "marquee")
         let config = try makeConfig()
+        if let url = config.databaseURL {
+            let applied = try Migrator.migrate(url: url)
+            logger.info("database migrated", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
+        } else {
+            logger.warning("no DATABASE_URL: serving without a database")
+        }
         try ServerProcess.run(config: config, logger: logger)
     }
 
     func makeConfig() throws -> ServerConfig {
         var config = ServerConfig()
         config.host = host ?? Environment.string("HOST") ?? config.host
+        config.databaseURL = databaseURL ?? Environment.string("DATABASE_URL")
         config.port = try port ?? Environment.integer("PORT") ?? config.port
         config.shards = try shards ?? Environment.integer("SHARDS") ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         config.maxConnections = try maxConnections ?? Environment.integer("MAX_CONNECTIONS") ?? config.maxConnections

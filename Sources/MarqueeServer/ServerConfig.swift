@@ -22,6 +22,9 @@ public struct ServerConfig: Sendable {
     public var drainTimeoutMilliseconds: UInt64 = 10_000
     /// How long a closing connection may linger discarding the peer's bytes.
     public var lingerMilliseconds: UInt64 = 2_000
+    /// PostgreSQL; each shard keeps one pipelined connection to it. Nil runs
+    /// without a database (`/readyz` then checks nothing but shutdown).
+    public var databaseURL: String?
 
     public init() {}
 

@@ -2,6 +2,7 @@ import Glibc
 import Logging
 import MarqueeHTTP
 import MarqueeLoop
+import MarqueeStore
 
 /// One shard: a loop thread's listener, connections, metrics and timers.
 /// Everything here runs on `loop`; other threads reach it through
@@ -14,6 +15,8 @@ final class Shard {
     var router: Router { routes.router }
     let logger: Logger
     let metrics: ShardMetrics
+    /// This shard's own database connection (nil without a database).
+    let database: PostgresConnection?
     // unowned(unsafe): the server outlives its shards by construction.
     unowned(unsafe) let server: Server
     private var listener: TCPListener?
@@ -35,6 +38,7 @@ final class Shard {
         self.routes = routes
         self.server = server
         metrics = ShardMetrics(patterns: routes.router.patterns)
+        database = config.databaseURL.map { PostgresConnection(loop: loop, url: $0, logger: logger) }
         var logger = logger
         logger[metadataKey: "shard"] = .stringConvertible(index)
         self.logger = logger
@@ -51,6 +55,7 @@ final class Shard {
             self.sweep()
         }
         sweepTimer = timer
+        database?.connect()
         return listener.port
     }
 
@@ -160,6 +165,7 @@ final class Shard {
         sweepTimer = nil
         drainTimer?.close()
         drainTimer = nil
+        database?.close()
         loop.allowExit()
     }
 }

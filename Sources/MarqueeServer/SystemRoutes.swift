@@ -9,13 +9,26 @@ enum SystemRoutes {
         routes.add(.GET, "/healthz") { context in
             context.respond(.json(.ok, healthBody))
         }
-        // Ready for traffic: not shutting down (and, once a database is
-        // configured, reachable).
+        // Ready for traffic: not shutting down, and the shard's database
+        // connection (when there is a database) is up and answers.
         routes.add(.GET, "/readyz") { context in
             if context.shard.isDraining {
                 context.fail(APIError(.serviceUnavailable, code: "draining", message: "The server is shutting down."))
-            } else {
-                context.respond(.json(.ok, "{\"status\":\"ready\"}"))
+                return
+            }
+            guard let database = context.shard.database else {
+                context.respond(.json(.ok, "{\"status\":\"ready\",\"database\":\"not_configured\"}"))
+                return
+            }
+            database.query("SELECT 1") { result in
+                switch result {
+                case .success:
+                    context.respond(.json(.ok, "{\"status\":\"ready\",\"database\":\"ok\"}"))
+                case .failure(let error):
+                    context.fail(APIError(.serviceUnavailable, code: "database_unavailable",
+                                          message: "The database is not reachable; retrying in the background.",
+                                          detailsJSON: "\"reason\":\(JSONText.quoted(error.description))"))
+                }
             }
         }
         routes.add(.GET, "/metrics") { context in
