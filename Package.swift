@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),
         .testTarget(name: "MarqueeCoreTests", dependencies: ["MarqueeCore"]),
         .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP"]),
+        .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [
             "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeTestSupport", "Marquee",

@@ -53,7 +53,14 @@ extension PostgresError {
             return String(cString: value)
         }
         // PG_DIAG_* are macros over character codes: 'C', 'M', 'D', 'n'.
-        return .server(sqlState: field(Int32(UInt8(ascii: "C"))) ?? "XX000",
+        let state = field(Int32(UInt8(ascii: "C"))) ?? "XX000"
+        // Connection exceptions (class 08) and operator intervention
+        // (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect
+        // now) mean the database went away, not that the query was wrong.
+        if state.hasPrefix("08") || state.hasPrefix("57P") {
+            return .connectionLost("\(state): \(field(Int32(UInt8(ascii: "M"))) ?? "connection ended")")
+        }
+        return .server(sqlState: state,
                        message: field(Int32(UInt8(ascii: "M"))) ?? "unknown error",
                        detail: field(Int32(UInt8(ascii: "D"))),
                        constraint: field(Int32(UInt8(ascii: "n"))))
