@@ -40,9 +40,11 @@ let package = Package(
             "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "CMarqueeShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The catalog API: movies, people, theaters, showtimes; reads and admin writes.
+        .target(name: "MarqueeCatalog", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore"]),
         // The `marquee` binary: command-line interface only.
         .executableTarget(name: "Marquee", dependencies: [
-            "MarqueeServer", "MarqueeStore",
+            "MarqueeServer", "MarqueeStore", "MarqueeCatalog",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

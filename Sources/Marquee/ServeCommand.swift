@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Logging
+import MarqueeCatalog
 import MarqueeHTTP
 import MarqueeLoop
 import MarqueeServer
@@ -36,7 +37,12 @@ struct ServeCommand: ParsableCommand {
         } else {
             logger.warning("no DATABASE_URL: serving without a database")
         }
-        try ServerProcess.run(config: config, logger: logger)
+        var catalog = CatalogConfig()
+        catalog.adminToken = Environment.string("ADMIN_TOKEN")
+        if catalog.adminToken == nil { logger.notice("no ADMIN_TOKEN: catalog admin routes answer 403") }
+        var routes = Routes()
+        CatalogRoutes.add(to: &routes, config: catalog)
+        try ServerProcess.run(config: config, routes: routes, logger: logger)
     }
 
     func makeConfig() throws -> ServerConfig {

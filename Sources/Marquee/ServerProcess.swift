@@ -6,7 +6,7 @@ import MarqueeServer
 /// Runs a server as the process's main job: the main thread keeps a small
 /// control loop that only watches signals and waits for the shards.
 enum ServerProcess {
-    static func run(config: ServerConfig, logger: Logger) throws {
+    static func run(config: ServerConfig, routes: Routes, logger: Logger) throws {
         // A parent may hand us a blocked signal mask (some test runners and
         // supervisors do); shutdown signals must get through. Unblocked
         // before the shard threads start, so they inherit it.
@@ -15,7 +15,7 @@ enum ServerProcess {
         sigaddset(&shutdownSignals, SIGINT)
         sigaddset(&shutdownSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
-        let server = try Server.start(config: config, logger: logger)
+        let server = try Server.start(config: config, routes: routes, logger: logger)
         let control = try EventLoop(index: -1)
         var signalCount = 0
         var watchers: [SignalWatcher] = []

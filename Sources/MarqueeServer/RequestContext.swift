@@ -1,6 +1,7 @@
 import Logging
 import MarqueeHTTP
 import MarqueeLoop
+import MarqueeStore
 
 /// A route handler: reads the request from the context and completes it
 /// once with `respond`, now or later (after a commit, a payment call), on
@@ -56,5 +57,62 @@ public final class RequestContext {
 
     public func fail(_ error: APIError) {
         respond(.error(error))
+    }
+
+    /// This shard's database connection, or nil when none is configured.
+    public var database: PostgresConnection? { shard.database }
+
+    /// Answers from the shard's response cache when it holds `key`;
+    /// otherwise calls `produce`, and caches what it answers if that is a
+    /// 200 (errors are never cached).
+    public func cached(_ key: String, ttlMilliseconds: UInt64,
+                      _ produce: (@escaping (HTTPResponse) -> Void) -> Void) {
+        let now = shard.loop.now
+        if let hit = shard.cache.lookup(key, now: now) {
+            respond(hit)
+            return
+        }
+        let cache = shard.cache
+        let loop = shard.loop
+        produce { [self] response in
+            if response.status == .ok { cache.store(key, response, now: loop.now, ttl: ttlMilliseconds) }
+            respond(response)
+        }
+    }
+
+    /// Runs a query on this shard's connection; a database that is missing
+    /// or unreachable answers the client 503 `database_unavailable` and
+    /// `onSuccess` is not called. Other database errors are handed to
+    /// `onError` when given, else answered 500 `internal_error` and logged.
+    public func query(_ sql: String, _ params: [String?] = [],
+                      onError: ((PostgresError) -> Void)? = nil,
+                      _ onSuccess: @escaping (QueryResult) -> Void) {
+        guard let database = shard.database else {
+            fail(APIError(.serviceUnavailable, code: "database_unavailable", message: "No database is configured."))
+            return
+        }
+        database.query(sql, params) { [self] result in
+            switch result {
+            case .success(let rows):
+                onSuccess(rows)
+            case .failure(let error) where error.isUnavailable:
+                fail(APIError(.serviceUnavailable, code: "database_unavailable",
+                              message: "The database is not reachable; retry shortly.",
+                              headers: [HTTPResponse.Field(name: "Retry-After", value: "1")]))
+            case .failure(let error):
+                if let onError {
+                    onError(error)
+                } else {
+                    logger.error("query failed", metadata: ["error": .string(error.description)])
+                    fail(APIError(.internalServerError, code: "internal_error", message: "The request failed on our side."))
+                }
+            }
+        }
+    }
+
+    /// Tells every shard of every instance to drop cached responses.
+    public func invalidateCaches() {
+        shard.cache.invalidateAll()
+        shard.database?.query("SELECT pg_notify($1, '')", [ResponseCache.channel]) { _ in }
     }
 }

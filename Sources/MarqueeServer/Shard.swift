@@ -17,6 +17,7 @@ final class Shard {
     let metrics: ShardMetrics
     /// This shard's own database connection (nil without a database).
     let database: PostgresConnection?
+    let cache = ResponseCache()
     // unowned(unsafe): the server outlives its shards by construction.
     unowned(unsafe) let server: Server
     private var listener: TCPListener?
@@ -39,6 +40,16 @@ final class Shard {
         self.server = server
         metrics = ShardMetrics(patterns: routes.router.patterns)
         database = config.databaseURL.map { PostgresConnection(loop: loop, url: $0, logger: logger) }
+        if let database {
+            let cache = self.cache
+            database.onReady = { [unowned database] in
+                cache.invalidateAll()
+                database.query("LISTEN \(ResponseCache.channel)") { _ in }
+            }
+            database.onNotification = { channel, _ in
+                if channel == ResponseCache.channel { cache.invalidateAll() }
+            }
+        }
         var logger = logger
         logger[metadataKey: "shard"] = .stringConvertible(index)
         self.logger = logger

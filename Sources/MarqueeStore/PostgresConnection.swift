@@ -282,6 +282,8 @@ public final class PostgresConnection {
             backoffMilliseconds = 100
             prepared.removeAll()
             logger.info("database connected")
+            // Timestamps leave the database in UTC whatever the server's zone.
+            send(.query(sql: "SET TIME ZONE 'UTC'", params: []), nil)
             let waiting = waitingForConnect
             waitingForConnect.removeAll()
             for (command, completion) in waiting {

@@ -1,0 +1,114 @@
+import Foundation
+import MarqueeHTTP
+
+/// A JSON object request body with typed, validated field access. Every
+/// problem is a 400 (or 415) naming the field, so a client can fix its
+/// request without guessing.
+public struct JSONBody {
+    public let object: [String: Any]
+
+    public init(_ request: HTTPRequest, allowed: Set<String>) throws(APIError) {
+        if let type = request.head.headers["content-type"],
+           !type.lowercased().hasPrefix("application/json") {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
+                           message: "Send the body as application/json.")
+        }
+        guard !request.body.isEmpty else {
+            throw APIError(.badRequest, code: "invalid_json", message: "The request needs a JSON object body.")
+        }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(request.body), options: [])
+        } catch {
+            throw APIError(.badRequest, code: "invalid_json", message: "The body is not valid JSON.")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw APIError(.badRequest, code: "invalid_json", message: "The body must be a JSON object.")
+        }
+        for key in object.keys where !allowed.contains(key) {
+            throw APIError(.badRequest, code: "unknown_field", message: "Unknown field '\(key)'.",
+                           detailsJSON: "\"field\":\(JSONText.quoted(key))")
+        }
+        self.object = object
+    }
+
+    /// JSON `true`/`false` arrive as NSNumber too; their type code is `c`.
+    static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
+
+    /// A nested object (e.g. one element of an array field), unchecked keys.
+    public init(object: [String: Any]) throws(APIError) {
+        self.object = object
+    }
+
+    public func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
+
+    public static func invalid(_ field: String, _ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_field", message: "'\(field)' \(message).",
+                 detailsJSON: "\"field\":\(JSONText.quoted(field))")
+    }
+
+    public func string(_ key: String, required: Bool = false, maxLength: Int = 300, allowEmpty: Bool = false) throws(APIError) -> String? {
+        guard let value = object[key], !(value is NSNull) else {
+            if required { throw Self.invalid(key, "is required") }
+            return nil
+        }
+        guard let text = value as? String else { throw Self.invalid(key, "must be a string") }
+        let trimmedText = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard allowEmpty || !trimmedText.isEmpty else { throw Self.invalid(key, "must not be empty") }
+        guard text.count <= maxLength else { throw Self.invalid(key, "must be at most \(maxLength) characters") }
+        return allowEmpty ? text : trimmedText
+    }
+
+    public func integer(_ key: String, required: Bool = false, range: ClosedRange<Int64>) throws(APIError) -> Int64? {
+        guard let value = object[key], !(value is NSNull) else {
+            if required { throw Self.invalid(key, "is required") }
+            return nil
+        }
+        guard let number = value as? NSNumber, !Self.isBoolean(number),
+              number.doubleValue == number.doubleValue.rounded(), let integer = Int64(exactly: number.doubleValue),
+              range.contains(integer) else {
+            throw Self.invalid(key, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return integer
+    }
+
+    public func idArray(_ key: String, maxCount: Int = 100) throws(APIError) -> [Int64]? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let array = value as? [Any], array.count <= maxCount else {
+            throw Self.invalid(key, "must be an array of at most \(maxCount) ids")
+        }
+        var ids: [Int64] = []
+        for item in array {
+            guard let number = item as? NSNumber, !Self.isBoolean(number),
+                  let id = Int64(exactly: number.doubleValue), id > 0 else {
+                throw Self.invalid(key, "must contain positive integer ids")
+            }
+            ids.append(id)
+        }
+        guard Set(ids).count == ids.count else { throw Self.invalid(key, "must not repeat an id") }
+        return ids
+    }
+
+    /// An RFC 3339 date-time with zone, as Unix seconds.
+    public func dateTime(_ key: String, required: Bool = false) throws(APIError) -> Int64? {
+        guard let text = try string(key, required: required, maxLength: 40) else { return nil }
+        guard text.count > 10, let seconds = ISO8601.parse(text) else {
+            throw Self.invalid(key, "must be a date-time with a zone, like 2026-12-01T18:30:00Z")
+        }
+        return seconds
+    }
+
+    /// `YYYY-MM-DD`.
+    public func date(_ key: String) throws(APIError) -> String? {
+        guard let text = try string(key, maxLength: 10) else { return nil }
+        guard text.count == 10, ISO8601.parse(text) != nil else { throw Self.invalid(key, "must be a date like 2026-12-01") }
+        return text
+    }
+
+    /// A nested value re-encoded as JSON text (for jsonb columns).
+    public func json(_ key: String) -> String? {
+        guard let value = object[key], !(value is NSNull),
+              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
