@@ -12,4 +12,6 @@ if [[ -z "${DATABASE_URL:-}" ]]; then
     echo "run: private PostgreSQL at $DATABASE_URL (stop it with scripts/postgres.sh stop)"
 fi
 export DATABASE_URL
+# Migrates, and loads the demo catalog on first start (a seeded database is left as it is).
+.build/release/marquee seed --demo
 exec .build/release/marquee serve "$@"

@@ -5,6 +5,6 @@ struct MarqueeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marquee",
         abstract: "Marquee: a movie-theater reservation server.",
-        subcommands: [ServeCommand.self, MigrateCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, SeedCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
