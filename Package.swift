@@ -56,6 +56,10 @@ let package = Package(
         .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),
         .testTarget(name: "MarqueeCoreTests", dependencies: ["MarqueeCore"]),
         .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP"]),
+        .testTarget(name: "MarqueeCatalogTests", dependencies: [
+            "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [

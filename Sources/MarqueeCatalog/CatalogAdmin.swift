@@ -203,8 +203,12 @@ enum CatalogAdmin {
     static func deleteNamed(_ context: RequestContext, config: CatalogConfig, table: String, entity: String) {
         write(context, config: config) { () throws(APIError) in
             let id = context.parameters["id"]!
-            context.query("DELETE FROM \(table) WHERE id = $1 RETURNING id", [id],
-                          onError: { context.fail(mapError($0, entity: entity)) }) { result in
+            context.query("DELETE FROM \(table) WHERE id = $1 RETURNING id", [id], onError: { error in
+                // On a delete, a foreign-key violation means something still refers to the row.
+                context.fail(error.sqlState == "23503"
+                    ? APIError(.conflict, code: "\(entity)_in_use", message: "The \(entity) is still in use.")
+                    : mapError(error, entity: entity))
+            }) { result in
                 guard result.scalar != nil else {
                     context.fail(.notFound("No \(entity) with id \(id)."))
                     return
@@ -436,9 +440,6 @@ enum CatalogAdmin {
         case "23505":
             return APIError(.conflict, code: "\(entity)_exists", message: "A \(entity) with that name already exists.")
         case "23503":
-            if error.constraint?.hasSuffix("_fkey") == true, case .server(_, let message, _, _) = error, message.contains("still referenced") {
-                return APIError(.conflict, code: "\(entity)_in_use", message: "The \(entity) is still in use.")
-            }
             return APIError(.unprocessableContent, code: "unknown_reference",
                             message: "A referenced id does not exist.", detailsJSON: error.constraint.map { "\"constraint\":\(JSONText.quoted($0))" })
         case "23514", "22007", "22008", "22P02":

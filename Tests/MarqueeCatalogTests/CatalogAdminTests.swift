@@ -1,0 +1,167 @@
+import Foundation
+import MarqueeLoop
+import MarqueeStore
+import MarqueeTestSupport
+import Testing
+
+@Suite("Catalog: admin writes, overlap, cache, database loss", .serialized)
+final class CatalogAdminTests {
+    let server: CatalogTestServer
+
+    init() throws { server = try CatalogTestServer() }
+    deinit { server.stop() }
+
+    func room() throws -> Int {
+        let theater = try server.create("/v1/theaters", #"{"name":"Odeon","time_zone":"Europe/London"}"#)
+        return try server.create("/v1/auditoriums", "{\"theater_id\":\(theater),\"name\":\"1\",\"layout\":\(layoutJSON())}")
+    }
+
+    @Test("admin routes need the admin token")
+    func authorization() throws {
+        let missing = try server.request("POST", "/v1/genres", json: #"{"name":"X"}"#, token: nil)
+        #expect(missing.status == 401)
+        #expect(missing.errorCode == "unauthorized")
+        #expect(missing.headers["www-authenticate"] == "Bearer")
+        #expect(try server.request("POST", "/v1/genres", json: #"{"name":"X"}"#, token: "wrong").status == 401)
+        #expect(try server.get("/v1/genres").items.isEmpty, "nothing was written")
+    }
+
+    @Test("bad bodies are 400 naming the field, and write nothing", arguments: [
+        ("/v1/movies", #"{"runtime_minutes":90}"#, "invalid_field"),
+        ("/v1/movies", #"{"title":"X","runtime_minutes":0}"#, "invalid_field"),
+        ("/v1/movies", #"{"title":"X","runtime_minutes":true}"#, "invalid_field"),
+        ("/v1/movies", #"{"title":"X","runtime_minutes":90,"rating":"XXX"}"#, "invalid_field"),
+        ("/v1/movies", #"{"title":"X","runtime_minutes":90,"release_date":"2020-02-30"}"#, "invalid_field"),
+        ("/v1/movies", #"{"title":"X","runtime_minutes":90,"genre_ids":[1,1]}"#, "invalid_field"),
+        ("/v1/movies", #"{"title":"X","runtime_minutes":90,"director":"Y"}"#, "unknown_field"),
+        ("/v1/movies", #"["not","an","object"]"#, "invalid_json"),
+        ("/v1/movies", #"{"title":"#, "invalid_json"),
+        ("/v1/genres", #"{"name":"   "}"#, "invalid_field"),
+        ("/v1/auditoriums", #"{"theater_id":1,"name":"A","layout":{"rows":0,"columns":5,"prices":{"standard":1}}}"#, "invalid_field"),
+        ("/v1/auditoriums", #"{"theater_id":1,"name":"A","layout":{"rows":2,"columns":5,"removed":["Z9"],"prices":{"standard":1}}}"#, "invalid_field"),
+        ("/v1/auditoriums", #"{"theater_id":1,"name":"A","layout":{"rows":2,"columns":5,"categories":{"A1":"vip"},"prices":{"standard":1}}}"#, "invalid_field"),
+        ("/v1/auditoriums", #"{"theater_id":1,"name":"A","layout":{"rows":2,"columns":5,"row_labels":["A","A"],"prices":{"standard":1}}}"#, "invalid_field"),
+        ("/v1/showtimes", #"{"movie_id":1,"auditorium_id":1,"starts_at":"2031-01-01T10:00:00"}"#, "invalid_field"),
+    ])
+    func badBodies(path: String, json: String, code: String) throws {
+        let response = try server.request("POST", path, json: json)
+        #expect(response.status == 400, "\(response)")
+        #expect(response.errorCode == code)
+        #expect(try server.get("/v1/movies").items.isEmpty)
+        #expect(try server.get("/v1/genres").items.isEmpty)
+    }
+
+    @Test("references to missing rows are 422; duplicate names 409; in-use deletes 409")
+    func referencesAndConflicts() throws {
+        #expect(try server.request("POST", "/v1/movies", json: #"{"title":"X","runtime_minutes":90,"genre_ids":[424242]}"#).status == 422)
+        let genre = try server.create("/v1/genres", #"{"name":"Noir"}"#)
+        let duplicate = try server.request("POST", "/v1/genres", json: #"{"name":"noir"}"#)
+        #expect(duplicate.status == 409)
+        #expect(duplicate.errorCode == "genre_exists")
+        try server.create("/v1/movies", "{\"title\":\"Chinatown\",\"runtime_minutes\":130,\"genre_ids\":[\(genre)]}")
+        let inUse = try server.request("DELETE", "/v1/genres/\(genre)")
+        #expect(inUse.status == 409)
+        #expect(inUse.errorCode == "genre_in_use")
+        #expect(try server.request("DELETE", "/v1/genres/999999").status == 404)
+    }
+
+    @Test("overlapping showtimes are refused with 409 naming the other; the cleaning buffer counts")
+    func overlap() throws {
+        let auditorium = try room()
+        let movie = try server.create("/v1/movies", #"{"title":"Heat","runtime_minutes":170}"#)
+        let first = try server.create("/v1/showtimes", "{\"movie_id\":\(movie),\"auditorium_id\":\(auditorium),\"starts_at\":\"2031-05-01T18:00:00Z\",\"cleaning_minutes\":20}")
+        // Ends 20:50, cleaning until 21:10.
+        let clash = try server.request("POST", "/v1/showtimes", json: "{\"movie_id\":\(movie),\"auditorium_id\":\(auditorium),\"starts_at\":\"2031-05-01T21:05:00Z\"}")
+        #expect(clash.status == 409)
+        #expect(clash.errorCode == "showtime_overlap")
+        #expect(((clash.object?["error"] as? [String: Any])?["details"] as? [String: Any])?["conflicting_showtime_id"] as? Int == first)
+        try server.create("/v1/showtimes", "{\"movie_id\":\(movie),\"auditorium_id\":\(auditorium),\"starts_at\":\"2031-05-01T21:10:00Z\"}")
+        // Moving the first into the second is refused too.
+        let moved = try server.request("PATCH", "/v1/showtimes/\(first)", json: #"{"starts_at":"2031-05-01T20:00:00Z"}"#)
+        #expect(moved.status == 409)
+        // Cancelling frees the slot.
+        #expect(try server.request("PATCH", "/v1/showtimes/\(first)", json: #"{"status":"cancelled"}"#).status == 200)
+        try server.create("/v1/showtimes", "{\"movie_id\":\(movie),\"auditorium_id\":\(auditorium),\"starts_at\":\"2031-05-01T17:00:00Z\",\"cleaning_minutes\":0}")
+    }
+
+    @Test("concurrent inserts racing for one slot: exactly one wins, the rest get 409")
+    func racingInserts() throws {
+        let auditorium = try room()
+        let movie = try server.create("/v1/movies", #"{"title":"Rush","runtime_minutes":120}"#)
+        let created = AtomicCounter()
+        let conflicts = AtomicCounter()
+        let port = server.port
+        let threads = (0..<12).map { index in
+            LoopThread(name: "racer") {
+                let json = "{\"movie_id\":\(movie),\"auditorium_id\":\(auditorium),\"starts_at\":\"2031-06-01T18:\(10 + index):00Z\"}"
+                guard let client = try? TestClient(port: port),
+                      (try? client.send("POST /v1/showtimes HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(CatalogTestServer.adminToken)\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)")) != nil,
+                      let response = try? client.readResponse() else { return }
+                if response.status == 201 { created.increment() }
+                if response.status == 409 && response.errorCode == "showtime_overlap" { conflicts.increment() }
+            }
+        }
+        threads.forEach { $0.join() }
+        #expect(created.value == 1)
+        #expect(conflicts.value == 11)
+    }
+
+    @Test("a movie with showtimes to come cannot be deleted; without, it is retired from listings")
+    func deleteMovie() throws {
+        let auditorium = try room()
+        let busy = try server.create("/v1/movies", #"{"title":"Busy","runtime_minutes":90}"#)
+        let idle = try server.create("/v1/movies", #"{"title":"Idle","runtime_minutes":90}"#)
+        try server.create("/v1/showtimes", "{\"movie_id\":\(busy),\"auditorium_id\":\(auditorium),\"starts_at\":\"2031-07-01T18:00:00Z\"}")
+        let refused = try server.request("DELETE", "/v1/movies/\(busy)")
+        #expect(refused.status == 409)
+        #expect(refused.errorCode == "movie_has_showtimes")
+        #expect(try server.request("DELETE", "/v1/movies/\(idle)").status == 204)
+        #expect(try server.get("/v1/movies").items.compactMap { $0["title"] as? String } == ["Busy"])
+        #expect(try server.get("/v1/movies/\(idle)").object?["retired"] as? Bool == true)
+    }
+
+    @Test("cached reads see admin writes at once, on every shard")
+    func cacheInvalidation() throws {
+        // Warm the cache on both shards (many connections spread over them).
+        for _ in 0..<8 { #expect(try server.get("/v1/movies").items.isEmpty) }
+        try server.create("/v1/movies", #"{"title":"Fresh","runtime_minutes":90}"#)
+        for _ in 0..<8 {
+            #expect(try server.get("/v1/movies").items.compactMap { $0["title"] as? String } == ["Fresh"])
+        }
+        let id = try #require(try server.get("/v1/movies").items.first?["id"] as? Int)
+        #expect(try server.request("PATCH", "/v1/movies/\(id)", json: #"{"title":"Renamed"}"#).status == 200)
+        for _ in 0..<8 {
+            #expect(try server.get("/v1/movies/\(id)").object?["title"] as? String == "Renamed")
+        }
+    }
+
+    @Test("losing the database mid-query answers 503, never a false success, and the server reconnects")
+    func databaseLoss() throws {
+        try server.create("/v1/genres", #"{"name":"Before"}"#)
+        // Kill every backend of the server's connections, as a restart would.
+        let killer = try BlockingConnection(url: server.databaseURL)
+        defer { killer.close() }
+        try killer.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        var statuses: [Int] = []
+        for _ in 0..<4 {
+            let response = try server.request("POST", "/v1/genres", json: #"{"name":"During \#(statuses.count)"}"#)
+            statuses.append(response.status)
+            if response.status == 503 {
+                #expect(response.errorCode == "database_unavailable")
+                #expect(response.headers["retry-after"] == "1")
+            }
+        }
+        #expect(statuses.allSatisfy { $0 == 201 || $0 == 503 })
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = try server.get("/readyz").status == 200 && server.get("/readyz").status == 200
+            if !ready { usleep(50_000) }
+        }
+        #expect(ready, "/readyz recovers once the connections are back")
+        try server.create("/v1/genres", #"{"name":"After"}"#)
+        let names = try server.get("/v1/genres?limit=100").items.compactMap { $0["name"] as? String }
+        #expect(names.contains("Before") && names.contains("After"))
+        // Every 201 during the outage really was written.
+        #expect(names.filter { $0.hasPrefix("During") }.count == statuses.filter { $0 == 201 }.count)
+    }
+}

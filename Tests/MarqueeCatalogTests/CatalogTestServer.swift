@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import MarqueeCatalog
+import MarqueeServer
+import MarqueeStore
+import MarqueeTestSupport
+import Testing
+
+/// A real server with the catalog routes on a fresh, migrated database.
+final class CatalogTestServer {
+    static let adminToken = "test-admin-token"
+    let server: Server
+    let databaseName: String
+    let databaseURL: String
+    var port: Int { server.port }
+
+    init(cacheTTLMilliseconds: UInt64 = 60_000) throws {
+        let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL (scripts/test.sh sets it)")
+        databaseName = TestDatabase.uniqueName("catalog")
+        let admin = try BlockingConnection(url: serverURL)
+        defer { admin.close() }
+        try admin.execute("CREATE DATABASE \(databaseName)")
+        databaseURL = try #require(TestDatabase.url(database: databaseName))
+        try Migrator.migrate(url: databaseURL)
+        var config = ServerConfig()
+        config.port = 0
+        config.shards = 2
+        config.databaseURL = databaseURL
+        var catalog = CatalogConfig()
+        catalog.adminToken = Self.adminToken
+        catalog.cacheTTLMilliseconds = cacheTTLMilliseconds
+        var routes = Routes()
+        CatalogRoutes.add(to: &routes, config: catalog)
+        let logger = Logger(label: "catalog-test") { _ in SwiftLogNoOpLogHandler() }
+        server = try Server.start(config: config, routes: routes, logger: logger)
+        try waitUntilReady()
+    }
+
+    /// Both shards' database connections are up.
+    private func waitUntilReady() throws {
+        for _ in 0..<200 {
+            var ready = 0
+            for _ in 0..<8 {
+                let client = try TestClient(port: port)
+                try client.send(MarqueeTestSupport.get("/readyz"))
+                if try client.readResponse().status == 200 { ready += 1 }
+            }
+            if ready == 8 { return }
+            usleep(20_000)
+        }
+        throw TestClient.Failure("server never became ready")
+    }
+
+    func stop() {
+        server.shutdown()
+        #expect(server.waitUntilStopped() == 0)
+        if let serverURL = TestDatabase.serverURL, let admin = try? BlockingConnection(url: serverURL) {
+            _ = try? admin.execute("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")
+            admin.close()
+        }
+    }
+
+    func request(_ method: String, _ path: String, json: String? = nil, token: String? = adminToken) throws -> TestClient.Response {
+        let client = try TestClient(port: port)
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }
+        try client.send(head + "\r\n" + (json ?? ""))
+        return try client.readResponse()
+    }
+
+    func get(_ path: String) throws -> TestClient.Response { try request("GET", path, token: nil) }
+
+    /// Creates through the admin API and returns the new id.
+    @discardableResult
+    func create(_ path: String, _ json: String) throws -> Int {
+        let response = try request("POST", path, json: json)
+        guard response.status == 201, let id = response.object?["id"] as? Int else {
+            throw TestClient.Failure("POST \(path) \(json) -> \(response)")
+        }
+        return id
+    }
+}
+
+extension TestClient.Response {
+    var object: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+    var items: [[String: Any]] { object?["items"] as? [[String: Any]] ?? [] }
+    var errorCode: String? { (object?["error"] as? [String: Any])?["code"] as? String }
+    var nextCursor: String? { object?["next_cursor"] as? String }
+}
+
+func layoutJSON(rows: Int = 5, columns: Int = 8) -> String {
+    "{\"rows\":\(rows),\"columns\":\(columns),\"prices\":{\"standard\":1000}}"
+}
