@@ -31,6 +31,9 @@ enum SystemRoutes {
                 }
             }
         }
+        routes.add(.GET, "/openapi.json") { context in
+            context.respond(.json(.ok, openAPIBody))
+        }
         routes.add(.GET, "/metrics") { context in
             let startedNanos = context.shard.server.startedNanos
             context.shard.server.collectMetrics(replyOn: context.loop) { snapshot in
@@ -41,6 +44,8 @@ enum SystemRoutes {
             }
         }
     }
+
+    static let openAPIBody: [UInt8] = Array(OpenAPIDocument.json.utf8)
 
     static let healthBody: [UInt8] = Array("{\"status\":\"ok\"}".utf8)
 }

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Writes openapi.json, the API document served at GET /openapi.json.
+Edit this file, then run scripts/openapi.sh (regenerates the JSON and the
+copy embedded in the binary; a test fails when they drift apart)."""
+import json, sys
+
+def ref(name): return {"$ref": f"#/components/schemas/{name}"}
+def err(*codes): return {"description": "Error: " + ", ".join(codes), "content": {"application/json": {"schema": ref("Error")}}}
+def ok(schema, description="OK"): return {"description": description, "content": {"application/json": {"schema": schema}}}
+def page(item): return {"type": "object", "required": ["items", "next_cursor"], "properties": {
+    "items": {"type": "array", "items": ref(item)}, "next_cursor": {"type": ["string", "null"]}}}
+def qp(name, schema, description): return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+def pid(name="id"): return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "format": "int64"}}
+limit = qp("limit", {"type": "integer"}, "Page size, clamped to 1..100 (default 20).")
+cursor = qp("cursor", {"type": "string"}, "next_cursor of the previous page.")
+dfrom = qp("from", {"type": "string"}, "ISO 8601 date or date-time with zone; inclusive.")
+dto = qp("to", {"type": "string"}, "ISO 8601 date (whole day included) or date-time with zone; exclusive.")
+admin = [{"bearerAuth": []}]
+bad = err("malformed_request", "invalid_parameter", "unknown_parameter", "duplicate_parameter", "invalid_query", "invalid_path_parameter", "invalid_date", "invalid_date_range", "date_range_too_large", "invalid_cursor")
+unavailable = err("database_unavailable")
+def body(schema): return {"required": True, "content": {"application/json": {"schema": schema}}}
+def write_responses(created, *extra):
+    responses = {created[0]: ok(ref(created[1]), created[2]), "400": err("invalid_json", "invalid_field", "unknown_field", "invalid_path_parameter"),
+                 "401": err("unauthorized"), "403": err("admin_disabled"), "415": err("unsupported_media_type"), "503": unavailable}
+    for code, description in extra: responses[code] = err(*description)
+    return responses
+
+movie_input = {"type": "object", "additionalProperties": False, "properties": {
+    "title": {"type": "string", "minLength": 1, "maxLength": 300}, "synopsis": {"type": "string", "maxLength": 5000},
+    "runtime_minutes": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "rating": {"type": "string", "enum": ["G", "PG", "PG-13", "R", "NC-17", "NR"]},
+    "release_date": {"type": "string", "format": "date"}, "poster_url": {"type": "string", "maxLength": 2000},
+    "genre_ids": {"type": "array", "maxItems": 100, "uniqueItems": True, "items": {"type": "integer", "minimum": 1}}}}
+named = {"type": "object", "additionalProperties": False, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200}}}
+theater_input = {"type": "object", "additionalProperties": False, "properties": {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200}, "address": {"type": "string", "maxLength": 500},
+    "time_zone": {"type": "string", "maxLength": 64}}}
+layout = {"type": "object", "additionalProperties": False, "required": ["rows", "columns", "prices"], "properties": {
+    "rows": {"type": "integer", "minimum": 1, "maximum": 50}, "columns": {"type": "integer", "minimum": 1, "maximum": 60},
+    "row_labels": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z0-9]{1,3}$"}},
+    "aisles_after": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+    "removed": {"type": "array", "items": {"type": "string"}},
+    "categories": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[a-z_]{1,20}$"}},
+    "prices": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1000000},
+               "description": "Cents per category; must include standard and every category used."}}}
+showtime_input = {"type": "object", "additionalProperties": False, "properties": {
+    "movie_id": {"type": "integer", "minimum": 1}, "auditorium_id": {"type": "integer", "minimum": 1},
+    "starts_at": {"type": "string", "format": "date-time"}, "cleaning_minutes": {"type": "integer", "minimum": 0, "maximum": 240},
+    "prices": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1000000}},
+    "status": {"type": "string", "enum": ["scheduled", "cancelled"]}}}
+
+paths = {
+  "/healthz": {"get": {"summary": "Liveness: the process is up and its loops turn.", "operationId": "health", "tags": ["operations"],
+      "responses": {"200": ok({"type": "object", "properties": {"status": {"const": "ok"}}})}}},
+  "/readyz": {"get": {"summary": "Readiness: not draining, and this shard's database connection answers.", "operationId": "ready", "tags": ["operations"],
+      "responses": {"200": ok({"type": "object", "properties": {"status": {"const": "ready"}, "database": {"type": "string"}}}), "503": err("draining", "database_unavailable")}}},
+  "/metrics": {"get": {"summary": "Prometheus metrics (text format 0.0.4).", "operationId": "metrics", "tags": ["operations"],
+      "responses": {"200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+  "/openapi.json": {"get": {"summary": "This document.", "operationId": "openapi", "tags": ["operations"],
+      "responses": {"200": ok({"type": "object"})}}},
+  "/v1/movies": {
+    "get": {"summary": "Search current movies. Filters combine; ordered by title, then id.", "operationId": "listMovies", "tags": ["catalog"],
+      "parameters": [qp("genre", {"type": "string"}, "Genre id or name (case-insensitive)."),
+                     qp("actor", {"type": "string"}, "Person id, or part of a cast member's name (case- and accent-insensitive)."),
+                     qp("q", {"type": "string", "minLength": 1, "maxLength": 200}, "Part of the title (case- and accent-insensitive; % and _ match themselves)."),
+                     dfrom, dto, limit, cursor],
+      "responses": {"200": ok(page("MovieSummary")), "400": bad, "503": unavailable}},
+    "post": {"summary": "Create a movie (admin).", "operationId": "createMovie", "tags": ["admin"], "security": admin,
+      "requestBody": body({**movie_input, "required": ["title", "runtime_minutes"]}),
+      "responses": write_responses(("201", "Movie", "Created"), ("422", ["unknown_reference"]))}},
+  "/v1/movies/{id}": {
+    "parameters": [pid()],
+    "get": {"summary": "A movie with its genres, cast and next 50 showtimes.", "operationId": "getMovie", "tags": ["catalog"],
+      "responses": {"200": ok(ref("Movie")), "400": bad, "404": err("not_found"), "503": unavailable}},
+    "patch": {"summary": "Change a movie (admin). Fields present replace; genre_ids replaces the genre list.", "operationId": "updateMovie", "tags": ["admin"], "security": admin,
+      "requestBody": body(movie_input), "responses": write_responses(("200", "Movie", "Updated"), ("404", ["not_found"]), ("422", ["unknown_reference"]))},
+    "delete": {"summary": "Retire a movie (admin): refused with 409 movie_has_showtimes while scheduled showtimes are to come; otherwise hidden from listings and kept for history.",
+      "operationId": "deleteMovie", "tags": ["admin"], "security": admin,
+      "responses": {"204": {"description": "Retired"}, "400": bad, "401": err("unauthorized"), "403": err("admin_disabled"), "404": err("not_found"),
+                    "409": err("movie_has_showtimes"), "503": unavailable}}},
+  "/v1/movies/{id}/cast": {
+    "parameters": [pid()],
+    "put": {"summary": "Replace a movie's cast (admin).", "operationId": "replaceCast", "tags": ["admin"], "security": admin,
+      "requestBody": body({"type": "object", "required": ["cast"], "additionalProperties": False, "properties": {"cast": {"type": "array", "maxItems": 200,
+          "items": {"type": "object", "required": ["person_id"], "additionalProperties": False, "properties": {
+              "person_id": {"type": "integer", "minimum": 1}, "role": {"type": "string", "maxLength": 200},
+              "billing_order": {"type": "integer", "minimum": 0, "maximum": 10000}}}}}}),
+      "responses": write_responses(("200", "Movie", "Replaced"), ("404", ["not_found"]), ("422", ["unknown_reference"]))}},
+  "/v1/genres": {
+    "get": {"summary": "Genres by name.", "operationId": "listGenres", "tags": ["catalog"], "parameters": [limit, cursor],
+      "responses": {"200": ok(page("Genre")), "400": bad, "503": unavailable}},
+    "post": {"summary": "Create a genre (admin).", "operationId": "createGenre", "tags": ["admin"], "security": admin,
+      "requestBody": body({**named, "required": ["name"]}), "responses": write_responses(("201", "Genre", "Created"), ("409", ["genre_exists"]))}},
+  "/v1/genres/{id}": {"parameters": [pid()],
+    "patch": {"summary": "Rename a genre (admin).", "operationId": "updateGenre", "tags": ["admin"], "security": admin, "requestBody": body(named),
+      "responses": write_responses(("200", "Genre", "Updated"), ("404", ["not_found"]), ("409", ["genre_exists"]))},
+    "delete": {"summary": "Delete a genre (admin); 409 while movies use it.", "operationId": "deleteGenre", "tags": ["admin"], "security": admin,
+      "responses": {"204": {"description": "Deleted"}, "400": bad, "401": err("unauthorized"), "403": err("admin_disabled"), "404": err("not_found"), "409": err("genre_in_use"), "503": unavailable}}},
+  "/v1/actors": {"get": {"summary": "People, optionally matching part of a name.", "operationId": "listActors", "tags": ["catalog"],
+      "parameters": [qp("q", {"type": "string", "minLength": 1, "maxLength": 200}, "Part of the name."), limit, cursor],
+      "responses": {"200": ok(page("Person")), "400": bad, "503": unavailable}}},
+  "/v1/people": {"post": {"summary": "Create a person (admin).", "operationId": "createPerson", "tags": ["admin"], "security": admin,
+      "requestBody": body({**named, "required": ["name"]}), "responses": write_responses(("201", "Person", "Created"))}},
+  "/v1/people/{id}": {"parameters": [pid()],
+    "patch": {"summary": "Rename a person (admin).", "operationId": "updatePerson", "tags": ["admin"], "security": admin, "requestBody": body(named),
+      "responses": write_responses(("200", "Person", "Updated"), ("404", ["not_found"]))},
+    "delete": {"summary": "Delete a person (admin); 409 while in a cast.", "operationId": "deletePerson", "tags": ["admin"], "security": admin,
+      "responses": {"204": {"description": "Deleted"}, "400": bad, "401": err("unauthorized"), "403": err("admin_disabled"), "404": err("not_found"), "409": err("person_in_use"), "503": unavailable}}},
+  "/v1/theaters": {
+    "get": {"summary": "Theaters with their auditoriums.", "operationId": "listTheaters", "tags": ["catalog"], "parameters": [limit, cursor],
+      "responses": {"200": ok(page("Theater")), "400": bad, "503": unavailable}},
+    "post": {"summary": "Create a theater (admin).", "operationId": "createTheater", "tags": ["admin"], "security": admin,
+      "requestBody": body({**theater_input, "required": ["name"]}), "responses": write_responses(("201", "Theater", "Created"))}},
+  "/v1/theaters/{id}": {"parameters": [pid()],
+    "patch": {"summary": "Change a theater (admin).", "operationId": "updateTheater", "tags": ["admin"], "security": admin, "requestBody": body(theater_input),
+      "responses": write_responses(("200", "Theater", "Updated"), ("404", ["not_found"]))},
+    "delete": {"summary": "Delete a theater (admin); 409 while it has auditoriums.", "operationId": "deleteTheater", "tags": ["admin"], "security": admin,
+      "responses": {"204": {"description": "Deleted"}, "400": bad, "401": err("unauthorized"), "403": err("admin_disabled"), "404": err("not_found"), "409": err("theater_in_use"), "503": unavailable}}},
+  "/v1/auditoriums": {"post": {"summary": "Create an auditorium with its seat layout (admin).", "operationId": "createAuditorium", "tags": ["admin"], "security": admin,
+      "requestBody": body({"type": "object", "required": ["theater_id", "name", "layout"], "additionalProperties": False, "properties": {
+          "theater_id": {"type": "integer", "minimum": 1}, "name": {"type": "string", "minLength": 1, "maxLength": 100}, "layout": layout}}),
+      "responses": write_responses(("201", "Auditorium", "Created"), ("409", ["auditorium_exists"]), ("422", ["unknown_reference"]))}},
+  "/v1/auditoriums/{id}": {"parameters": [pid()],
+    "get": {"summary": "An auditorium with its layout.", "operationId": "getAuditorium", "tags": ["catalog"],
+      "responses": {"200": ok(ref("Auditorium")), "400": bad, "404": err("not_found"), "503": unavailable}},
+    "patch": {"summary": "Rename an auditorium or change its layout (admin); the layout is locked while showtimes to come use it.", "operationId": "updateAuditorium", "tags": ["admin"], "security": admin,
+      "requestBody": body({"type": "object", "additionalProperties": False, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "layout": layout}}),
+      "responses": write_responses(("200", "Auditorium", "Updated"), ("404", ["not_found"]), ("409", ["auditorium_has_showtimes", "auditorium_exists"]))},
+    "delete": {"summary": "Delete an auditorium (admin); 409 while it has showtimes.", "operationId": "deleteAuditorium", "tags": ["admin"], "security": admin,
+      "responses": {"204": {"description": "Deleted"}, "400": bad, "401": err("unauthorized"), "403": err("admin_disabled"), "404": err("not_found"), "409": err("auditorium_in_use"), "503": unavailable}}},
+  "/v1/showtimes": {
+    "get": {"summary": "Scheduled showtimes, soonest first (without from: those not yet started).", "operationId": "listShowtimes", "tags": ["catalog"],
+      "parameters": [qp("movie", {"type": "integer", "minimum": 1}, "Movie id."), qp("theater", {"type": "integer", "minimum": 1}, "Theater id."), dfrom, dto, limit, cursor],
+      "responses": {"200": ok(page("ShowtimeSummary")), "400": bad, "503": unavailable}},
+    "post": {"summary": "Schedule a showtime (admin). Ends after the movie's runtime; may not overlap another in the auditorium, cleaning buffer included.",
+      "operationId": "createShowtime", "tags": ["admin"], "security": admin,
+      "requestBody": body({**showtime_input, "required": ["movie_id", "auditorium_id", "starts_at"]}),
+      "responses": write_responses(("201", "Showtime", "Created"), ("409", ["showtime_overlap"]), ("422", ["unknown_movie", "unknown_reference"]))}},
+  "/v1/showtimes/{id}": {"parameters": [pid()],
+    "get": {"summary": "A showtime with its movie, theater, auditorium and prices.", "operationId": "getShowtime", "tags": ["catalog"],
+      "responses": {"200": ok(ref("ShowtimeDetail")), "400": bad, "404": err("not_found"), "503": unavailable}},
+    "patch": {"summary": "Move, reprice or cancel a showtime (admin).", "operationId": "updateShowtime", "tags": ["admin"], "security": admin,
+      "requestBody": body(showtime_input), "responses": write_responses(("200", "Showtime", "Updated"), ("404", ["not_found"]), ("409", ["showtime_overlap"]))}},
+}
+
+ts = {"type": "string", "format": "date-time"}
+schemas = {
+  "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+      "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}}},
+  "MovieSummary": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "runtime_minutes": {"type": "integer"},
+      "rating": {"type": "string"}, "release_date": {"type": ["string", "null"], "format": "date"}, "poster_url": {"type": ["string", "null"]},
+      "genres": {"type": "array", "items": {"type": "string"}}}},
+  "Movie": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "synopsis": {"type": "string"},
+      "runtime_minutes": {"type": "integer"}, "rating": {"type": "string"}, "release_date": {"type": ["string", "null"]}, "poster_url": {"type": ["string", "null"]},
+      "retired": {"type": "boolean"}, "genres": {"type": "array", "items": ref("Genre")},
+      "cast": {"type": "array", "items": {"type": "object", "properties": {"person_id": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string"}, "billing_order": {"type": "integer"}}}},
+      "upcoming_showtimes": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}, "starts_at": ts, "ends_at": ts,
+          "auditorium_id": {"type": "integer"}, "auditorium": {"type": "string"}, "theater_id": {"type": "integer"}, "theater": {"type": "string"}}}}}},
+  "Genre": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+  "Person": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "movie_count": {"type": "integer"}}},
+  "Theater": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "address": {"type": "string"}, "time_zone": {"type": "string"},
+      "auditoriums": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "seat_count": {"type": "integer"}}}}}},
+  "Auditorium": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "theater_id": {"type": "integer"}, "theater": {"type": "string"},
+      "seat_count": {"type": "integer"}, "layout": layout}},
+  "ShowtimeSummary": {"type": "object", "properties": {"id": {"type": "integer"}, "movie_id": {"type": "integer"}, "movie_title": {"type": "string"},
+      "theater_id": {"type": "integer"}, "theater": {"type": "string"}, "auditorium_id": {"type": "integer"}, "auditorium": {"type": "string"},
+      "starts_at": ts, "ends_at": ts, "status": {"type": "string"}}},
+  "Showtime": {"type": "object", "properties": {"id": {"type": "integer"}, "movie_id": {"type": "integer"}, "auditorium_id": {"type": "integer"},
+      "starts_at": ts, "ends_at": ts, "cleaning_minutes": {"type": "integer"}, "prices": {"type": "object"}, "status": {"type": "string", "enum": ["scheduled", "cancelled"]}}},
+  "ShowtimeDetail": {"type": "object", "properties": {"id": {"type": "integer"}, "movie": {"type": "object"}, "theater": {"type": "object"}, "auditorium": {"type": "object"},
+      "starts_at": ts, "ends_at": ts, "cleaning_minutes": {"type": "integer"}, "prices": {"type": "object"}, "status": {"type": "string"}}},
+}
+
+doc = {"openapi": "3.1.0",
+  "info": {"title": "Marquee", "version": "0.2.0", "description": "Movie-theater reservations. Every error body is {\"error\":{\"code\",\"message\",\"details\"?}}; codes are stable. Lists page with opaque cursors. HEAD is accepted wherever GET is."},
+  "servers": [{"url": "/"}],
+  "components": {"schemas": schemas, "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN until user roles exist."}}},
+  "paths": paths}
+json.dump(doc, sys.stdout, indent=2, sort_keys=False, ensure_ascii=False)
+print()
