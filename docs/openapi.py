@@ -12,9 +12,11 @@ def page(item): return {"type": "object", "required": ["items", "next_cursor"], 
 def qp(name, schema, description): return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 def pid(name="id"): return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "format": "int64"}}
 limit = qp("limit", {"type": "integer"}, "Page size, clamped to 1..100 (default 20).")
-cursor = qp("cursor", {"type": "string"}, "next_cursor of the previous page.")
-dfrom = qp("from", {"type": "string"}, "ISO 8601 date or date-time with zone; inclusive.")
-dto = qp("to", {"type": "string"}, "ISO 8601 date (whole day included) or date-time with zone; exclusive.")
+cursor = qp("cursor", {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": "^[A-Za-z0-9_-]+$"}, "next_cursor of the previous page.")
+date_pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+dfrom = qp("from", {"type": "string", "minLength": 10, "pattern": date_pattern}, "ISO 8601 date or date-time with zone; inclusive. Must be a real calendar date.")
+dto = qp("to", {"type": "string", "minLength": 10, "pattern": date_pattern}, "ISO 8601 date (whole day included) or date-time with zone; exclusive.")
+id64 = {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
 admin = [{"bearerAuth": []}]
 bad = err("malformed_request", "invalid_parameter", "unknown_parameter", "duplicate_parameter", "invalid_query", "invalid_path_parameter", "invalid_date", "invalid_date_range", "date_range_too_large", "invalid_cursor")
 unavailable = err("database_unavailable")
@@ -25,17 +27,20 @@ def write_responses(created, *extra):
     for code, description in extra: responses[code] = err(*description)
     return responses
 
+name_text = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"}
 movie_input = {"type": "object", "additionalProperties": False, "properties": {
-    "title": {"type": "string", "minLength": 1, "maxLength": 300}, "synopsis": {"type": "string", "maxLength": 5000},
+    "title": {**name_text, "maxLength": 300}, "synopsis": {"type": "string", "maxLength": 5000, "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"},
     "runtime_minutes": {"type": "integer", "minimum": 1, "maximum": 1000},
     "rating": {"type": "string", "enum": ["G", "PG", "PG-13", "R", "NC-17", "NR"]},
-    "release_date": {"type": "string", "format": "date"}, "poster_url": {"type": "string", "maxLength": 2000},
-    "genre_ids": {"type": "array", "maxItems": 100, "uniqueItems": True, "items": {"type": "integer", "minimum": 1}}}}
-named = {"type": "object", "additionalProperties": False, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200}}}
+    "release_date": {"type": "string", "format": "date"}, "poster_url": {**name_text, "maxLength": 2000},
+    "genre_ids": {"type": "array", "maxItems": 100, "uniqueItems": True, "items": id64, "description": "Every id must exist (422 unknown_reference otherwise)."}}}
+named = {"type": "object", "additionalProperties": False, "properties": {"name": name_text}}
+genre_named = {"type": "object", "additionalProperties": False, "properties": {"name": {**name_text, "maxLength": 60}}}
 theater_input = {"type": "object", "additionalProperties": False, "properties": {
-    "name": {"type": "string", "minLength": 1, "maxLength": 200}, "address": {"type": "string", "maxLength": 500},
-    "time_zone": {"type": "string", "maxLength": 64}}}
-layout = {"type": "object", "additionalProperties": False, "required": ["rows", "columns", "prices"], "properties": {
+    "name": name_text, "address": {"type": "string", "maxLength": 500, "pattern": "^[^\\u0000-\\u001f\\u007f]*$"},
+    "time_zone": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9/_+-]+$"}}}
+layout = {"type": "object", "additionalProperties": False, "required": ["rows", "columns", "prices"],
+  "description": "Checked as a whole: row_labels has one unique label per row; aisles_after, removed and categories name real columns and seats; prices covers standard and every category used.", "properties": {
     "rows": {"type": "integer", "minimum": 1, "maximum": 50}, "columns": {"type": "integer", "minimum": 1, "maximum": 60},
     "row_labels": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z0-9]{1,3}$"}},
     "aisles_after": {"type": "array", "items": {"type": "integer", "minimum": 1}},
@@ -43,11 +48,16 @@ layout = {"type": "object", "additionalProperties": False, "required": ["rows", 
     "categories": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[a-z_]{1,20}$"}},
     "prices": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1000000},
                "description": "Cents per category; must include standard and every category used."}}}
-showtime_input = {"type": "object", "additionalProperties": False, "properties": {
-    "movie_id": {"type": "integer", "minimum": 1}, "auditorium_id": {"type": "integer", "minimum": 1},
-    "starts_at": {"type": "string", "format": "date-time"}, "cleaning_minutes": {"type": "integer", "minimum": 0, "maximum": 240},
-    "prices": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1000000}},
-    "status": {"type": "string", "enum": ["scheduled", "cancelled"]}}}
+starts_at = {"type": "string", "format": "date-time", "pattern": "^(1[89][0-9]{2}|[2-9][0-9]{3})-", "description": "With a zone; years 1800 to 9999."}
+prices = {"type": "object", "minProperties": 1, "propertyNames": {"pattern": "^[a-z_]{1,20}$"},
+          "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1000000}}
+showtime_create = {"type": "object", "additionalProperties": False, "properties": {
+    "movie_id": id64, "auditorium_id": id64,
+    "starts_at": starts_at, "cleaning_minutes": {"type": "integer", "minimum": 0, "maximum": 240},
+    "prices": prices}}
+showtime_update = {"type": "object", "additionalProperties": False, "properties": {
+    "starts_at": starts_at, "cleaning_minutes": {"type": "integer", "minimum": 0, "maximum": 240},
+    "prices": prices, "status": {"type": "string", "enum": ["scheduled", "cancelled"]}}}
 
 paths = {
   "/healthz": {"get": {"summary": "Liveness: the process is up and its loops turn.", "operationId": "health", "tags": ["operations"],
@@ -60,8 +70,8 @@ paths = {
       "responses": {"200": ok({"type": "object"})}}},
   "/v1/movies": {
     "get": {"summary": "Search current movies. Filters combine; ordered by title, then id.", "operationId": "listMovies", "tags": ["catalog"],
-      "parameters": [qp("genre", {"type": "string"}, "Genre id or name (case-insensitive)."),
-                     qp("actor", {"type": "string"}, "Person id, or part of a cast member's name (case- and accent-insensitive)."),
+      "parameters": [qp("genre", {"type": "string", "minLength": 1, "maxLength": 200}, "Genre id or name (case-insensitive)."),
+                     qp("actor", {"type": "string", "minLength": 1, "maxLength": 200}, "Person id, or part of a cast member's name (case- and accent-insensitive)."),
                      qp("q", {"type": "string", "minLength": 1, "maxLength": 200}, "Part of the title (case- and accent-insensitive; % and _ match themselves)."),
                      dfrom, dto, limit, cursor],
       "responses": {"200": ok(page("MovieSummary")), "400": bad, "503": unavailable}},
@@ -70,7 +80,7 @@ paths = {
       "responses": write_responses(("201", "Movie", "Created"), ("422", ["unknown_reference"]))}},
   "/v1/movies/{id}": {
     "parameters": [pid()],
-    "get": {"summary": "A movie with its genres, cast and next 50 showtimes.", "operationId": "getMovie", "tags": ["catalog"],
+    "get": {"summary": "A movie with its genres, cast and next 50 showtimes. Retired (deleted) movies are 404.", "operationId": "getMovie", "tags": ["catalog"],
       "responses": {"200": ok(ref("Movie")), "400": bad, "404": err("not_found"), "503": unavailable}},
     "patch": {"summary": "Change a movie (admin). Fields present replace; genre_ids replaces the genre list.", "operationId": "updateMovie", "tags": ["admin"], "security": admin,
       "requestBody": body(movie_input), "responses": write_responses(("200", "Movie", "Updated"), ("404", ["not_found"]), ("422", ["unknown_reference"]))},
@@ -83,16 +93,16 @@ paths = {
     "put": {"summary": "Replace a movie's cast (admin).", "operationId": "replaceCast", "tags": ["admin"], "security": admin,
       "requestBody": body({"type": "object", "required": ["cast"], "additionalProperties": False, "properties": {"cast": {"type": "array", "maxItems": 200,
           "items": {"type": "object", "required": ["person_id"], "additionalProperties": False, "properties": {
-              "person_id": {"type": "integer", "minimum": 1}, "role": {"type": "string", "maxLength": 200},
+              "person_id": id64, "role": {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f]*$"},
               "billing_order": {"type": "integer", "minimum": 0, "maximum": 10000}}}}}}),
       "responses": write_responses(("200", "Movie", "Replaced"), ("404", ["not_found"]), ("422", ["unknown_reference"]))}},
   "/v1/genres": {
     "get": {"summary": "Genres by name.", "operationId": "listGenres", "tags": ["catalog"], "parameters": [limit, cursor],
       "responses": {"200": ok(page("Genre")), "400": bad, "503": unavailable}},
     "post": {"summary": "Create a genre (admin).", "operationId": "createGenre", "tags": ["admin"], "security": admin,
-      "requestBody": body({**named, "required": ["name"]}), "responses": write_responses(("201", "Genre", "Created"), ("409", ["genre_exists"]))}},
+      "requestBody": body({**genre_named, "required": ["name"]}), "responses": write_responses(("201", "Genre", "Created"), ("409", ["genre_exists"]))}},
   "/v1/genres/{id}": {"parameters": [pid()],
-    "patch": {"summary": "Rename a genre (admin).", "operationId": "updateGenre", "tags": ["admin"], "security": admin, "requestBody": body(named),
+    "patch": {"summary": "Rename a genre (admin).", "operationId": "updateGenre", "tags": ["admin"], "security": admin, "requestBody": body(genre_named),
       "responses": write_responses(("200", "Genre", "Updated"), ("404", ["not_found"]), ("409", ["genre_exists"]))},
     "delete": {"summary": "Delete a genre (admin); 409 while movies use it.", "operationId": "deleteGenre", "tags": ["admin"], "security": admin,
       "responses": {"204": {"description": "Deleted"}, "400": bad, "401": err("unauthorized"), "403": err("admin_disabled"), "404": err("not_found"), "409": err("genre_in_use"), "503": unavailable}}},
@@ -118,29 +128,29 @@ paths = {
       "responses": {"204": {"description": "Deleted"}, "400": bad, "401": err("unauthorized"), "403": err("admin_disabled"), "404": err("not_found"), "409": err("theater_in_use"), "503": unavailable}}},
   "/v1/auditoriums": {"post": {"summary": "Create an auditorium with its seat layout (admin).", "operationId": "createAuditorium", "tags": ["admin"], "security": admin,
       "requestBody": body({"type": "object", "required": ["theater_id", "name", "layout"], "additionalProperties": False, "properties": {
-          "theater_id": {"type": "integer", "minimum": 1}, "name": {"type": "string", "minLength": 1, "maxLength": 100}, "layout": layout}}),
+          "theater_id": id64, "name": {**name_text, "maxLength": 100}, "layout": layout}}),
       "responses": write_responses(("201", "Auditorium", "Created"), ("409", ["auditorium_exists"]), ("422", ["unknown_reference"]))}},
   "/v1/auditoriums/{id}": {"parameters": [pid()],
     "get": {"summary": "An auditorium with its layout.", "operationId": "getAuditorium", "tags": ["catalog"],
       "responses": {"200": ok(ref("Auditorium")), "400": bad, "404": err("not_found"), "503": unavailable}},
     "patch": {"summary": "Rename an auditorium or change its layout (admin); the layout is locked while showtimes to come use it.", "operationId": "updateAuditorium", "tags": ["admin"], "security": admin,
-      "requestBody": body({"type": "object", "additionalProperties": False, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "layout": layout}}),
+      "requestBody": body({"type": "object", "additionalProperties": False, "properties": {"name": {**name_text, "maxLength": 100}, "layout": layout}}),
       "responses": write_responses(("200", "Auditorium", "Updated"), ("404", ["not_found"]), ("409", ["auditorium_has_showtimes", "auditorium_exists"]))},
     "delete": {"summary": "Delete an auditorium (admin); 409 while it has showtimes.", "operationId": "deleteAuditorium", "tags": ["admin"], "security": admin,
       "responses": {"204": {"description": "Deleted"}, "400": bad, "401": err("unauthorized"), "403": err("admin_disabled"), "404": err("not_found"), "409": err("auditorium_in_use"), "503": unavailable}}},
   "/v1/showtimes": {
     "get": {"summary": "Scheduled showtimes, soonest first (without from: those not yet started).", "operationId": "listShowtimes", "tags": ["catalog"],
-      "parameters": [qp("movie", {"type": "integer", "minimum": 1}, "Movie id."), qp("theater", {"type": "integer", "minimum": 1}, "Theater id."), dfrom, dto, limit, cursor],
+      "parameters": [qp("movie", id64, "Movie id."), qp("theater", id64, "Theater id."), dfrom, dto, limit, cursor],
       "responses": {"200": ok(page("ShowtimeSummary")), "400": bad, "503": unavailable}},
     "post": {"summary": "Schedule a showtime (admin). Ends after the movie's runtime; may not overlap another in the auditorium, cleaning buffer included.",
       "operationId": "createShowtime", "tags": ["admin"], "security": admin,
-      "requestBody": body({**showtime_input, "required": ["movie_id", "auditorium_id", "starts_at"]}),
+      "requestBody": body({**showtime_create, "required": ["movie_id", "auditorium_id", "starts_at"]}),
       "responses": write_responses(("201", "Showtime", "Created"), ("409", ["showtime_overlap"]), ("422", ["unknown_movie", "unknown_reference"]))}},
   "/v1/showtimes/{id}": {"parameters": [pid()],
     "get": {"summary": "A showtime with its movie, theater, auditorium and prices.", "operationId": "getShowtime", "tags": ["catalog"],
       "responses": {"200": ok(ref("ShowtimeDetail")), "400": bad, "404": err("not_found"), "503": unavailable}},
     "patch": {"summary": "Move, reprice or cancel a showtime (admin).", "operationId": "updateShowtime", "tags": ["admin"], "security": admin,
-      "requestBody": body(showtime_input), "responses": write_responses(("200", "Showtime", "Updated"), ("404", ["not_found"]), ("409", ["showtime_overlap"]))}},
+      "requestBody": body(showtime_update), "responses": write_responses(("200", "Showtime", "Updated"), ("404", ["not_found"]), ("409", ["showtime_overlap"]))}},
 }
 
 ts = {"type": "string", "format": "date-time"}

@@ -258,11 +258,11 @@ enum CatalogAdmin {
             let id = context.parameters["id"]!
             let body = try JSONBody(context.request, allowed: ["name", "layout"])
             let name = try body.string("name", maxLength: 100)
-            let layout = try body.has("layout") ? SeatLayout.parse(body.object["layout"]) : nil
+            let layout = try body.object["layout"] != nil ? SeatLayout.parse(body.object["layout"]) : nil
             context.query("""
                 UPDATE auditoriums SET name = COALESCE($1, name), layout = COALESCE($2::jsonb, layout),
                        seat_count = COALESCE($3::int, seat_count)
-                WHERE id = $4 AND ($2 IS NULL OR NOT EXISTS (SELECT 1 FROM showtimes s WHERE s.auditorium_id = $4
+                WHERE id = $4 AND ($2::jsonb IS NULL OR NOT EXISTS (SELECT 1 FROM showtimes s WHERE s.auditorium_id = $4
                                                            AND s.status = 'scheduled' AND s.starts_at > now()))
                 RETURNING id
                 """, [name, layout?.json, layout.map { String($0.seatCount) }, id],
@@ -362,7 +362,7 @@ enum CatalogAdmin {
     }
 
     static func validatedPrices(_ body: JSONBody) throws(APIError) -> String? {
-        guard body.has("prices") else { return nil }
+        guard body.object["prices"] != nil else { return nil }
         guard let map = body.object["prices"] as? [String: Any], !map.isEmpty else {
             throw JSONBody.invalid("prices", "must map category names to integer cents")
         }

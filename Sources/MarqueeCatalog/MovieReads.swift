@@ -87,6 +87,6 @@ enum MovieReads {
               WHERE s.movie_id = m.id AND s.status = 'scheduled' AND s.starts_at > now()
               ORDER BY s.starts_at LIMIT 50) x), '[]'::json)
         )::text
-        FROM movies m WHERE m.id = $1
+        FROM movies m WHERE m.id = $1 AND m.retired_at IS NULL
         """
 }

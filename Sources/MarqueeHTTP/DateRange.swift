@@ -1,5 +1,6 @@
 /// `from`/`to` query parameters: ISO 8601 dates (`2026-12-01`) or
-/// date-times with a zone (`2026-12-01T18:30:00Z`, `...+01:00`), checked
+/// date-times with a zone (`2026-12-01T18:30:00Z`, `...+01:00`), years
+/// 1800 to 9999, checked
 /// the same way on every endpoint that filters by time.
 public struct DateRange: Sendable, Equatable {
     /// Unix seconds, inclusive; nil: unbounded.
@@ -16,8 +17,10 @@ public struct DateRange: Sendable, Equatable {
     public static func parse(from: String?, to: String?, maxDays: Int = 366) throws(APIError) -> DateRange {
         let start = try from.map { text throws(APIError) in try instant(text, parameter: "from", endOfDay: false) }
         let end = try to.map { text throws(APIError) in try instant(text, parameter: "to", endOfDay: true) }
-        if let start, let end {
-            guard start <= end else {
+        if let start, let end, let to {
+            // Compared with the start of `to`: from=12-02&to=12-01 is reversed
+            // although 12-01 as an upper bound runs to 12-02 00:00.
+            guard start <= (try instant(to, parameter: "to", endOfDay: false)) else {
                 throw APIError(.badRequest, code: "invalid_date_range", message: "'from' must not be after 'to'.")
             }
             guard end - start <= Int64(maxDays) * 86_400 else {
@@ -40,7 +43,7 @@ public struct DateRange: Sendable, Equatable {
 }
 
 /// A strict ISO 8601 / RFC 3339 reader: real calendar dates only (no
-/// 2026-02-30), years 1970 to 9999, a zone required on date-times.
+/// 2026-02-30), years 1800 to 9999, a zone required on date-times.
 public enum ISO8601 {
     /// Unix seconds. A bare date gives its midnight UTC, or the next
     /// midnight with `endOfDay` (for exclusive upper bounds).
@@ -48,7 +51,7 @@ public enum ISO8601 {
         let bytes = Array(text.utf8)
         guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
               let year = number(bytes, 0, 4), let month = number(bytes, 5, 2), let day = number(bytes, 8, 2),
-              (1970...9999).contains(year), (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
+              (1800...9999).contains(year), (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
         else { return nil }
         let midnight = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
         if bytes.count == 10 { return endOfDay ? midnight + 86_400 : midnight }

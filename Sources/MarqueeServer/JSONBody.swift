@@ -40,6 +40,20 @@ public struct JSONBody {
         self.object = object
     }
 
+    /// The integer a JSON number holds exactly: integers keep all 64 bits
+    /// (a double would round ids past 2^53); `1.0` counts, `1.5` and
+    /// booleans do not.
+    static func exactInteger(_ number: NSNumber) -> Int64? {
+        switch String(cString: number.objCType) {
+        case "c": return nil
+        case "d", "f":
+            let value = number.doubleValue
+            return value == value.rounded() ? Int64(exactly: value) : nil
+        case "Q": return number.uint64Value <= UInt64(Int64.max) ? Int64(number.uint64Value) : nil
+        default: return number.int64Value
+        }
+    }
+
     public func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
 
     public static func invalid(_ field: String, _ message: String) -> APIError {
@@ -47,12 +61,25 @@ public struct JSONBody {
                  detailsJSON: "\"field\":\(JSONText.quoted(field))")
     }
 
-    public func string(_ key: String, required: Bool = false, maxLength: Int = 300, allowEmpty: Bool = false) throws(APIError) -> String? {
-        guard let value = object[key], !(value is NSNull) else {
+    /// Absent is nil; an explicit JSON null is a 400 (no field is nullable).
+    func present(_ key: String, required: Bool) throws(APIError) -> Any? {
+        guard let value = object[key] else {
             if required { throw Self.invalid(key, "is required") }
             return nil
         }
+        if value is NSNull { throw Self.invalid(key, "must not be null") }
+        return value
+    }
+
+    public func string(_ key: String, required: Bool = false, maxLength: Int = 300, allowEmpty: Bool = false) throws(APIError) -> String? {
+        guard let value = try present(key, required: required) else { return nil }
         guard let text = value as? String else { throw Self.invalid(key, "must be a string") }
+        // Control characters (NUL above all, which PostgreSQL text refuses)
+        // have no place in catalog text; tab and newline only in long text.
+        let allowsLayout = maxLength > 1_000
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 && !(allowsLayout && ($0 == "\n" || $0 == "\t" || $0 == "\r")) || $0.value == 0x7f }) {
+            throw Self.invalid(key, "must not contain control characters")
+        }
         let trimmedText = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard allowEmpty || !trimmedText.isEmpty else { throw Self.invalid(key, "must not be empty") }
         guard text.count <= maxLength else { throw Self.invalid(key, "must be at most \(maxLength) characters") }
@@ -60,27 +87,21 @@ public struct JSONBody {
     }
 
     public func integer(_ key: String, required: Bool = false, range: ClosedRange<Int64>) throws(APIError) -> Int64? {
-        guard let value = object[key], !(value is NSNull) else {
-            if required { throw Self.invalid(key, "is required") }
-            return nil
-        }
-        guard let number = value as? NSNumber, !Self.isBoolean(number),
-              number.doubleValue == number.doubleValue.rounded(), let integer = Int64(exactly: number.doubleValue),
-              range.contains(integer) else {
+        guard let value = try present(key, required: required) else { return nil }
+        guard let number = value as? NSNumber, let integer = Self.exactInteger(number), range.contains(integer) else {
             throw Self.invalid(key, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return integer
     }
 
     public func idArray(_ key: String, maxCount: Int = 100) throws(APIError) -> [Int64]? {
-        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let value = try present(key, required: false) else { return nil }
         guard let array = value as? [Any], array.count <= maxCount else {
             throw Self.invalid(key, "must be an array of at most \(maxCount) ids")
         }
         var ids: [Int64] = []
         for item in array {
-            guard let number = item as? NSNumber, !Self.isBoolean(number),
-                  let id = Int64(exactly: number.doubleValue), id > 0 else {
+            guard let number = item as? NSNumber, let id = Self.exactInteger(number), id > 0 else {
                 throw Self.invalid(key, "must contain positive integer ids")
             }
             ids.append(id)

@@ -254,6 +254,7 @@ enum OpenAPIDocument {
               "columns",
               "prices"
             ],
+            "description": "Checked as a whole: row_labels has one unique label per row; aisles_after, removed and categories name real columns and seats; prices covers standard and every category used.",
             "properties": {
               "rows": {
                 "type": "integer",
@@ -541,7 +542,9 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 200
             },
             "description": "Genre id or name (case-insensitive)."
           },
@@ -550,7 +553,9 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 200
             },
             "description": "Person id, or part of a cast member's name (case- and accent-insensitive)."
           },
@@ -570,16 +575,20 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 10,
+              "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
             },
-            "description": "ISO 8601 date or date-time with zone; inclusive."
+            "description": "ISO 8601 date or date-time with zone; inclusive. Must be a real calendar date."
           },
           {
             "name": "to",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 10,
+              "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
             },
             "description": "ISO 8601 date (whole day included) or date-time with zone; exclusive."
           },
@@ -597,7 +606,10 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 1000,
+              "pattern": "^[A-Za-z0-9_-]+$"
             },
             "description": "next_cursor of the previous page."
           }
@@ -675,11 +687,13 @@ enum OpenAPIDocument {
                   "title": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 300
+                    "maxLength": 300,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   },
                   "synopsis": {
                     "type": "string",
-                    "maxLength": 5000
+                    "maxLength": 5000,
+                    "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
                   },
                   "runtime_minutes": {
                     "type": "integer",
@@ -703,7 +717,9 @@ enum OpenAPIDocument {
                   },
                   "poster_url": {
                     "type": "string",
-                    "maxLength": 2000
+                    "minLength": 1,
+                    "maxLength": 2000,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   },
                   "genre_ids": {
                     "type": "array",
@@ -711,8 +727,10 @@ enum OpenAPIDocument {
                     "uniqueItems": true,
                     "items": {
                       "type": "integer",
-                      "minimum": 1
-                    }
+                      "minimum": 1,
+                      "maximum": 9223372036854775807
+                    },
+                    "description": "Every id must exist (422 unknown_reference otherwise)."
                   }
                 },
                 "required": [
@@ -811,7 +829,7 @@ enum OpenAPIDocument {
         }
       ],
       "get": {
-        "summary": "A movie with its genres, cast and next 50 showtimes.",
+        "summary": "A movie with its genres, cast and next 50 showtimes. Retired (deleted) movies are 404.",
         "operationId": "getMovie",
         "tags": [
           "catalog"
@@ -881,11 +899,13 @@ enum OpenAPIDocument {
                   "title": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 300
+                    "maxLength": 300,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   },
                   "synopsis": {
                     "type": "string",
-                    "maxLength": 5000
+                    "maxLength": 5000,
+                    "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
                   },
                   "runtime_minutes": {
                     "type": "integer",
@@ -909,7 +929,9 @@ enum OpenAPIDocument {
                   },
                   "poster_url": {
                     "type": "string",
-                    "maxLength": 2000
+                    "minLength": 1,
+                    "maxLength": 2000,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   },
                   "genre_ids": {
                     "type": "array",
@@ -917,8 +939,10 @@ enum OpenAPIDocument {
                     "uniqueItems": true,
                     "items": {
                       "type": "integer",
-                      "minimum": 1
-                    }
+                      "minimum": 1,
+                      "maximum": 9223372036854775807
+                    },
+                    "description": "Every id must exist (422 unknown_reference otherwise)."
                   }
                 }
               }
@@ -1133,11 +1157,13 @@ enum OpenAPIDocument {
                       "properties": {
                         "person_id": {
                           "type": "integer",
-                          "minimum": 1
+                          "minimum": 1,
+                          "maximum": 9223372036854775807
                         },
                         "role": {
                           "type": "string",
-                          "maxLength": 200
+                          "maxLength": 200,
+                          "pattern": "^[^\\u0000-\\u001f\\u007f]*$"
                         },
                         "billing_order": {
                           "type": "integer",
@@ -1258,7 +1284,10 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 1000,
+              "pattern": "^[A-Za-z0-9_-]+$"
             },
             "description": "next_cursor of the previous page."
           }
@@ -1336,7 +1365,8 @@ enum OpenAPIDocument {
                   "name": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 200
+                    "maxLength": 60,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   }
                 },
                 "required": [
@@ -1455,7 +1485,8 @@ enum OpenAPIDocument {
                   "name": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 200
+                    "maxLength": 60,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   }
                 }
               }
@@ -1656,7 +1687,10 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 1000,
+              "pattern": "^[A-Za-z0-9_-]+$"
             },
             "description": "next_cursor of the previous page."
           }
@@ -1736,7 +1770,8 @@ enum OpenAPIDocument {
                   "name": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 200
+                    "maxLength": 200,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   }
                 },
                 "required": [
@@ -1845,7 +1880,8 @@ enum OpenAPIDocument {
                   "name": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 200
+                    "maxLength": 200,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   }
                 }
               }
@@ -2025,7 +2061,10 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 1000,
+              "pattern": "^[A-Za-z0-9_-]+$"
             },
             "description": "next_cursor of the previous page."
           }
@@ -2103,15 +2142,19 @@ enum OpenAPIDocument {
                   "name": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 200
+                    "maxLength": 200,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   },
                   "address": {
                     "type": "string",
-                    "maxLength": 500
+                    "maxLength": 500,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*$"
                   },
                   "time_zone": {
                     "type": "string",
-                    "maxLength": 64
+                    "minLength": 1,
+                    "maxLength": 64,
+                    "pattern": "^[A-Za-z0-9/_+-]+$"
                   }
                 },
                 "required": [
@@ -2220,15 +2263,19 @@ enum OpenAPIDocument {
                   "name": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 200
+                    "maxLength": 200,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   },
                   "address": {
                     "type": "string",
-                    "maxLength": 500
+                    "maxLength": 500,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*$"
                   },
                   "time_zone": {
                     "type": "string",
-                    "maxLength": 64
+                    "minLength": 1,
+                    "maxLength": 64,
+                    "pattern": "^[A-Za-z0-9/_+-]+$"
                   }
                 }
               }
@@ -2413,12 +2460,14 @@ enum OpenAPIDocument {
                 "properties": {
                   "theater_id": {
                     "type": "integer",
-                    "minimum": 1
+                    "minimum": 1,
+                    "maximum": 9223372036854775807
                   },
                   "name": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 100
+                    "maxLength": 100,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   },
                   "layout": {
                     "type": "object",
@@ -2428,6 +2477,7 @@ enum OpenAPIDocument {
                       "columns",
                       "prices"
                     ],
+                    "description": "Checked as a whole: row_labels has one unique label per row; aisles_after, removed and categories name real columns and seats; prices covers standard and every category used.",
                     "properties": {
                       "rows": {
                         "type": "integer",
@@ -2650,7 +2700,8 @@ enum OpenAPIDocument {
                   "name": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 100
+                    "maxLength": 100,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
                   },
                   "layout": {
                     "type": "object",
@@ -2660,6 +2711,7 @@ enum OpenAPIDocument {
                       "columns",
                       "prices"
                     ],
+                    "description": "Checked as a whole: row_labels has one unique label per row; aisles_after, removed and categories name real columns and seats; prices covers standard and every category used.",
                     "properties": {
                       "rows": {
                         "type": "integer",
@@ -2889,7 +2941,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 9223372036854775807
             },
             "description": "Movie id."
           },
@@ -2899,7 +2952,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 9223372036854775807
             },
             "description": "Theater id."
           },
@@ -2908,16 +2962,20 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 10,
+              "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
             },
-            "description": "ISO 8601 date or date-time with zone; inclusive."
+            "description": "ISO 8601 date or date-time with zone; inclusive. Must be a real calendar date."
           },
           {
             "name": "to",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 10,
+              "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
             },
             "description": "ISO 8601 date (whole day included) or date-time with zone; exclusive."
           },
@@ -2935,7 +2993,10 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 1000,
+              "pattern": "^[A-Za-z0-9_-]+$"
             },
             "description": "next_cursor of the previous page."
           }
@@ -3012,15 +3073,19 @@ enum OpenAPIDocument {
                 "properties": {
                   "movie_id": {
                     "type": "integer",
-                    "minimum": 1
+                    "minimum": 1,
+                    "maximum": 9223372036854775807
                   },
                   "auditorium_id": {
                     "type": "integer",
-                    "minimum": 1
+                    "minimum": 1,
+                    "maximum": 9223372036854775807
                   },
                   "starts_at": {
                     "type": "string",
-                    "format": "date-time"
+                    "format": "date-time",
+                    "pattern": "^(1[89][0-9]{2}|[2-9][0-9]{3})-",
+                    "description": "With a zone; years 1800 to 9999."
                   },
                   "cleaning_minutes": {
                     "type": "integer",
@@ -3029,18 +3094,15 @@ enum OpenAPIDocument {
                   },
                   "prices": {
                     "type": "object",
+                    "minProperties": 1,
+                    "propertyNames": {
+                      "pattern": "^[a-z_]{1,20}$"
+                    },
                     "additionalProperties": {
                       "type": "integer",
                       "minimum": 0,
                       "maximum": 1000000
                     }
-                  },
-                  "status": {
-                    "type": "string",
-                    "enum": [
-                      "scheduled",
-                      "cancelled"
-                    ]
                   }
                 },
                 "required": [
@@ -3217,17 +3279,11 @@ enum OpenAPIDocument {
                 "type": "object",
                 "additionalProperties": false,
                 "properties": {
-                  "movie_id": {
-                    "type": "integer",
-                    "minimum": 1
-                  },
-                  "auditorium_id": {
-                    "type": "integer",
-                    "minimum": 1
-                  },
                   "starts_at": {
                     "type": "string",
-                    "format": "date-time"
+                    "format": "date-time",
+                    "pattern": "^(1[89][0-9]{2}|[2-9][0-9]{3})-",
+                    "description": "With a zone; years 1800 to 9999."
                   },
                   "cleaning_minutes": {
                     "type": "integer",
@@ -3236,6 +3292,10 @@ enum OpenAPIDocument {
                   },
                   "prices": {
                     "type": "object",
+                    "minProperties": 1,
+                    "propertyNames": {
+                      "pattern": "^[a-z_]{1,20}$"
+                    },
                     "additionalProperties": {
                       "type": "integer",
                       "minimum": 0,

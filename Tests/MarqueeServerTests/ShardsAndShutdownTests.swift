@@ -66,7 +66,7 @@ struct ShardsAndShutdownTests {
         try client.send(get("/readyz"))
         let response = try client.readResponse()
         #expect(response.status == 200)
-        #expect(response.text == "{\"status\":\"ready\"}")
+        #expect(response.text == "{\"status\":\"ready\",\"database\":\"not_configured\"}")
     }
 
     @Test("shutdown finishes requests in flight, refuses new connections, and leaves no handle open")
