@@ -1,5 +1,6 @@
 import MarqueeHTTP
 import MarqueeServer
+import MarqueeStore
 
 /// `GET /v1/movies` and `GET /v1/movies/{id}`.
 enum MovieReads {
@@ -24,7 +25,7 @@ enum MovieReads {
                 cursor?.key, cursor.map { String($0.id) }, String(limit + 1),
             ]
             context.cached(cacheKey(context), ttlMilliseconds: config.cacheTTLMilliseconds) { respond in
-                respondWithPage(context, sql: listSQL, params: params, limit: limit, respond: respond)
+                respondWithPage(context, statement: listStatement, sql: listSQL, params: params, limit: limit, respond: respond)
             }
         } catch {
             context.fail(error)
@@ -56,10 +57,14 @@ enum MovieReads {
         LIMIT $10
         """
 
+    // The hot reads: parsed and planned once per connection.
+    static let listStatement = PreparedStatement("movies_list", listSQL)
+    static let detailStatement = PreparedStatement("movie_detail", detailSQL)
+
     static func detail(_ context: RequestContext, config: CatalogConfig) {
         let id = context.parameters["id"]!
         context.cached(cacheKey(context), ttlMilliseconds: config.cacheTTLMilliseconds) { respond in
-            context.query(detailSQL, [id]) { result in
+            context.query(detailStatement, [id]) { result in
                 guard let json = result.scalar else {
                     respond(.error(.notFound("No movie with id \(id).")))
                     return

@@ -7,7 +7,13 @@ import MarqueeStore
 /// `{"items":[...],"next_cursor":"..."|null}`.
 func respondWithPage(_ context: RequestContext, sql: String, params: [String?], limit: Int,
                      respond: @escaping (HTTPResponse) -> Void) {
-    context.query(sql, params) { result in
+    respondWithPage(context, statement: nil, sql: sql, params: params, limit: limit, respond: respond)
+}
+
+/// With `statement`, the query is prepared once per connection and run by name.
+func respondWithPage(_ context: RequestContext, statement: PreparedStatement?, sql: String, params: [String?],
+                     limit: Int, respond: @escaping (HTTPResponse) -> Void) {
+    let handle: (QueryResult) -> Void = { result in
         let rows = result.rows
         var body = "{\"items\":["
         for (index, row) in rows.prefix(limit).enumerated() {
@@ -22,6 +28,11 @@ func respondWithPage(_ context: RequestContext, sql: String, params: [String?], 
         }
         body += "}"
         respond(.json(.ok, body))
+    }
+    if let statement {
+        context.query(statement, params, handle)
+    } else {
+        context.query(sql, params, handle)
     }
 }
 

@@ -87,11 +87,28 @@ public final class RequestContext {
     public func query(_ sql: String, _ params: [String?] = [],
                       onError: ((PostgresError) -> Void)? = nil,
                       _ onSuccess: @escaping (QueryResult) -> Void) {
+        run(params, onError: onError, onSuccess) { database, params, completion in
+            database.query(sql, params, completion)
+        }
+    }
+
+    /// The same, with a statement prepared once per connection (hot reads).
+    public func query(_ statement: PreparedStatement, _ params: [String?] = [],
+                      onError: ((PostgresError) -> Void)? = nil,
+                      _ onSuccess: @escaping (QueryResult) -> Void) {
+        run(params, onError: onError, onSuccess) { database, params, completion in
+            database.query(statement, params, completion)
+        }
+    }
+
+    private func run(_ params: [String?], onError: ((PostgresError) -> Void)?,
+                     _ onSuccess: @escaping (QueryResult) -> Void,
+                     _ send: (PostgresConnection, [String?], @escaping PostgresConnection.Completion) -> Void) {
         guard let database = shard.database else {
             fail(APIError(.serviceUnavailable, code: "database_unavailable", message: "No database is configured."))
             return
         }
-        database.query(sql, params) { [self] result in
+        send(database, params) { [self] result in
             switch result {
             case .success(let rows):
                 onSuccess(rows)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Movie search through the server's cache against GET /healthz on the same
+# server, and the same search uncached straight on PostgreSQL (pgbench with
+# the server's own SQL), in one run at the same concurrency.
+#   Benchmarks/catalog-search.sh [SECONDS=8] [CONNECTIONS=64]
+# Needs the demo catalog: starts a private PostgreSQL (scripts/postgres.sh)
+# and seeds it if needed. Loopback only; every run is bounded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-8}
+conns=${2:-64}
+port=18082
+scripts/setup.sh wrk
+swift build -c release --product marquee 2>&1 | tail -1
+url=${DATABASE_URL:-$(scripts/postgres.sh start)}
+.build/release/marquee seed --demo --database-url "$url"
+DATABASE_URL=$url .build/release/marquee serve --port $port --shards "${SHARDS:-$(nproc)}" --log-level warning &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+sleep 1
+query="/v1/movies?genre=drama&q=e&limit=20"
+echo "load before: $(cut -d' ' -f1 /proc/loadavg)"
+healthz=$(Benchmarks/scripts/cpu-per-request.sh "http://127.0.0.1:$port/healthz" "$conns" "$seconds" $pid)
+search=$(Benchmarks/scripts/cpu-per-request.sh "http://127.0.0.1:$port$query" "$conns" "$seconds" $pid)
+pgbench=$(/usr/lib/postgresql/*/bin/pgbench -n -c "$conns" -j 2 -T "$seconds" -f Benchmarks/sql/movie-search.sql "$url" 2>&1)
+pg_tps=$(awk '/^tps/ {print $3}' <<<"$pgbench")
+pg_latency=$(awk '/latency average/ {print $4}' <<<"$pgbench")
+echo "healthz:            $healthz"
+echo "search (cached):    $search"
+echo "search on PostgreSQL (pgbench, uncached): tps=$pg_tps latency_avg=${pg_latency}ms"
+h=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$healthz"); s=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$search")
+awk -v h="$h" -v s="$s" -v p="$pg_tps" 'BEGIN { printf "ratios: search/healthz %.2f, cached search/PostgreSQL %.1fx\n", s / h, s / p }'
