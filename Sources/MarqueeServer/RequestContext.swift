@@ -63,8 +63,9 @@ public final class RequestContext {
     public var database: PostgresConnection? { shard.database }
 
     /// Answers from the shard's response cache when it holds `key`;
-    /// otherwise calls `produce`, and caches what it answers if that is a
-    /// 200 (errors are never cached).
+    /// otherwise calls `produce` (unless the same key is already being
+    /// fetched on this shard: then it waits for that answer), and caches
+    /// what it answers if that is a 200 (errors are never cached).
     public func cached(_ key: String, ttlMilliseconds: UInt64,
                       _ produce: (@escaping (HTTPResponse) -> Void) -> Void) {
         let now = shard.loop.now
@@ -74,9 +75,11 @@ public final class RequestContext {
         }
         let cache = shard.cache
         let loop = shard.loop
+        guard cache.beginFetch(key, waiter: { [self] response in respond(response) }) else { return }
         produce { [self] response in
             if response.status == .ok { cache.store(key, response, now: loop.now, ttl: ttlMilliseconds) }
             respond(response)
+            cache.finishFetch(key, response)
         }
     }
 

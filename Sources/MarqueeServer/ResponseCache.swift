@@ -15,6 +15,9 @@ final class ResponseCache {
     }
 
     private var entries: [String: Entry] = [:]
+    /// Misses being fetched now, with the requests waiting for the same key:
+    /// a cold cache under load sends one query per key, not one per request.
+    private var pending: [String: [(HTTPResponse) -> Void]] = [:]
     let capacity: Int
     private(set) var hits: UInt64 = 0
     private(set) var misses: UInt64 = 0
@@ -35,6 +38,23 @@ final class ResponseCache {
         // Crude but bounded: a full cache starts over rather than growing.
         if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
         entries[key] = Entry(response: response, expiresAt: now + ttl)
+    }
+
+    /// True if the caller should fetch `key`; false if a fetch is under way
+    /// and `waiter` will get its response.
+    func beginFetch(_ key: String, waiter: @escaping (HTTPResponse) -> Void) -> Bool {
+        if pending[key] != nil {
+            pending[key]!.append(waiter)
+            return false
+        }
+        pending[key] = []
+        return true
+    }
+
+    /// Ends a fetch: hands `response` to everyone who waited for it.
+    func finishFetch(_ key: String, _ response: HTTPResponse) {
+        let waiters = pending.removeValue(forKey: key) ?? []
+        for waiter in waiters { waiter(response) }
     }
 
     func invalidateAll() {
