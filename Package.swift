@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "MarqueeStore", dependencies: [
             "CLibPQ", "MarqueeLoop", .product(name: "Logging", package: "swift-log"),
         ]),
+        // The only importer of COpenSSL: hashing, HMAC, scrypt, random bytes (TLS later).
+        .target(name: "MarqueeCrypto", dependencies: ["COpenSSL"]),
         // Wires loops, codecs and handlers into a server; no C imports of its own.
         .target(name: "MarqueeServer", dependencies: [
             "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "CMarqueeShims",
@@ -60,6 +62,7 @@ let package = Package(
             "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto"]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [
