@@ -42,11 +42,13 @@ let package = Package(
             "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "CMarqueeShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Users: sign-up, login, access tokens, roles.
+        .target(name: "MarqueeUsers", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeCrypto", "MarqueeLoop"]),
         // The catalog API: movies, people, theaters, showtimes; reads and admin writes.
-        .target(name: "MarqueeCatalog", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore"]),
+        .target(name: "MarqueeCatalog", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeUsers"]),
         // The `marquee` binary: command-line interface only.
         .executableTarget(name: "Marquee", dependencies: [
-            "MarqueeServer", "MarqueeStore", "MarqueeCatalog",
+            "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,8 +60,9 @@ let package = Package(
         .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),
         .testTarget(name: "MarqueeCoreTests", dependencies: ["MarqueeCore"]),
         .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP"]),
+        // Catalog and users share one real-server harness (CatalogTestServer).
         .testTarget(name: "MarqueeCatalogTests", dependencies: [
-            "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport",
+            "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto"]),

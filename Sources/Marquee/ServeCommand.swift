@@ -6,6 +6,7 @@ import MarqueeHTTP
 import MarqueeLoop
 import MarqueeServer
 import MarqueeStore
+import MarqueeUsers
 
 /// `marquee serve`: runs the HTTP server until SIGINT or SIGTERM, then
 /// drains in-flight requests and exits 0.
@@ -37,10 +38,13 @@ struct ServeCommand: ParsableCommand {
         } else {
             logger.warning("no DATABASE_URL: serving without a database")
         }
+        let signer = TokenSigner(secret: try TokenSecret.load(),
+                                 lifetimeSeconds: Int64(try Environment.integer("TOKEN_TTL_SECONDS") ?? 3_600))
         var catalog = CatalogConfig()
         catalog.adminToken = Environment.string("ADMIN_TOKEN")
-        if catalog.adminToken == nil { logger.notice("no ADMIN_TOKEN: catalog admin routes answer 403") }
+        catalog.tokenSigner = signer
         var routes = Routes()
+        UserRoutes.add(to: &routes, config: UsersConfig(signer: signer))
         CatalogRoutes.add(to: &routes, config: catalog)
         try ServerProcess.run(config: config, routes: routes, logger: logger)
     }

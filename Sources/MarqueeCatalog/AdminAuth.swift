@@ -1,30 +1,25 @@
+import MarqueeCrypto
 import MarqueeHTTP
 import MarqueeServer
+import MarqueeUsers
 
-/// Admin routes need `Authorization: Bearer <ADMIN_TOKEN>` until user roles
-/// arrive. The comparison takes the same time wherever the tokens differ.
+/// Admin routes need an admin's access token (role `admin`), or the
+/// bootstrap `ADMIN_TOKEN` when one is configured. A customer's token is 403.
 enum AdminAuth {
-    static func check(_ context: RequestContext, config: CatalogConfig) -> Bool {
-        guard let expected = config.adminToken else {
-            context.fail(APIError(.forbidden, code: "admin_disabled", message: "Admin routes are disabled: no ADMIN_TOKEN is configured."))
-            return false
+    static func check(_ context: RequestContext, config: CatalogConfig, _ then: @escaping () -> Void) {
+        if let expected = config.adminToken, let header = context.request.head.headers["authorization"],
+           header.hasPrefix("Bearer "),
+           Crypto.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(expected.utf8)) {
+            then()
+            return
         }
-        guard let header = context.request.head.headers["authorization"], header.hasPrefix("Bearer "),
-              constantTimeEquals(String(header.dropFirst(7)), expected) else {
-            context.fail(APIError(.unauthorized, code: "unauthorized", message: "An admin bearer token is required.",
+        guard let signer = config.tokenSigner else {
+            context.fail(APIError(config.adminToken == nil ? .forbidden : .unauthorized,
+                                  code: config.adminToken == nil ? "admin_disabled" : "unauthorized",
+                                  message: "An admin bearer token is required.",
                                   headers: [HTTPResponse.Field(name: "WWW-Authenticate", value: "Bearer")]))
-            return false
+            return
         }
-        return true
-    }
-
-    static func constantTimeEquals(_ given: String, _ expected: String) -> Bool {
-        let a = Array(given.utf8)
-        let b = Array(expected.utf8)
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<b.count {
-            difference |= (index < a.count ? a[index] : 0) ^ b[index]
-        }
-        return difference == 0
+        Authenticator.require(role: "admin", context, signer: signer) { _ in then() }
     }
 }

@@ -419,12 +419,13 @@ enum CatalogAdmin {
 
     // MARK: Shared
 
-    static func write(_ context: RequestContext, config: CatalogConfig, _ body: () throws(APIError) -> Void) {
-        guard AdminAuth.check(context, config: config) else { return }
-        do throws(APIError) {
-            try body()
-        } catch {
-            context.fail(error)
+    static func write(_ context: RequestContext, config: CatalogConfig, _ body: @escaping () throws(APIError) -> Void) {
+        AdminAuth.check(context, config: config) {
+            do throws(APIError) {
+                try body()
+            } catch {
+                context.fail(error)
+            }
         }
     }
 

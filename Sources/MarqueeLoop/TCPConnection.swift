@@ -1,4 +1,5 @@
 import CLibUV
+import Glibc
 
 /// An accepted TCP connection on the loop that accepted it, for its whole
 /// life. Loop thread only.
@@ -43,6 +44,24 @@ public final class TCPConnection {
     static func from(_ stream: UnsafeMutablePointer<uv_stream_t>?) -> TCPConnection {
         Unmanaged<TCPConnection>.fromOpaque(stream!.pointee.data).takeUnretainedValue()
     }
+
+    /// The peer's IP address as text ("127.0.0.1", "::1"), or nil.
+    public lazy var peerAddress: String? = {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            uv_tcp_getpeername(handle, UnsafeMutableRawPointer($0).assumingMemoryBound(to: sockaddr.self), &length) == 0
+        }
+        guard ok else { return nil }
+        var text = [CChar](repeating: 0, count: 64)
+        let family = Int32(storage.ss_family)
+        let result = withUnsafePointer(to: &storage) { pointer -> Int32 in
+            family == AF_INET6
+                ? uv_ip6_name(UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self), &text, text.count)
+                : uv_ip4_name(UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self), &text, text.count)
+        }
+        return result == 0 ? String(cString: text) : nil
+    }()
 
     public func startReading() {
         loop.assertInLoop()

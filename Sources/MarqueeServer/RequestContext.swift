@@ -34,6 +34,8 @@ public final class RequestContext {
     }
 
     public var loop: EventLoop { shard.loop }
+    /// The client's IP address as the server saw it.
+    public var clientAddress: String { connection.tcp.peerAddress ?? "unknown" }
     /// The matched route's pattern, e.g. `/v1/showtimes/{id}/holds`.
     public var route: String { shard.router.pattern(of: routeID) }
     public var shardIndex: Int { shard.index }

@@ -4,11 +4,15 @@ import MarqueeCatalog
 import MarqueeServer
 import MarqueeStore
 import MarqueeTestSupport
+import MarqueeCrypto
+import MarqueeUsers
 import Testing
 
 /// A real server with the catalog routes on a fresh, migrated database.
 final class CatalogTestServer {
     static let adminToken = "test-admin-token"
+    static let tokenSecret = Array("a-test-secret-of-at-least-32-bytes!!".utf8)
+    static let signer = TokenSigner(secret: tokenSecret, lifetimeSeconds: 600)
     let server: Server
     let databaseName: String
     let databaseURL: String
@@ -29,7 +33,11 @@ final class CatalogTestServer {
         var catalog = CatalogConfig()
         catalog.adminToken = Self.adminToken
         catalog.cacheTTLMilliseconds = cacheTTLMilliseconds
+        catalog.tokenSigner = Self.signer
         var routes = Routes()
+        var users = UsersConfig(signer: Self.signer)
+        users.hasher = PasswordHasher(logN: 12)  // fast in tests; production uses 2^15
+        UserRoutes.add(to: &routes, config: users)
         CatalogRoutes.add(to: &routes, config: catalog)
         let logger = Logger(label: "catalog-test") { _ in SwiftLogNoOpLogHandler() }
         server = try Server.start(config: config, routes: routes, logger: logger)

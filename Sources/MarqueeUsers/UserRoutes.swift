@@ -1,0 +1,99 @@
+import Glibc
+import MarqueeCrypto
+import MarqueeHTTP
+import MarqueeServer
+
+/// `POST /v1/users` (sign-up), `POST /v1/sessions` (login),
+/// `DELETE /v1/sessions` (logout), `GET /v1/me`.
+public enum UserRoutes {
+    public static func add(to routes: inout Routes, config: UsersConfig) {
+        routes.add(.POST, "/v1/users") { signUp($0, config: config) }
+        routes.add(.POST, "/v1/sessions") { logIn($0, config: config) }
+        routes.add(.DELETE, "/v1/sessions") { logOut($0, config: config) }
+        routes.add(.GET, "/v1/me") { me($0, config: config) }
+    }
+
+    static let userJSON = """
+        SELECT json_build_object('id', id, 'email', email, 'name', name, 'role', role, 'created_at', created_at)::text
+        FROM users WHERE id = $1
+        """
+
+    static func signUp(_ context: RequestContext, config: UsersConfig) {
+        do throws(APIError) {
+            let body = try JSONBody(context.request, allowed: ["email", "password", "name"])
+            let email = try Validation.email(body)
+            let password = try Validation.password(body)
+            let name = try body.string("name", required: true, maxLength: 200)!
+            let hasher = config.hasher
+            context.loop.offload({ hasher.hash(password) }) { hash in
+                context.query("INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id",
+                              [email, name, hash], onError: { error in
+                    if error.sqlState == "23505" {
+                        context.fail(APIError(.conflict, code: "email_taken", message: "An account with that email exists."))
+                    } else {
+                        context.fail(APIError(.internalServerError, code: "internal_error", message: "The request failed on our side."))
+                    }
+                }) { result in
+                    context.query(userJSON, [result.scalar]) { user in
+                        context.respond(.json(.created, user.scalar ?? "{}"))
+                    }
+                }
+            }
+        } catch {
+            context.fail(error)
+        }
+    }
+
+    /// A hash of nothing, checked when the email is unknown, so both
+    /// failures cost the same scrypt work and answer the same way.
+    static let decoyHash = PasswordHasher().hash(Base64URL.encode(Crypto.randomBytes(16)))
+
+    static func logIn(_ context: RequestContext, config: UsersConfig) {
+        do throws(APIError) {
+            let body = try JSONBody(context.request, allowed: ["email", "password"])
+            guard let rawEmail = try body.string("email", required: true, maxLength: 254),
+                  let password = try body.string("password", required: true, maxLength: 128, allowEmpty: true) else { return }
+            let email = rawEmail.lowercased()
+            RateLimit.check(context, email: email, config: config) {
+                context.query("SELECT id, password_hash, role FROM users WHERE lower(email) = $1", [email]) { result in
+                    let row = result.rows.first
+                    let stored = row?[1] ?? decoyHash
+                    context.loop.offload({ PasswordHasher.verify(password, against: stored) }) { matches in
+                        guard matches, let row, let id = row[0].flatMap({ Int64($0) }), let role = row[2] else {
+                            context.fail(APIError(.unauthorized, code: "invalid_credentials",
+                                                  message: "Email or password is wrong."))
+                            return
+                        }
+                        let issued = config.signer.issue(userID: id, role: role, now: Int64(time(nil)))
+                        context.respond(.json(.ok, #"{"access_token":"\#(issued.token)","token_type":"Bearer","expires_in":\#(config.signer.lifetimeSeconds)}"#,
+                                              headers: [HTTPResponse.Field(name: "Cache-Control", value: "no-store")]))
+                    }
+                }
+            }
+        } catch {
+            context.fail(error)
+        }
+    }
+
+    static func logOut(_ context: RequestContext, config: UsersConfig) {
+        Authenticator.authenticate(context, signer: config.signer) { claims in
+            context.query("""
+                INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT DO NOTHING
+                """, [claims.tokenID, String(claims.expiresAt)]) { _ in
+                context.respond(HTTPResponse(status: .noContent))
+            }
+        }
+    }
+
+    static func me(_ context: RequestContext, config: UsersConfig) {
+        Authenticator.authenticate(context, signer: config.signer) { claims in
+            context.query(userJSON, [String(claims.userID)]) { result in
+                guard let user = result.scalar else {
+                    context.fail(Authenticator.unauthorized("invalid_token", "The account no longer exists."))
+                    return
+                }
+                context.respond(.json(.ok, user))
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import MarqueeCrypto
+
+/// Settings of sign-up, login and tokens.
+public struct UsersConfig: Sendable {
+    public var signer: TokenSigner
+    public var hasher = PasswordHasher()
+    /// Failed or not, login attempts allowed per minute for one email, and for one client address.
+    public var loginAttemptsPerEmail = 5
+    public var loginAttemptsPerAddress = 30
+
+    public init(signer: TokenSigner) { self.signer = signer }
+}
