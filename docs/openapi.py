@@ -17,13 +17,13 @@ date_pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9
 dfrom = qp("from", {"type": "string", "minLength": 10, "pattern": date_pattern}, "ISO 8601 date or date-time with zone; inclusive. Must be a real calendar date.")
 dto = qp("to", {"type": "string", "minLength": 10, "pattern": date_pattern}, "ISO 8601 date (whole day included) or date-time with zone; exclusive.")
 id64 = {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
-admin = [{"bearerAuth": []}]
+admin = [{"bearerAuth": []}]  # role admin
 bad = err("malformed_request", "invalid_parameter", "unknown_parameter", "duplicate_parameter", "invalid_query", "invalid_path_parameter", "invalid_date", "invalid_date_range", "date_range_too_large", "invalid_cursor")
 unavailable = err("database_unavailable")
 def body(schema): return {"required": True, "content": {"application/json": {"schema": schema}}}
 def write_responses(created, *extra):
     responses = {created[0]: ok(ref(created[1]), created[2]), "400": err("invalid_json", "invalid_field", "unknown_field", "invalid_path_parameter"),
-                 "401": err("unauthorized"), "403": err("admin_disabled"), "415": err("unsupported_media_type"), "503": unavailable}
+                 "401": err("unauthorized", "missing_token", "invalid_token", "token_expired", "token_revoked"), "403": err("admin_disabled", "forbidden"), "415": err("unsupported_media_type"), "503": unavailable}
     for code, description in extra: responses[code] = err(*description)
     return responses
 
@@ -153,8 +153,32 @@ paths = {
       "requestBody": body(showtime_update), "responses": write_responses(("200", "Showtime", "Updated"), ("404", ["not_found"]), ("409", ["showtime_overlap"]))}},
 }
 
+paths.update({
+  "/v1/users": {"post": {"summary": "Sign up. The email is normalised (trimmed, lower case) and unique.", "operationId": "signUp", "tags": ["users"],
+      "requestBody": body({"type": "object", "required": ["email", "password", "name"], "additionalProperties": False, "properties": {
+          "email": {"type": "string", "minLength": 3, "maxLength": 254, "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},
+          "password": {"type": "string", "minLength": 8, "maxLength": 128, "description": "Not one character repeated."},
+          "name": name_text}}),
+      "responses": {"201": ok(ref("User"), "Created"), "400": err("invalid_json", "invalid_field", "unknown_field", "invalid_email", "invalid_password", "password_length", "password_too_simple"),
+                    "409": err("email_taken"), "415": err("unsupported_media_type"), "503": unavailable}}},
+  "/v1/sessions": {
+    "post": {"summary": "Log in: an OAuth 2 style bearer token. Rate-limited per email and per client address.", "operationId": "logIn", "tags": ["users"],
+      "requestBody": body({"type": "object", "required": ["email", "password"], "additionalProperties": False, "properties": {
+          "email": {"type": "string", "minLength": 1, "maxLength": 254}, "password": {"type": "string", "maxLength": 128}}}),
+      "responses": {"200": ok({"type": "object", "required": ["access_token", "token_type", "expires_in"], "properties": {
+          "access_token": {"type": "string"}, "token_type": {"const": "Bearer"}, "expires_in": {"type": "integer"}}}),
+          "400": err("invalid_json", "invalid_field", "unknown_field"), "401": err("invalid_credentials"),
+          "415": err("unsupported_media_type"), "429": err("too_many_login_attempts"), "503": unavailable}},
+    "delete": {"summary": "Log out: revoke the token used (on every instance).", "operationId": "logOut", "tags": ["users"], "security": [{"bearerAuth": []}],
+      "responses": {"204": {"description": "Revoked"}, "401": err("missing_token", "invalid_token", "token_expired", "token_revoked"), "503": unavailable}}},
+  "/v1/me": {"get": {"summary": "The caller's account.", "operationId": "me", "tags": ["users"], "security": [{"bearerAuth": []}],
+      "responses": {"200": ok(ref("User")), "401": err("missing_token", "invalid_token", "token_expired", "token_revoked"), "503": unavailable}}},
+})
+
 ts = {"type": "string", "format": "date-time"}
 schemas = {
+  "User": {"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+      "role": {"type": "string", "enum": ["customer", "admin"]}, "created_at": {"type": "string", "format": "date-time"}}},
   "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
       "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}}},
   "MovieSummary": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "runtime_minutes": {"type": "integer"},
@@ -184,7 +208,7 @@ schemas = {
 doc = {"openapi": "3.1.0",
   "info": {"title": "Marquee", "version": "0.2.0", "description": "Movie-theater reservations. Every error body is {\"error\":{\"code\",\"message\",\"details\"?}}; codes are stable. Lists page with opaque cursors. HEAD is accepted wherever GET is."},
   "servers": [{"url": "/"}],
-  "components": {"schemas": schemas, "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN until user roles exist."}}},
+  "components": {"schemas": schemas, "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "An access token from POST /v1/sessions (admin routes need role admin), or the bootstrap ADMIN_TOKEN."}}},
   "paths": paths}
 json.dump(doc, sys.stdout, indent=2, sort_keys=False, ensure_ascii=False)
 print()

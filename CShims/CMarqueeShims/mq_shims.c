@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 _Static_assert(sizeof(size_t) == 8, "Marquee assumes a 64-bit platform");
 
@@ -40,4 +42,10 @@ void mq_set_thread_name(const char *name) {
     strncpy(shortened, name, sizeof(shortened) - 1);
     shortened[sizeof(shortened) - 1] = '\0';
     pthread_setname_np(pthread_self(), shortened);
+}
+
+int mq_set_thread_nice(int nice) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    if (setpriority(PRIO_PROCESS, (id_t)tid, nice) != 0) return -errno;
+    return 0;
 }

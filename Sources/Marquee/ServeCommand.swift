@@ -44,7 +44,10 @@ struct ServeCommand: ParsableCommand {
         catalog.adminToken = Environment.string("ADMIN_TOKEN")
         catalog.tokenSigner = signer
         var routes = Routes()
-        UserRoutes.add(to: &routes, config: UsersConfig(signer: signer))
+        var users = UsersConfig(signer: signer)
+        users.loginAttemptsPerEmail = try Environment.integer("LOGIN_LIMIT_PER_EMAIL") ?? users.loginAttemptsPerEmail
+        users.loginAttemptsPerAddress = try Environment.integer("LOGIN_LIMIT_PER_ADDRESS") ?? users.loginAttemptsPerAddress
+        UserRoutes.add(to: &routes, config: users)
         CatalogRoutes.add(to: &routes, config: catalog)
         try ServerProcess.run(config: config, routes: routes, logger: logger)
     }

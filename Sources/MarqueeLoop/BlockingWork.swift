@@ -1,15 +1,25 @@
 import CLibUV
+import CMarqueeShims
 
 extension EventLoop {
     /// Runs `work` on libuv's thread pool (UV_THREADPOOL_SIZE threads,
     /// default 4) and then `completion` with its result back on this loop:
     /// CPU-heavy work such as password hashing never stalls a shard.
     /// Loop thread.
+    ///
+    /// Pool threads run at nice 15: on a machine with as many cores as
+    /// shards, CPU-bound work would otherwise take whole cores from the
+    /// loops; niced, it gets the time they leave. (Raising a thread's
+    /// priority back needs privileges, so pool threads stay niced; they
+    /// only ever run background work.)
     public func offload<Result: Sendable>(_ work: @escaping @Sendable () -> Result,
                                           then completion: @escaping (Result) -> Void) {
         assertInLoop()
         let slot = ResultSlot<Result>()
-        let job = OffloadedJob(run: { slot.value = work() }, finish: { completion(slot.value!) })
+        let job = OffloadedJob(run: {
+            _ = mq_set_thread_nice(15)
+            slot.value = work()
+        }, finish: { completion(slot.value!) })
         let request = UnsafeMutablePointer<uv_work_t>.allocate(capacity: 1)
         request.pointee.data = Unmanaged.passRetained(job).toOpaque()
         // The pool thread writes the result before libuv signals completion

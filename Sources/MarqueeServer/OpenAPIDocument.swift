@@ -15,6 +15,31 @@ enum OpenAPIDocument {
   ],
   "components": {
     "schemas": {
+      "User": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "integer"
+          },
+          "email": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "role": {
+            "type": "string",
+            "enum": [
+              "customer",
+              "admin"
+            ]
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
       "Error": {
         "type": "object",
         "required": [
@@ -417,7 +442,7 @@ enum OpenAPIDocument {
       "bearerAuth": {
         "type": "http",
         "scheme": "bearer",
-        "description": "ADMIN_TOKEN until user roles exist."
+        "description": "An access token from POST /v1/sessions (admin routes need role admin), or the bootstrap ADMIN_TOKEN."
       }
     }
   },
@@ -763,7 +788,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -773,7 +798,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -971,7 +996,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -981,7 +1006,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -1200,7 +1225,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -1210,7 +1235,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -1398,7 +1423,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -1408,7 +1433,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -1515,7 +1540,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -1525,7 +1550,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -1803,7 +1828,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -1813,7 +1838,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -1910,7 +1935,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -1920,7 +1945,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -2186,7 +2211,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -2196,7 +2221,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -2304,7 +2329,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -2314,7 +2339,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -2554,7 +2579,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -2564,7 +2589,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -2788,7 +2813,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -2798,7 +2823,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -3136,7 +3161,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -3146,7 +3171,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -3336,7 +3361,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Error: unauthorized",
+            "description": "Error: unauthorized, missing_token, invalid_token, token_expired, token_revoked",
             "content": {
               "application/json": {
                 "schema": {
@@ -3346,7 +3371,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Error: admin_disabled",
+            "description": "Error: admin_disabled, forbidden",
             "content": {
               "application/json": {
                 "schema": {
@@ -3387,6 +3412,299 @@ enum OpenAPIDocument {
           },
           "409": {
             "description": "Error: showtime_overlap",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/users": {
+      "post": {
+        "summary": "Sign up. The email is normalised (trimmed, lower case) and unique.",
+        "operationId": "signUp",
+        "tags": [
+          "users"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "email",
+                  "password",
+                  "name"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "email": {
+                    "type": "string",
+                    "minLength": 3,
+                    "maxLength": 254,
+                    "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"
+                  },
+                  "password": {
+                    "type": "string",
+                    "minLength": 8,
+                    "maxLength": 128,
+                    "description": "Not one character repeated."
+                  },
+                  "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Created",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/User"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Error: invalid_json, invalid_field, unknown_field, invalid_email, invalid_password, password_length, password_too_simple",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Error: email_taken",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Error: unsupported_media_type",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Error: database_unavailable",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/sessions": {
+      "post": {
+        "summary": "Log in: an OAuth 2 style bearer token. Rate-limited per email and per client address.",
+        "operationId": "logIn",
+        "tags": [
+          "users"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "email",
+                  "password"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "email": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 254
+                  },
+                  "password": {
+                    "type": "string",
+                    "maxLength": 128
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "access_token",
+                    "token_type",
+                    "expires_in"
+                  ],
+                  "properties": {
+                    "access_token": {
+                      "type": "string"
+                    },
+                    "token_type": {
+                      "const": "Bearer"
+                    },
+                    "expires_in": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Error: invalid_json, invalid_field, unknown_field",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Error: invalid_credentials",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Error: unsupported_media_type",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Error: too_many_login_attempts",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Error: database_unavailable",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "summary": "Log out: revoke the token used (on every instance).",
+        "operationId": "logOut",
+        "tags": [
+          "users"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Revoked"
+          },
+          "401": {
+            "description": "Error: missing_token, invalid_token, token_expired, token_revoked",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Error: database_unavailable",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/me": {
+      "get": {
+        "summary": "The caller's account.",
+        "operationId": "me",
+        "tags": [
+          "users"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/User"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Error: missing_token, invalid_token, token_expired, token_revoked",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Error: database_unavailable",
             "content": {
               "application/json": {
                 "schema": {

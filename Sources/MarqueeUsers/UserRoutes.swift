@@ -25,7 +25,7 @@ public enum UserRoutes {
             let password = try Validation.password(body)
             let name = try body.string("name", required: true, maxLength: 200)!
             let hasher = config.hasher
-            context.loop.offload({ hasher.hash(password) }) { hash in
+            config.hashing.run(on: context.loop, { hasher.hash(password) }) { hash in
                 context.query("INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id",
                               [email, name, hash], onError: { error in
                     if error.sqlState == "23505" {
@@ -58,7 +58,7 @@ public enum UserRoutes {
                 context.query("SELECT id, password_hash, role FROM users WHERE lower(email) = $1", [email]) { result in
                     let row = result.rows.first
                     let stored = row?[1] ?? decoyHash
-                    context.loop.offload({ PasswordHasher.verify(password, against: stored) }) { matches in
+                    config.hashing.run(on: context.loop, { PasswordHasher.verify(password, against: stored) }) { matches in
                         guard matches, let row, let id = row[0].flatMap({ Int64($0) }), let role = row[2] else {
                             context.fail(APIError(.unauthorized, code: "invalid_credentials",
                                                   message: "Email or password is wrong."))

@@ -8,5 +8,11 @@ public struct UsersConfig: Sendable {
     public var loginAttemptsPerEmail = 5
     public var loginAttemptsPerAddress = 30
 
-    public init(signer: TokenSigner) { self.signer = signer }
+    /// Serialises hashing per shard (see HashingQueues).
+    public var hashing: HashingQueues
+
+    public init(signer: TokenSigner, shards: Int = 64) {
+        self.signer = signer
+        hashing = HashingQueues(shards: shards)
+    }
 }

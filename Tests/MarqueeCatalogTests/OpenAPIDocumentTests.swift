@@ -2,6 +2,7 @@ import Foundation
 import MarqueeCatalog
 import MarqueeServer
 import MarqueeTestSupport
+import MarqueeUsers
 import Testing
 
 @Suite("OpenAPI document matches the API", .serialized)
@@ -31,6 +32,7 @@ final class OpenAPIDocumentTests {
     @Test("every route of the server is documented, and nothing else")
     func routesDocumented() throws {
         var routes = Routes()
+        UserRoutes.add(to: &routes, config: UsersConfig(signer: CatalogTestServer.signer))
         CatalogRoutes.add(to: &routes, config: CatalogConfig())
         let system = ["/healthz", "/readyz", "/metrics", "/openapi.json"]
         let served = Set(routes.router.patterns.map { $0.replacingOccurrences(of: ":int}", with: "}") } + system)

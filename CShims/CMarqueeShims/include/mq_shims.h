@@ -24,4 +24,8 @@ long long mq_process_cpu_micros(void);
 /// Names the calling thread (shown by top -H, perf, gdb); Linux keeps 15 bytes.
 void mq_set_thread_name(const char *name);
 
+/// Gives the calling thread a nice value (Linux schedules threads
+/// separately): background CPU work yields to the event loops. 0 or -errno.
+int mq_set_thread_nice(int nice);
+
 #endif
