@@ -20,9 +20,11 @@ final class CatalogAdminTests {
     func authorization() throws {
         let missing = try server.request("POST", "/v1/genres", json: #"{"name":"X"}"#, token: nil)
         #expect(missing.status == 401)
-        #expect(missing.errorCode == "unauthorized")
+        #expect(missing.errorCode == "missing_token")
         #expect(missing.headers["www-authenticate"] == "Bearer")
-        #expect(try server.request("POST", "/v1/genres", json: #"{"name":"X"}"#, token: "wrong").status == 401)
+        let wrong = try server.request("POST", "/v1/genres", json: #"{"name":"X"}"#, token: "wrong")
+        #expect(wrong.status == 401)
+        #expect(wrong.errorCode == "invalid_token")
         #expect(try server.get("/v1/genres").items.isEmpty, "nothing was written")
     }
 
