@@ -62,16 +62,8 @@ enum MovieReads {
     static let detailStatement = PreparedStatement("movie_detail", detailSQL)
 
     static func detail(_ context: RequestContext, config: CatalogConfig) {
-        let id = context.parameters["id"]!
-        context.cached(cacheKey(context), ttlMilliseconds: config.cacheTTLMilliseconds) { respond in
-            context.query(detailStatement, [id]) { result in
-                guard let json = result.scalar else {
-                    respond(.error(.notFound("No movie with id \(id).")))
-                    return
-                }
-                respond(.json(.ok, json))
-            }
-        }
+        OtherReads.single(context, config: config, what: "movie", id: context.parameters["id"]!,
+                          sql: detailSQL, statement: detailStatement)
     }
 
     static let detailSQL = """

@@ -1,5 +1,6 @@
 import MarqueeHTTP
 import MarqueeServer
+import MarqueeStore
 
 /// Genres, people, theaters, auditoriums and showtimes: the rest of the
 /// catalog's reads, paged like movies.
@@ -109,14 +110,22 @@ enum OtherReads {
 
     // MARK: Shared shapes
 
-    private static func single(_ context: RequestContext, config: CatalogConfig, what: String, id: String, sql: String) {
+    /// One object by id, cached; a missing row is 404. With `statement`
+    /// the query is prepared once per connection.
+    static func single(_ context: RequestContext, config: CatalogConfig, what: String, id: String, sql: String,
+                       statement: PreparedStatement? = nil) {
         context.cached(cacheKey(context), ttlMilliseconds: config.cacheTTLMilliseconds) { respond in
-            context.query(sql, [id]) { result in
+            let handle: (QueryResult) -> Void = { result in
                 guard let json = result.scalar else {
                     respond(.error(.notFound("No \(what) with id \(id).")))
                     return
                 }
                 respond(.json(.ok, json))
+            }
+            if let statement {
+                context.query(statement, [id], handle)
+            } else {
+                context.query(sql, [id], handle)
             }
         }
     }
