@@ -37,6 +37,8 @@ let package = Package(
         ]),
         // The only importer of COpenSSL: hashing, HMAC, scrypt, random bytes (TLS later).
         .target(name: "MarqueeCrypto", dependencies: ["COpenSSL"]),
+        // Payment providers behind one protocol: the built-in mock now, Stripe later.
+        .target(name: "MarqueePayments", dependencies: ["MarqueeLoop"]),
         // Wires loops, codecs and handlers into a server; no C imports of its own.
         .target(name: "MarqueeServer", dependencies: [
             "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "CMarqueeShims",
@@ -66,6 +68,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto"]),
+        .testTarget(name: "MarqueePaymentsTests", dependencies: ["MarqueePayments", "MarqueeLoop"]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [

@@ -1,0 +1,127 @@
+import MarqueeLoop
+
+/// The built-in provider: no network, no keys. Stripe's test payment
+/// methods and card numbers decide the outcome, as they would in Stripe's
+/// test mode, after a configurable latency. Intents live in memory.
+/// Loop-bound: use one instance per shard.
+public final class MockPaymentProvider: PaymentProvider {
+    enum Outcome {
+        case approve
+        case requireAction
+        case decline(code: String, declineCode: String?, message: String)
+    }
+
+    /// Stripe's documented test PaymentMethods and cards.
+    static func outcome(for method: String) -> Outcome? {
+        switch method {
+        case "pm_card_visa", "pm_card_mastercard", "pm_card_amex", "pm_card_discover", "pm_card_visa_debit",
+             "4242424242424242", "5555555555554444", "378282246310005", "6011111111111117":
+            return .approve
+        case "pm_card_authenticationRequired", "pm_card_threeDSecure2Required", "4000002760003184", "4000000000003220":
+            return .requireAction
+        case "pm_card_chargeDeclined", "4000000000000002":
+            return .decline(code: "card_declined", declineCode: "generic_decline", message: "Your card was declined.")
+        case "pm_card_chargeDeclinedInsufficientFunds", "4000000000009995":
+            return .decline(code: "card_declined", declineCode: "insufficient_funds", message: "Your card has insufficient funds.")
+        case "pm_card_chargeDeclinedExpiredCard", "4000000000000069":
+            return .decline(code: "expired_card", declineCode: nil, message: "Your card has expired.")
+        case "pm_card_chargeDeclinedIncorrectCvc", "4000000000000127":
+            return .decline(code: "incorrect_cvc", declineCode: nil, message: "Your card's security code is incorrect.")
+        case "pm_card_chargeDeclinedProcessingError", "4000000000000119":
+            return .decline(code: "processing_error", declineCode: nil, message: "An error occurred while processing your card.")
+        default:
+            return nil
+        }
+    }
+
+    public let latencyMilliseconds: UInt64
+    private var intents: [String: PaymentIntent] = [:]
+    private var byIdempotencyKey: [String: (request: PaymentRequest, result: Result<PaymentIntent, PaymentError>)] = [:]
+    private var nextID = 0
+
+    public init(latencyMilliseconds: UInt64 = 0) {
+        self.latencyMilliseconds = latencyMilliseconds
+    }
+
+    public func authorize(_ request: PaymentRequest, on loop: EventLoop,
+                          _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
+        if let earlier = byIdempotencyKey[request.idempotencyKey] {
+            answer(earlier.request == request ? earlier.result : .failure(.idempotencyConflict), on: loop, completion)
+            return
+        }
+        let result: Result<PaymentIntent, PaymentError>
+        switch Self.outcome(for: request.paymentMethod) {
+        case nil:
+            result = .failure(.invalidPaymentMethod("No such PaymentMethod: '\(request.paymentMethod)'"))
+        case .decline(let code, let declineCode, let message):
+            result = .failure(.declined(code: code, declineCode: declineCode, message: message))
+        case .approve, .requireAction:
+            guard request.amountCents > 0 else {
+                result = .failure(.invalidState("amount must be positive"))
+                break
+            }
+            nextID += 1
+            let needsAction = { if case .requireAction = Self.outcome(for: request.paymentMethod)! { return true } else { return false } }()
+            let intent = PaymentIntent(id: "pi_mock_\(nextID)", status: needsAction ? .requiresAction : .requiresCapture,
+                                       amountCents: request.amountCents, currency: request.currency)
+            intents[intent.id] = intent
+            result = .success(intent)
+        }
+        byIdempotencyKey[request.idempotencyKey] = (request, result)
+        answer(result, on: loop, completion)
+    }
+
+    /// Completes 3-D Secure for an intent that required it (what the
+    /// customer's bank page and Stripe's webhook do in the real flow).
+    public func completeAuthentication(_ intentID: String) -> PaymentIntent? {
+        guard var intent = intents[intentID], intent.status == .requiresAction else { return nil }
+        intent.status = .requiresCapture
+        intents[intentID] = intent
+        return intent
+    }
+
+    public func capture(_ intentID: String, on loop: EventLoop, _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
+        transition(intentID, from: [.requiresCapture], to: .succeeded, on: loop, completion)
+    }
+
+    public func cancel(_ intentID: String, on loop: EventLoop, _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
+        transition(intentID, from: [.requiresCapture, .requiresAction], to: .canceled, on: loop, completion)
+    }
+
+    public func refund(_ intentID: String, on loop: EventLoop, _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
+        transition(intentID, from: [.succeeded], to: .refunded, on: loop, completion)
+    }
+
+    /// Idempotent like Stripe: asking for the state an intent is already in succeeds.
+    private func transition(_ id: String, from allowed: Set<PaymentIntent.Status>, to target: PaymentIntent.Status,
+                            on loop: EventLoop, _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
+        guard var intent = intents[id] else {
+            answer(.failure(.notFound), on: loop, completion)
+            return
+        }
+        if intent.status == target {
+            answer(.success(intent), on: loop, completion)
+            return
+        }
+        guard allowed.contains(intent.status) else {
+            answer(.failure(.invalidState("cannot go from \(intent.status.rawValue) to \(target.rawValue)")), on: loop, completion)
+            return
+        }
+        intent.status = target
+        intents[id] = intent
+        answer(.success(intent), on: loop, completion)
+    }
+
+    private func answer(_ result: Result<PaymentIntent, PaymentError>, on loop: EventLoop,
+                        _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
+        guard latencyMilliseconds > 0 else {
+            completion(result)
+            return
+        }
+        let timer = LoopTimer(loop: loop)
+        timer.start(after: latencyMilliseconds) {
+            timer.close()
+            completion(result)
+        }
+    }
+}

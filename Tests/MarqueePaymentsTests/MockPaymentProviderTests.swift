@@ -1,0 +1,97 @@
+import MarqueeLoop
+import MarqueePayments
+import Testing
+
+@Suite("Mock payment provider (Stripe test-card semantics)")
+struct MockPaymentProviderTests {
+    let loop = try! EventLoop(index: 0)
+
+    func authorize(_ provider: MockPaymentProvider, _ method: String, key: String = "k", amount: Int = 2_500) -> Result<PaymentIntent, PaymentError>? {
+        var outcome: Result<PaymentIntent, PaymentError>?
+        provider.authorize(PaymentRequest(amountCents: amount, currency: "usd", paymentMethod: method, idempotencyKey: key),
+                           on: loop) { outcome = $0 }
+        return outcome
+    }
+
+    @Test("Stripe's test payment methods and cards decide the outcome", arguments: [
+        ("pm_card_visa", "requires_capture"), ("4242424242424242", "requires_capture"), ("pm_card_mastercard", "requires_capture"),
+        ("pm_card_authenticationRequired", "requires_action"), ("4000002760003184", "requires_action"),
+        ("pm_card_chargeDeclined", "card_declined/generic_decline"), ("4000000000000002", "card_declined/generic_decline"),
+        ("pm_card_chargeDeclinedInsufficientFunds", "card_declined/insufficient_funds"), ("4000000000009995", "card_declined/insufficient_funds"),
+        ("pm_card_chargeDeclinedExpiredCard", "expired_card/-"), ("4000000000000069", "expired_card/-"),
+        ("pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc/-"), ("4000000000000127", "incorrect_cvc/-"),
+        ("pm_card_chargeDeclinedProcessingError", "processing_error/-"),
+    ])
+    func outcomes(method: String, expected: String) {
+        let provider = MockPaymentProvider()
+        switch authorize(provider, method) {
+        case .success(let intent)?: #expect(intent.status.rawValue == expected)
+        case .failure(.declined(let code, let decline, _))?: #expect("\(code)/\(decline ?? "-")" == expected)
+        default: Issue.record("unexpected outcome for \(method)")
+        }
+    }
+
+    @Test("an unknown payment method is refused")
+    func unknownMethod() {
+        guard case .failure(.invalidPaymentMethod)? = authorize(MockPaymentProvider(), "pm_card_nope") else {
+            Issue.record("expected invalidPaymentMethod")
+            return
+        }
+    }
+
+    @Test("the same idempotency key replays the first answer; with another request it is a conflict")
+    func idempotency() {
+        let provider = MockPaymentProvider()
+        let first = authorize(provider, "pm_card_visa", key: "checkout-1")
+        #expect(authorize(provider, "pm_card_visa", key: "checkout-1") == first)
+        #expect(authorize(provider, "pm_card_visa", key: "checkout-1", amount: 9_999) == .failure(.idempotencyConflict))
+        #expect(authorize(provider, "pm_card_visa", key: "checkout-2") != first, "a new key is a new intent")
+    }
+
+    @Test("capture, cancel and refund follow the intent's states, idempotently")
+    func lifecycle() throws {
+        let provider = MockPaymentProvider()
+        let intent = try #require(try authorize(provider, "pm_card_visa")?.get())
+        var result: Result<PaymentIntent, PaymentError>?
+        provider.refund(intent.id, on: loop) { result = $0 }
+        guard case .failure(.invalidState)? = result else { Issue.record("refund before capture must fail"); return }
+        provider.capture(intent.id, on: loop) { result = $0 }
+        #expect((try? result?.get())?.status == .succeeded)
+        provider.capture(intent.id, on: loop) { result = $0 }
+        #expect((try? result?.get())?.status == .succeeded, "capturing twice is harmless")
+        provider.cancel(intent.id, on: loop) { result = $0 }
+        guard case .failure(.invalidState)? = result else { Issue.record("cancel after capture must fail"); return }
+        provider.refund(intent.id, on: loop) { result = $0 }
+        #expect((try? result?.get())?.status == .refunded)
+        provider.capture("pi_missing", on: loop) { result = $0 }
+        #expect(result == .failure(.notFound))
+    }
+
+    @Test("3-D Secure: an intent that requires action can be captured only after authentication")
+    func threeDSecure() throws {
+        let provider = MockPaymentProvider()
+        let intent = try #require(try authorize(provider, "pm_card_authenticationRequired")?.get())
+        var result: Result<PaymentIntent, PaymentError>?
+        provider.capture(intent.id, on: loop) { result = $0 }
+        guard case .failure(.invalidState)? = result else { Issue.record("capture before 3DS must fail"); return }
+        #expect(provider.completeAuthentication(intent.id)?.status == .requiresCapture)
+        provider.capture(intent.id, on: loop) { result = $0 }
+        #expect((try? result?.get())?.status == .succeeded)
+    }
+
+    @Test("configured latency delays the answer on the loop")
+    func latency() {
+        let loop = try! EventLoop(index: 1)
+        let provider = MockPaymentProvider(latencyMilliseconds: 30)
+        var answeredAfter: UInt64?
+        let start = loop.now
+        provider.authorize(PaymentRequest(amountCents: 100, currency: "usd", paymentMethod: "pm_card_visa", idempotencyKey: "x"), on: loop) { _ in
+            answeredAfter = loop.now - start
+            loop.allowExit()
+        }
+        #expect(answeredAfter == nil, "not answered synchronously")
+        loop.run()
+        #expect((answeredAfter ?? 0) >= 29)
+        #expect(loop.close() == 0)
+    }
+}
