@@ -363,14 +363,8 @@ enum CatalogAdmin {
 
     static func validatedPrices(_ body: JSONBody) throws(APIError) -> String? {
         guard body.object["prices"] != nil else { return nil }
-        guard let map = body.object["prices"] as? [String: Any], !map.isEmpty else {
+        guard try !SeatLayout.parsePrices(body.object["prices"], field: "prices").isEmpty else {
             throw JSONBody.invalid("prices", "must map category names to integer cents")
-        }
-        for (category, value) in map {
-            guard SeatLayout.isCategoryName(category), let number = value as? Double,
-                  number == number.rounded(), (0...1_000_000).contains(number) else {
-                throw JSONBody.invalid("prices", "must map category names to integer cents from 0 to 1000000")
-            }
         }
         return body.json("prices")
     }

@@ -33,8 +33,8 @@ struct SeatLayout {
         let allowed: Set<String> = ["rows", "columns", "row_labels", "aisles_after", "removed", "categories", "prices"]
         for key in object.keys where !allowed.contains(key) { throw JSONBody.invalid("layout.\(key)", "is not a layout field") }
         func int(_ key: String, _ range: ClosedRange<Int>) throws(APIError) -> Int {
-            guard let number = object[key] as? NSNumber, !JSONBodyBoolean.isBoolean(number),
-                  let value = Int(exactly: number.doubleValue), range.contains(value) else {
+            guard let number = object[key] as? NSNumber, let exact = JSONBody.exactInteger(number),
+                  case let value = Int(exact), range.contains(value) else {
                 throw JSONBody.invalid("layout.\(key)", "must be an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             return value
@@ -54,8 +54,8 @@ struct SeatLayout {
 
         var aisles: [Int] = []
         if let given = object["aisles_after"] {
-            guard let array = given as? [NSNumber], array.allSatisfy({ !JSONBodyBoolean.isBoolean($0) }),
-                  case let values = array.compactMap({ Int(exactly: $0.doubleValue) }), values.count == array.count,
+            guard let array = given as? [NSNumber],
+                  case let values = array.compactMap({ JSONBody.exactInteger($0).map { Int($0) } }), values.count == array.count,
                   values.allSatisfy({ (1..<columns).contains($0) }), Set(values).count == values.count
             else { throw JSONBody.invalid("layout.aisles_after", "must list distinct column numbers from 1 to \(columns - 1)") }
             aisles = values.sorted()
@@ -81,23 +81,33 @@ struct SeatLayout {
             categories = map
         }
 
-        guard let priceMap = object["prices"] as? [String: Any] else {
+        guard object["prices"] is [String: Any] else {
             throw JSONBody.invalid("layout.prices", "must map each category to a price in cents")
         }
-        var prices: [String: Int] = [:]
-        for (category, value) in priceMap {
-            guard isCategoryName(category), let number = value as? NSNumber, !JSONBodyBoolean.isBoolean(number),
-                  let cents = Int(exactly: number.doubleValue), (0...1_000_000).contains(cents) else {
-                throw JSONBody.invalid("layout.prices", "must map category names to integer cents from 0 to 1000000")
-            }
-            prices[category] = cents
-        }
+        let prices = try parsePrices(object["prices"], field: "layout.prices")
         let used = Set(categories.values).union(["standard"])
         for category in used where prices[category] == nil {
             throw JSONBody.invalid("layout.prices", "has no price for category '\(category)'")
         }
         return SeatLayout(rows: rows, columns: columns, rowLabels: labels, aislesAfter: aisles,
                           removed: removed, categories: categories, prices: prices)
+    }
+
+    /// A `{category: cents}` map, the shape of layout and showtime prices:
+    /// category names as `isCategoryName`, integer cents from 0 to 1,000,000.
+    static func parsePrices(_ value: Any?, field: String) throws(APIError) -> [String: Int] {
+        guard let map = value as? [String: Any] else {
+            throw JSONBody.invalid(field, "must map category names to integer cents")
+        }
+        var prices: [String: Int] = [:]
+        for (category, value) in map {
+            guard isCategoryName(category), let number = value as? NSNumber, let cents = JSONBody.exactInteger(number),
+                  (0...1_000_000).contains(cents) else {
+                throw JSONBody.invalid(field, "must map category names to integer cents from 0 to 1000000")
+            }
+            prices[category] = Int(cents)
+        }
+        return prices
     }
 
     static func isCategoryName(_ name: String) -> Bool {
@@ -113,8 +123,4 @@ struct SeatLayout {
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
-}
-
-enum JSONBodyBoolean {
-    static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
 }

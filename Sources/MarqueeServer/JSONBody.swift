@@ -33,7 +33,6 @@ public struct JSONBody {
     }
 
     /// JSON `true`/`false` arrive as NSNumber too; their type code is `c`.
-    static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
 
     /// A nested object (e.g. one element of an array field), unchecked keys.
     public init(object: [String: Any]) throws(APIError) {
@@ -43,7 +42,7 @@ public struct JSONBody {
     /// The integer a JSON number holds exactly: integers keep all 64 bits
     /// (a double would round ids past 2^53); `1.0` counts, `1.5` and
     /// booleans do not.
-    static func exactInteger(_ number: NSNumber) -> Int64? {
+    public static func exactInteger(_ number: NSNumber) -> Int64? {
         switch String(cString: number.objCType) {
         case "c": return nil
         case "d", "f":

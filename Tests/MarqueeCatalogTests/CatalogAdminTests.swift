@@ -44,6 +44,8 @@ final class CatalogAdminTests {
         ("/v1/auditoriums", #"{"theater_id":1,"name":"A","layout":{"rows":2,"columns":5,"categories":{"A1":"vip"},"prices":{"standard":1}}}"#, "invalid_field"),
         ("/v1/auditoriums", #"{"theater_id":1,"name":"A","layout":{"rows":2,"columns":5,"row_labels":["A","A"],"prices":{"standard":1}}}"#, "invalid_field"),
         ("/v1/showtimes", #"{"movie_id":1,"auditorium_id":1,"starts_at":"2031-01-01T10:00:00"}"#, "invalid_field"),
+        ("/v1/showtimes", #"{"movie_id":1,"auditorium_id":1,"starts_at":"2031-01-01T10:00:00Z","prices":{"standard":true}}"#, "invalid_field"),
+        ("/v1/showtimes", #"{"movie_id":1,"auditorium_id":1,"starts_at":"2031-01-01T10:00:00Z","prices":{"standard":12.5}}"#, "invalid_field"),
     ])
     func badBodies(path: String, json: String, code: String) throws {
         let response = try server.request("POST", path, json: json)
