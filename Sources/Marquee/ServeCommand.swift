@@ -44,7 +44,7 @@ struct ServeCommand: ParsableCommand {
         catalog.adminToken = Environment.string("ADMIN_TOKEN")
         catalog.tokenSigner = signer
         var routes = Routes()
-        var users = UsersConfig(signer: signer)
+        var users = UsersConfig(signer: signer, shards: config.shards)
         users.loginAttemptsPerEmail = try Environment.integer("LOGIN_LIMIT_PER_EMAIL") ?? users.loginAttemptsPerEmail
         users.loginAttemptsPerAddress = try Environment.integer("LOGIN_LIMIT_PER_ADDRESS") ?? users.loginAttemptsPerAddress
         UserRoutes.add(to: &routes, config: users)

@@ -7,8 +7,12 @@ import MarqueeServer
 /// `DELETE /v1/sessions` (logout), `GET /v1/me`.
 public enum UserRoutes {
     public static func add(to routes: inout Routes, config: UsersConfig) {
+        // A hash of nothing with the configured parameters, checked when the
+        // email is unknown, so both failures cost the same scrypt work and
+        // answer the same way. Made here, at start-up, not on a shard's loop.
+        let decoy = config.hasher.hash(Base64URL.encode(Crypto.randomBytes(16)))
         routes.add(.POST, "/v1/users") { signUp($0, config: config) }
-        routes.add(.POST, "/v1/sessions") { logIn($0, config: config) }
+        routes.add(.POST, "/v1/sessions") { logIn($0, config: config, decoy: decoy) }
         routes.add(.DELETE, "/v1/sessions") { logOut($0, config: config) }
         routes.add(.GET, "/v1/me") { me($0, config: config) }
     }
@@ -44,11 +48,7 @@ public enum UserRoutes {
         }
     }
 
-    /// A hash of nothing, checked when the email is unknown, so both
-    /// failures cost the same scrypt work and answer the same way.
-    static let decoyHash = PasswordHasher().hash(Base64URL.encode(Crypto.randomBytes(16)))
-
-    static func logIn(_ context: RequestContext, config: UsersConfig) {
+    static func logIn(_ context: RequestContext, config: UsersConfig, decoy: String) {
         do throws(APIError) {
             let body = try JSONBody(context.request, allowed: ["email", "password"])
             guard let rawEmail = try body.string("email", required: true, maxLength: 254),
@@ -57,7 +57,7 @@ public enum UserRoutes {
             RateLimit.check(context, email: email, config: config) {
                 context.query("SELECT id, password_hash, role FROM users WHERE lower(email) = $1", [email]) { result in
                     let row = result.rows.first
-                    let stored = row?[1] ?? decoyHash
+                    let stored = row?[1] ?? decoy
                     config.hashing.run(on: context.loop, { PasswordHasher.verify(password, against: stored) }) { matches in
                         guard matches, let row, let id = row[0].flatMap({ Int64($0) }), let role = row[2] else {
                             context.fail(APIError(.unauthorized, code: "invalid_credentials",
