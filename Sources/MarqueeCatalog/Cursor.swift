@@ -1,4 +1,4 @@
-import Foundation
+import MarqueeCrypto
 import MarqueeHTTP
 
 /// An opaque keyset-paging cursor: the sort key and id of the last item of
@@ -8,17 +8,13 @@ struct Cursor: Equatable {
     let id: Int64
 
     var encoded: String {
-        Data("\(id)\t\(key)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(Array("\(id)\t\(key)".utf8))
     }
 
     static func decode(_ text: String?) throws(APIError) -> Cursor? {
         guard let text else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.count <= 1_000, let data = Data(base64Encoded: base64),
-              let decoded = String(data: data, encoding: .utf8),
+        guard text.count <= 1_000, let bytes = Base64URL.decode(Substring(text)),
+              let decoded = String(validating: bytes, as: UTF8.self),
               let tab = decoded.firstIndex(of: "\t"),
               let id = Int64(decoded[..<tab]), id > 0
         else {

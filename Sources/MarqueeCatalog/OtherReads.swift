@@ -122,11 +122,7 @@ enum OtherReads {
                 }
                 respond(.json(.ok, json))
             }
-            if let statement {
-                context.query(statement, [id], handle)
-            } else {
-                context.query(sql, [id], handle)
-            }
+            runQuery(context, statement: statement, sql: sql, params: [id], handle)
         }
     }
 

@@ -29,6 +29,12 @@ func respondWithPage(_ context: RequestContext, statement: PreparedStatement?, s
         body += "}"
         respond(.json(.ok, body))
     }
+    runQuery(context, statement: statement, sql: sql, params: params, handle)
+}
+
+/// Runs `statement` when given (prepared once per connection), else `sql`.
+func runQuery(_ context: RequestContext, statement: PreparedStatement?, sql: String, params: [String?],
+              _ handle: @escaping (QueryResult) -> Void) {
     if let statement {
         context.query(statement, params, handle)
     } else {

@@ -50,7 +50,8 @@ public final class MockPaymentProvider: PaymentProvider {
             return
         }
         let result: Result<PaymentIntent, PaymentError>
-        switch Self.outcome(for: request.paymentMethod) {
+        let outcome = Self.outcome(for: request.paymentMethod)
+        switch outcome {
         case nil:
             result = .failure(.invalidPaymentMethod("No such PaymentMethod: '\(request.paymentMethod)'"))
         case .decline(let code, let declineCode, let message):
@@ -61,7 +62,7 @@ public final class MockPaymentProvider: PaymentProvider {
                 break
             }
             nextID += 1
-            let needsAction = { if case .requireAction = Self.outcome(for: request.paymentMethod)! { return true } else { return false } }()
+            let needsAction = if case .requireAction = outcome { true } else { false }
             let intent = PaymentIntent(id: "pi_mock_\(nextID)", status: needsAction ? .requiresAction : .requiresCapture,
                                        amountCents: request.amountCents, currency: request.currency)
             intents[intent.id] = intent

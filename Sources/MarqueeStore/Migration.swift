@@ -41,7 +41,8 @@ public enum Migrator {
             try connection.execute("BEGIN")
             do {
                 try connection.execute(migration.sql)
-                try connection.execute("INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), '\(migration.name)')")
+                try connection.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                                     [String(migration.version), migration.name])
                 try connection.execute("COMMIT")
             } catch {
                 _ = try? connection.execute("ROLLBACK")
