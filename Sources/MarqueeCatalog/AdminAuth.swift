@@ -14,10 +14,9 @@ enum AdminAuth {
             return
         }
         guard let signer = config.tokenSigner else {
-            context.fail(APIError(config.adminToken == nil ? .forbidden : .unauthorized,
-                                  code: config.adminToken == nil ? "admin_disabled" : "unauthorized",
-                                  message: "An admin bearer token is required.",
-                                  headers: [HTTPResponse.Field(name: "WWW-Authenticate", value: "Bearer")]))
+            context.fail(config.adminToken == nil
+                ? APIError(.forbidden, code: "admin_disabled", message: "Admin routes are disabled: no admin token is configured.")
+                : Authenticator.unauthorized("unauthorized", "An admin bearer token is required."))
             return
         }
         Authenticator.require(role: "admin", context, signer: signer) { _ in then() }

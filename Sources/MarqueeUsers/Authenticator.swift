@@ -43,7 +43,8 @@ public enum Authenticator {
         }
     }
 
-    static func unauthorized(_ code: String, _ message: String) -> APIError {
+    /// 401 with `WWW-Authenticate: Bearer`, the answer to a missing or bad token.
+    public static func unauthorized(_ code: String, _ message: String) -> APIError {
         APIError(.unauthorized, code: code, message: message,
                  headers: [HTTPResponse.Field(name: "WWW-Authenticate", value: "Bearer")])
     }
