@@ -48,9 +48,14 @@ let package = Package(
         .target(name: "MarqueeUsers", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeCrypto", "MarqueeLoop"]),
         // The catalog API: movies, people, theaters, showtimes; reads and admin writes.
         .target(name: "MarqueeCatalog", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeUsers"]),
+        // The seat engine over HTTP: seat maps, holds, checkout, bookings, group commit.
+        .target(name: "MarqueeBooking", dependencies: [
+            "MarqueeCore", "MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeLoop", "MarqueeUsers",
+            "MarqueeCatalog", "MarqueePayments", "MarqueeCrypto", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The `marquee` binary: command-line interface only.
         .executableTarget(name: "Marquee", dependencies: [
-            "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeCrypto",
+            "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

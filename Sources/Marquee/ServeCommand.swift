@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Logging
+import MarqueeBooking
 import MarqueeCatalog
 import MarqueeHTTP
 import MarqueeLoop
@@ -26,6 +27,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Milliseconds an idle keep-alive connection stays open (env IDLE_TIMEOUT_MS).") var idleTimeoutMs: Int?
     @Option(help: "Milliseconds shutdown waits for in-flight requests (env DRAIN_TIMEOUT_MS).") var drainTimeoutMs: Int?
     @Option(help: "PostgreSQL URL; migrations run at start (env DATABASE_URL).") var databaseURL: String?
+    @Option(help: "Seconds a hold lasts (env HOLD_TTL_SECONDS, default 600).") var holdTtlSeconds: Int?
+    @Option(help: "Seats in one hold (env MAX_SEATS_PER_HOLD, default 10).") var maxSeatsPerHold: Int?
+    @Option(help: "Live holds per user per showtime; past it a new hold replaces the oldest (env MAX_HOLDS_PER_SHOWTIME, default 1).")
+    var maxHoldsPerShowtime: Int?
+    @Option(help: "Live holds per user over all showtimes (env MAX_HOLDS_PER_USER, default 4).") var maxHoldsPerUser: Int?
+    @Option(help: "Mock payment provider latency, ms (env PAYMENT_LATENCY_MS, default 0).") var paymentLatencyMs: Int?
 
     func run() throws {
         let level = try Self.level(logLevel ?? Environment.string("LOG_LEVEL") ?? "info")
@@ -49,6 +56,7 @@ struct ServeCommand: ParsableCommand {
         users.loginAttemptsPerAddress = try Environment.integer("LOGIN_LIMIT_PER_ADDRESS") ?? users.loginAttemptsPerAddress
         UserRoutes.add(to: &routes, config: users)
         CatalogRoutes.add(to: &routes, config: catalog)
+        BookingRoutes.add(to: &routes, engine: SeatEngine(config: try bookingConfig(signer: signer, catalog: catalog)))
         try ServerProcess.run(config: config, routes: routes, logger: logger)
     }
 
@@ -70,6 +78,24 @@ struct ServeCommand: ParsableCommand {
         guard config.maxConnections > 0, config.limits.maxHeadBytes >= 256, config.limits.maxHeaderCount > 0,
               config.limits.maxBodyBytes >= 0, config.headerTimeoutMilliseconds > 0, config.idleTimeoutMilliseconds > 0
         else { throw ConfigurationError("limits and timeouts must be positive (max-head-bytes at least 256)") }
+        return config
+    }
+
+    func bookingConfig(signer: TokenSigner, catalog: CatalogConfig) throws -> BookingConfig {
+        var config = BookingConfig(signer: signer, catalog: catalog)
+        let ttl = try holdTtlSeconds ?? Environment.integer("HOLD_TTL_SECONDS") ?? Int(config.holdTTLSeconds)
+        guard (1...86_400).contains(ttl) else { throw ConfigurationError("hold-ttl-seconds must be 1...86400") }
+        config.holdTTLSeconds = UInt32(ttl)
+        config.maxSeatsPerHold = try maxSeatsPerHold ?? Environment.integer("MAX_SEATS_PER_HOLD") ?? config.maxSeatsPerHold
+        config.maxHoldsPerUserPerShowtime = try maxHoldsPerShowtime ?? Environment.integer("MAX_HOLDS_PER_SHOWTIME")
+            ?? config.maxHoldsPerUserPerShowtime
+        config.maxHoldsPerUser = try maxHoldsPerUser ?? Environment.integer("MAX_HOLDS_PER_USER") ?? config.maxHoldsPerUser
+        let latency = try paymentLatencyMs ?? Environment.integer("PAYMENT_LATENCY_MS") ?? 0
+        guard (1...100).contains(config.maxSeatsPerHold), config.maxHoldsPerUserPerShowtime >= 1,
+              config.maxHoldsPerUser >= config.maxHoldsPerUserPerShowtime, (0...60_000).contains(latency) else {
+            throw ConfigurationError("hold limits must be positive (seats per hold 1...100, per user at least per showtime), latency 0...60000 ms")
+        }
+        config.paymentLatencyMilliseconds = UInt64(latency)
         return config
     }
 

@@ -5,8 +5,8 @@ import MarqueeUsers
 
 /// Admin routes need an admin's access token (role `admin`), or the
 /// bootstrap `ADMIN_TOKEN` when one is configured. A customer's token is 403.
-enum AdminAuth {
-    static func check(_ context: RequestContext, config: CatalogConfig, _ then: @escaping () -> Void) {
+public enum AdminAuth {
+    public static func check(_ context: RequestContext, config: CatalogConfig, _ then: @escaping () -> Void) {
         if let expected = config.adminToken, let header = context.request.head.headers["authorization"],
            header.hasPrefix("Bearer "),
            Crypto.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(expected.utf8)) {

@@ -8,17 +8,17 @@ import MarqueeServer
 /// Seats are labelled row label + column number (F7); aisles are gaps after
 /// a column that take no number; removed seats do not exist; seats not in
 /// `categories` are `standard`; prices are in cents, one per category used.
-struct SeatLayout {
+public struct SeatLayout: Sendable {
     static let maxRows = 50
     static let maxColumns = 60
 
     let rows: Int
     let columns: Int
-    let rowLabels: [String]
+    public let rowLabels: [String]
     let aislesAfter: [Int]
     let removed: Set<String>
     let categories: [String: String]
-    let prices: [String: Int]
+    public let prices: [String: Int]
 
     var seatCount: Int { rows * columns - removed.count }
 

@@ -132,6 +132,28 @@ public final class SeatMap: @unchecked Sendable {
         return true
     }
 
+    /// Frees the seats booked by `booking` (a cancelled booking); returns the ones it freed.
+    @discardableResult
+    public func unbook(_ seats: [Int], booking: UInt32) -> [Int] {
+        seats.filter { exchange($0, expected: .booked(by: booking), desired: .free) }
+    }
+
+    /// Puts a booking's seats back under its hold (its commit failed):
+    /// all or none, like `book`.
+    public func unbook(_ seats: [Int], booking: UInt32, backTo hold: UInt32, until expiry: UInt32) -> Bool {
+        var changed: [Int] = []
+        for seat in seats.sorted() {
+            guard exchange(seat, expected: .booked(by: booking), desired: .held(by: hold, until: expiry)) else {
+                for undo in changed.reversed() {
+                    _ = exchange(undo, expected: .held(by: hold, until: expiry), desired: .booked(by: booking))
+                }
+                return false
+            }
+            changed.append(seat)
+        }
+        return true
+    }
+
     /// Blocks a seat that is free (house seats, broken seats); false if taken.
     public func block(_ seat: Int, now: UInt32) -> Bool {
         var current = word(seat)

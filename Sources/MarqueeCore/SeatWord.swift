@@ -14,6 +14,16 @@ public struct SeatWord: Equatable, Sendable, CustomStringConvertible {
 
     public let raw: UInt64
 
+    /// Expiries count seconds from 2026-01-01T00:00:00Z: 30 bits reach 2060.
+    public static let epochUnixSeconds: Int64 = 1_767_225_600
+
+    /// Seconds since the epoch for a Unix time (clamped to the word's range).
+    public static func seconds(unix: Int64) -> UInt32 {
+        UInt32(clamping: max(0, min(unix - epochUnixSeconds, 0x3FFF_FFFF)))
+    }
+
+    public static func unix(seconds: UInt32) -> Int64 { Int64(seconds) + epochUnixSeconds }
+
     public init(raw: UInt64) { self.raw = raw }
 
     public static let free = SeatWord(raw: 0)

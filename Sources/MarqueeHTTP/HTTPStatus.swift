@@ -33,4 +33,18 @@ public struct HTTPStatus: Hashable, Sendable {
     public static let serviceUnavailable = HTTPStatus(code: 503, reason: "Service Unavailable")
     public static let gatewayTimeout = HTTPStatus(code: 504, reason: "Gateway Timeout")
     public static let httpVersionNotSupported = HTTPStatus(code: 505, reason: "HTTP Version Not Supported")
+    public static let badGateway = HTTPStatus(code: 502, reason: "Bad Gateway")
+
+    static let known: [HTTPStatus] = [
+        .continue, .switchingProtocols, .ok, .created, .accepted, .noContent, .badRequest, .unauthorized,
+        .paymentRequired, .forbidden, .notFound, .methodNotAllowed, .requestTimeout, .conflict, .payloadTooLarge,
+        .unsupportedMediaType, .expectationFailed, .unprocessableContent, .tooManyRequests,
+        .requestHeaderFieldsTooLarge, .internalServerError, .notImplemented, .badGateway, .serviceUnavailable,
+        .gatewayTimeout, .httpVersionNotSupported,
+    ]
+
+    /// A status by code, with its reason phrase when it is one we use.
+    public init(code: Int) {
+        self = Self.known.first { $0.code == code } ?? HTTPStatus(code: code, reason: "Status \(code)")
+    }
 }

@@ -21,6 +21,8 @@ public final class RequestContext {
     private let connection: HTTPConnection
     private let slot: Int
     private var answered = false
+    /// Sees the response just before it is sent (idempotency records it).
+    public var onRespond: ((HTTPResponse) -> Void)?
 
     init(request: HTTPRequest, parameters: PathParameters, requestID: String, route: RouteID,
          shard: Shard, connection: HTTPConnection, slot: Int) {
@@ -54,6 +56,10 @@ public final class RequestContext {
         shard.loop.assertInLoop()
         guard !answered else { return }
         answered = true
+        if let onRespond {
+            self.onRespond = nil
+            onRespond(response)
+        }
         connection.complete(slot: slot, with: response)
     }
 

@@ -18,6 +18,11 @@ final class Shard {
     /// This shard's own database connection (nil without a database).
     let database: PostgresConnection?
     let cache = ResponseCache()
+    /// Per-shard state of features built on the server (see ShardAccess).
+    var locals: [ObjectIdentifier: AnyObject] = [:]
+    var finishHandlers: [() -> Void] = []
+    /// Run when the catalog changed somewhere (NOTIFY), after the cache is dropped.
+    var catalogChangeHandlers: [() -> Void] = []
     // unowned(unsafe): the server outlives its shards by construction.
     unowned(unsafe) let server: Server
     private var listener: TCPListener?
@@ -40,19 +45,23 @@ final class Shard {
         self.server = server
         metrics = ShardMetrics(patterns: routes.router.patterns)
         database = config.databaseURL.map { PostgresConnection(loop: loop, url: $0, logger: logger) }
-        if let database {
-            let cache = self.cache
-            database.onReady = { [unowned database] in
-                cache.invalidateAll()
-                database.query("LISTEN \(ResponseCache.channel)") { _ in }
-            }
-            database.onNotification = { channel, _ in
-                if channel == ResponseCache.channel { cache.invalidateAll() }
-            }
-        }
         var logger = logger
         logger[metadataKey: "shard"] = .stringConvertible(index)
         self.logger = logger
+        if let database {
+            database.onReady = { [unowned database, unowned(unsafe) self] in
+                self.catalogChanged()
+                database.query("LISTEN \(ResponseCache.channel)") { _ in }
+            }
+            database.onNotification = { [unowned(unsafe) self] channel, _ in
+                if channel == ResponseCache.channel { self.catalogChanged() }
+            }
+        }
+    }
+
+    private func catalogChanged() {
+        cache.invalidateAll()
+        for handler in catalogChangeHandlers { handler() }
     }
 
     /// Binds the shard's listener; before the loop runs, from the starting thread.
@@ -176,6 +185,9 @@ final class Shard {
         sweepTimer = nil
         drainTimer?.close()
         drainTimer = nil
+        let handlers = finishHandlers
+        finishHandlers = []
+        for handler in handlers { handler() }
         database?.close()
         loop.allowExit()
     }

@@ -1,0 +1,254 @@
+import Logging
+import MarqueeLoop
+import MarqueeStore
+
+/// Group commit for one owner shard. Changes queue here during a loop turn;
+/// one statement per batch writes them all with array parameters (one
+/// `unnest` per table, data-modifying CTEs: one statement is one
+/// transaction), at most one batch in flight, the next one filling while
+/// it commits.
+///
+/// Holds and payment status changes are write-behind: a crash may lose the
+/// last ones, which only frees seats or leaves a payment to reconcile.
+/// Bookings and checkout records are durable: their callers wait for the
+/// commit of their batch (`whenCommitted`).
+///
+/// Several instances (later): each statement would also check the owner's
+/// fencing token for the showtimes it writes; the batch is where that goes.
+final class BatchWriter {
+    struct HoldRow {
+        let showtime: Int64
+        let number: UInt32
+        let user: Int64
+        let seats: [Int]
+        let expiresUnix: Int64
+        let status: String
+    }
+
+    struct PaymentRow {
+        let showtime: Int64
+        let hold: UInt32
+        let attempt: Int
+        let user: Int64
+        let amountCents: Int
+        let currency: String
+        let method: String
+        var intent: String?
+        var status: String
+        var errorCode: String?
+    }
+
+    struct BookingRow {
+        let showtime: Int64
+        let number: UInt32
+        let user: Int64
+        let seats: [Int]
+        let labels: [String]
+        let totalCents: Int
+        let currency: String
+        let intent: String
+    }
+
+    private struct Key: Hashable {
+        let showtime: Int64
+        let number: UInt32
+        let attempt: Int
+    }
+
+    private let database: PostgresConnection
+    private let loop: EventLoop
+    private let logger: Logger
+    private var holds: [Key: HoldRow] = [:]
+    private var payments: [Key: PaymentRow] = [:]
+    private var bookings: [BookingRow] = []
+    private var bookingPaymentStatus: [Key: String] = [:]
+    private var waiters: [(PostgresError?) -> Void] = []
+    private var scheduled = false
+    private var inFlight = false
+    private var retryTimer: LoopTimer?
+    private(set) var batchesWritten = 0
+    private(set) var rowsWritten = 0
+
+    init(database: PostgresConnection, loop: EventLoop, logger: Logger) {
+        self.database = database
+        self.loop = loop
+        self.logger = logger
+    }
+
+    func hold(_ row: HoldRow) {
+        holds[Key(showtime: row.showtime, number: row.number, attempt: 0)] = row
+        schedule()
+    }
+
+    func payment(_ row: PaymentRow) {
+        payments[Key(showtime: row.showtime, number: row.hold, attempt: row.attempt)] = row
+        schedule()
+    }
+
+    func booking(_ row: BookingRow) {
+        bookings.append(row)
+        schedule()
+    }
+
+    func bookingPayment(showtime: Int64, number: UInt32, status: String) {
+        bookingPaymentStatus[Key(showtime: showtime, number: number, attempt: 0)] = status
+        schedule()
+    }
+
+    /// Calls `completion` when everything queued so far is committed (nil)
+    /// or has failed (the error; `isUnavailable` means the outcome is unknown).
+    func whenCommitted(_ completion: @escaping (PostgresError?) -> Void) {
+        waiters.append(completion)
+        schedule()
+    }
+
+    var isIdle: Bool { !inFlight && holds.isEmpty && payments.isEmpty && bookings.isEmpty && bookingPaymentStatus.isEmpty }
+
+    func close() {
+        retryTimer?.close()
+        retryTimer = nil
+    }
+
+    private func schedule() {
+        guard !scheduled, !inFlight, retryTimer == nil else { return }
+        scheduled = true
+        // Runs after the callbacks of this loop turn: their changes share the batch.
+        let bound = LoopBound(self, loop: loop)
+        loop.execute {
+            bound.value.scheduled = false
+            bound.value.flush()
+        }
+    }
+
+    private func flush() {
+        guard !inFlight else { return }
+        guard !(holds.isEmpty && payments.isEmpty && bookings.isEmpty && bookingPaymentStatus.isEmpty) else {
+            let done = waiters
+            waiters = []
+            for waiter in done { waiter(nil) }
+            return
+        }
+        let holdRows = Array(holds.values)
+        let paymentRows = Array(payments.values)
+        let bookingRows = bookings
+        let statusRows = bookingPaymentStatus
+        let batchWaiters = waiters
+        holds = [:]
+        payments = [:]
+        bookings = []
+        bookingPaymentStatus = [:]
+        waiters = []
+        inFlight = true
+        database.query(Self.sql, Self.parameters(holdRows, paymentRows, bookingRows, statusRows)) { [self] result in
+            inFlight = false
+            var failure: PostgresError?
+            switch result {
+            case .success:
+                batchesWritten += 1
+                rowsWritten += holdRows.count + paymentRows.count + bookingRows.count + statusRows.count
+            case .failure(let error):
+                failure = error
+                if error.isUnavailable {
+                    // Write-behind rows are upserts of final states: writing them
+                    // again is harmless, so keep them for the next batch (newer wins).
+                    for row in holdRows { holds[Key(showtime: row.showtime, number: row.number, attempt: 0)] = holds[Key(showtime: row.showtime, number: row.number, attempt: 0)] ?? row }
+                    for row in paymentRows {
+                        let key = Key(showtime: row.showtime, number: row.hold, attempt: row.attempt)
+                        payments[key] = payments[key] ?? row
+                    }
+                    for (key, status) in statusRows { bookingPaymentStatus[key] = bookingPaymentStatus[key] ?? status }
+                } else {
+                    logger.error("seat batch failed: a constraint the seat map should have kept", metadata: [
+                        "error": .string(error.description), "holds": .stringConvertible(holdRows.count),
+                        "bookings": .stringConvertible(bookingRows.count),
+                    ])
+                }
+            }
+            for waiter in batchWaiters { waiter(failure) }
+            if let failure, failure.isUnavailable {
+                retryLater()
+            } else if !isIdle || !waiters.isEmpty {
+                flush()
+            }
+        }
+    }
+
+    private func retryLater() {
+        let timer = LoopTimer(loop: loop)
+        retryTimer = timer
+        timer.start(after: 500) { [self] in
+            retryTimer?.close()
+            retryTimer = nil
+            flush()
+        }
+    }
+
+    static let sql = """
+        WITH h AS (
+            INSERT INTO holds (showtime_id, hold_no, user_id, seats, expires_at, status)
+            SELECT t.s, t.n, t.u, t.seats::integer[], to_timestamp(t.e), t.st
+            FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) AS t(s, n, u, seats, e, st)
+            ON CONFLICT (showtime_id, hold_no) DO UPDATE SET user_id = excluded.user_id, seats = excluded.seats,
+                expires_at = excluded.expires_at, status = excluded.status, updated_at = now()
+        ), p AS (
+            INSERT INTO payments (showtime_id, hold_no, attempt, user_id, amount_cents, currency, payment_method,
+                                  intent_id, status, error_code)
+            SELECT * FROM unnest($7::bigint[], $8::integer[], $9::integer[], $10::bigint[], $11::integer[], $12::text[],
+                                 $13::text[], $14::text[], $15::text[], $16::text[])
+            ON CONFLICT (showtime_id, hold_no, attempt) DO UPDATE SET
+                intent_id = coalesce(excluded.intent_id, payments.intent_id), status = excluded.status,
+                error_code = excluded.error_code, updated_at = now()
+        ), b AS (
+            INSERT INTO bookings (showtime_id, booking_no, user_id, seats, seat_labels, total_cents, currency,
+                                  payment_intent, payment_status, status)
+            SELECT t.s, t.n, t.u, t.seats::integer[], t.labels::text[], t.total, t.cur, t.intent, 'authorized', 'confirmed'
+            FROM unnest($17::bigint[], $18::integer[], $19::bigint[], $20::text[], $21::text[], $22::integer[],
+                        $23::text[], $24::text[]) AS t(s, n, u, seats, labels, total, cur, intent)
+        ), k AS (
+            INSERT INTO booked_seats (showtime_id, seat, booking_no)
+            SELECT * FROM unnest($25::bigint[], $26::integer[], $27::integer[])
+        ), c AS (
+            UPDATE bookings SET payment_status = t.ps
+            FROM unnest($28::bigint[], $29::integer[], $30::text[]) AS t(s, n, ps)
+            WHERE bookings.showtime_id = t.s AND bookings.booking_no = t.n
+        )
+        SELECT 1
+        """
+
+    private static func parameters(_ holds: [HoldRow], _ payments: [PaymentRow], _ bookings: [BookingRow],
+                                   _ statuses: [Key: String]) -> [String?] {
+        let bookedSeats = bookings.flatMap { booking in booking.seats.map { (booking.showtime, $0, booking.number) } }
+        return [
+            PostgresArray.literal(holds.map(\.showtime)),
+            PostgresArray.literal(holds.map(\.number)),
+            PostgresArray.literal(holds.map(\.user)),
+            PostgresArray.literal(strings: holds.map { PostgresArray.literal($0.seats) }),
+            PostgresArray.literal(holds.map(\.expiresUnix)),
+            PostgresArray.literal(strings: holds.map(\.status)),
+            PostgresArray.literal(payments.map(\.showtime)),
+            PostgresArray.literal(payments.map(\.hold)),
+            PostgresArray.literal(payments.map(\.attempt)),
+            PostgresArray.literal(payments.map(\.user)),
+            PostgresArray.literal(payments.map(\.amountCents)),
+            PostgresArray.literal(strings: payments.map(\.currency)),
+            PostgresArray.literal(strings: payments.map(\.method)),
+            PostgresArray.literal(payments.map(\.intent)),
+            PostgresArray.literal(strings: payments.map(\.status)),
+            PostgresArray.literal(payments.map(\.errorCode)),
+            PostgresArray.literal(bookings.map(\.showtime)),
+            PostgresArray.literal(bookings.map(\.number)),
+            PostgresArray.literal(bookings.map(\.user)),
+            PostgresArray.literal(strings: bookings.map { PostgresArray.literal($0.seats) }),
+            PostgresArray.literal(strings: bookings.map { PostgresArray.literal(strings: $0.labels) }),
+            PostgresArray.literal(bookings.map(\.totalCents)),
+            PostgresArray.literal(strings: bookings.map(\.currency)),
+            PostgresArray.literal(strings: bookings.map(\.intent)),
+            PostgresArray.literal(bookedSeats.map(\.0)),
+            PostgresArray.literal(bookedSeats.map(\.1)),
+            PostgresArray.literal(bookedSeats.map(\.2)),
+            PostgresArray.literal(statuses.keys.map(\.showtime)),
+            PostgresArray.literal(statuses.keys.map(\.number)),
+            PostgresArray.literal(strings: statuses.keys.map { statuses[$0]! }),
+        ]
+    }
+}

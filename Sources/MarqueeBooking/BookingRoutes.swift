@@ -1,0 +1,156 @@
+import MarqueeCatalog
+import MarqueeHTTP
+import MarqueeServer
+import MarqueeUsers
+
+/// Seat maps, holds, checkout and bookings. Handlers validate on the shard
+/// a request arrived on, then hop to the showtime's owner shard for
+/// anything that reads or changes its seats.
+public enum BookingRoutes {
+    public static func add(to routes: inout Routes, engine: SeatEngine) {
+        let config = engine.config
+        routes.add(.GET, "/v1/showtimes/{id:int}/seats") { context in
+            let showtime = context.parameters.id("id")!
+            optionalUser(context, signer: config.signer) { user in
+                engine.withShowtime(context, showtime) { _, seats, reply in
+                    reply(.json(.ok, BookingJSON.seatMap(seats, user: user, now: OwnerShard.now())))
+                }
+            }
+        }
+        routes.add(.POST, "/v1/showtimes/{id:int}/holds") { context in
+            let showtime = context.parameters.id("id")!
+            Authenticator.authenticate(context, signer: config.signer) { claims in
+                let request: HoldRequest
+                do throws(APIError) {
+                    request = try HoldRequest.parse(context.request, maxSeats: config.maxSeatsPerHold)
+                } catch {
+                    return context.fail(error)
+                }
+                Idempotency.run(context, user: claims.userID) {
+                    engine.withShowtime(context, showtime) { owner, seats, reply in
+                        switch owner.createHold(request, user: claims.userID, in: seats) {
+                        case .success(let json): reply(.json(.created, json))
+                        case .failure(let error): reply.fail(error)
+                        }
+                    }
+                }
+            }
+        }
+        routes.add(.GET, "/v1/holds/{id}") { context in
+            withHold(context, engine: engine) { owner, seats, number, user, reply in
+                switch owner.liveHold(number, user: user, in: seats) {
+                case .success(let hold): reply(.json(.ok, BookingJSON.hold(hold, in: seats)))
+                case .failure(let error): reply.fail(error)
+                }
+            }
+        }
+        routes.add(.DELETE, "/v1/holds/{id}") { context in
+            withHold(context, engine: engine) { owner, seats, number, user, reply in
+                if let error = owner.releaseHold(number, user: user, in: seats) { reply.fail(error) } else { reply(HTTPResponse(status: .noContent)) }
+            }
+        }
+        routes.add(.PATCH, "/v1/holds/{id}") { context in
+            let change: (add: [String], remove: [String])
+            do throws(APIError) {
+                let body = try JSONBody(context.request, allowed: ["add", "remove"])
+                guard body.has("add") || body.has("remove") else {
+                    throw APIError(.badRequest, code: "invalid_field", message: "Give `add`, `remove` or both.")
+                }
+                let add = body.has("add") ? try HoldRequest.labels(body.object["add"], field: "add", maxSeats: config.maxSeatsPerHold, allowEmpty: true) : []
+                let remove = body.has("remove") ? try HoldRequest.labels(body.object["remove"], field: "remove", maxSeats: 1_000, allowEmpty: true) : []
+                change = (add, remove)
+            } catch {
+                return context.fail(error)
+            }
+            withHold(context, engine: engine) { owner, seats, number, user, reply in
+                switch owner.changeHold(number, user: user, add: change.add, remove: change.remove, in: seats) {
+                case .success(let json): reply(.json(.ok, json))
+                case .failure(let error): reply.fail(error)
+                }
+            }
+        }
+        routes.add(.POST, "/v1/holds/{id}/checkout") { context in
+            let method: String
+            do throws(APIError) {
+                let body = try JSONBody(context.request, allowed: ["payment_method"])
+                method = try body.string("payment_method", required: true, maxLength: 100)!
+            } catch {
+                return context.fail(error)
+            }
+            withHold(context, engine: engine, idempotent: true) { owner, seats, number, user, reply in
+                owner.checkout(number, user: user, paymentMethod: method, in: seats, reply: reply)
+            }
+        }
+        routes.add(.GET, "/v1/bookings/{id}") { context in
+            Authenticator.authenticate(context, signer: config.signer) { claims in
+                BookingReads.one(context, id: context.parameters["id"] ?? "", user: claims.userID)
+            }
+        }
+        routes.add(.POST, "/v1/bookings/{id}/cancel") { context in
+            Authenticator.authenticate(context, signer: config.signer) { claims in
+                guard let (showtime, number) = PublicID.parse(context.parameters["id"] ?? "", prefix: "bkg") else {
+                    return context.fail(BookingReads.notFound)
+                }
+                Idempotency.run(context, user: claims.userID) {
+                    engine.withShowtime(context, showtime) { owner, seats, reply in
+                        owner.cancelBooking(number, user: claims.userID, in: seats, reply: reply)
+                    }
+                }
+            }
+        }
+        routes.add(.GET, "/v1/me/bookings") { context in
+            Authenticator.authenticate(context, signer: config.signer) { claims in
+                BookingReads.mine(context, user: claims.userID)
+            }
+        }
+        routes.add(.POST, "/v1/showtimes/{id:int}/seat-blocks") { context in
+            let showtime = context.parameters.id("id")!
+            let labels: [String]
+            let reason: String
+            do throws(APIError) {
+                let body = try JSONBody(context.request, allowed: ["seats", "reason"])
+                labels = try HoldRequest.labels(body.object["seats"], field: "seats", maxSeats: 5_000, allowEmpty: false)
+                reason = try body.string("reason", maxLength: 200, allowEmpty: true) ?? ""
+            } catch {
+                return context.fail(error)
+            }
+            AdminAuth.check(context, config: config.catalog) {
+                engine.withShowtime(context, showtime) { owner, seats, reply in
+                    owner.block(labels, reason: reason, in: seats, reply: reply)
+                }
+            }
+        }
+        routes.add(.DELETE, "/v1/showtimes/{id:int}/seat-blocks/{seat}") { context in
+            let showtime = context.parameters.id("id")!
+            let label = context.parameters["seat"] ?? ""
+            AdminAuth.check(context, config: config.catalog) {
+                engine.withShowtime(context, showtime) { owner, seats, reply in
+                    owner.unblock(label, in: seats, reply: reply)
+                }
+            }
+        }
+    }
+
+    /// Authenticates, parses a hold id, and runs `body` on its owner shard.
+    private static func withHold(_ context: RequestContext, engine: SeatEngine, idempotent: Bool = false,
+                                 _ body: @escaping @Sendable (OwnerShard, ShowtimeSeats, UInt32, Int64, Reply) -> Void) {
+        Authenticator.authenticate(context, signer: engine.config.signer) { claims in
+            guard let (showtime, number) = PublicID.parse(context.parameters["id"] ?? "", prefix: "hld") else {
+                return context.fail(OwnerShard.holdNotFound)
+            }
+            let run = {
+                engine.withShowtime(context, showtime) { owner, seats, reply in
+                    body(owner, seats, number, claims.userID, reply)
+                }
+            }
+            if idempotent { Idempotency.run(context, user: claims.userID, run) } else { run() }
+        }
+    }
+
+    /// The caller's user id when a valid token is sent, nil without one;
+    /// a bad token is still 401 (a client that sends one wants it checked).
+    private static func optionalUser(_ context: RequestContext, signer: TokenSigner, _ then: @escaping (Int64?) -> Void) {
+        guard context.request.head.headers["authorization"] != nil else { return then(nil) }
+        Authenticator.authenticate(context, signer: signer) { then($0.userID) }
+    }
+}

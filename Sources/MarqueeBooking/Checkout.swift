@@ -1,0 +1,177 @@
+import Glibc
+import Logging
+import MarqueeCore
+import MarqueeHTTP
+import MarqueePayments
+import MarqueeStore
+
+/// Checkout on the owner shard, in the order that makes a crash at any
+/// point safe:
+/// 1. the hold is marked checking-out and extended past the payment
+///    window; the payment attempt is committed (durable) before the
+///    provider hears of it;
+/// 2. the provider authorises with manual capture; a decline answers 402
+///    and keeps the hold for another card;
+/// 3. the seats turn from held to booked in the words, and the booking
+///    with its seats is committed in the next group commit;
+/// 4. the payment is captured, and only then is the buyer answered 201.
+/// A crash before 3 commits leaves an attempt the reconciler cancels; a
+/// crash between 3 and 4 leaves a booking the reconciler captures.
+extension OwnerShard {
+    func checkout(_ number: UInt32, user: Int64, paymentMethod: String, in seats: ShowtimeSeats, reply: Reply) {
+        var hold: HoldRecord
+        switch liveHold(number, user: user, in: seats) {
+        case .failure(let error): return reply.fail(error)
+        case .success(let found): hold = found
+        }
+        if hold.paying { return reply.fail(Self.checkoutInProgress) }
+        if let closed = closedError(seats) { return reply.fail(closed) }
+        guard let writer else { return reply.fail(ShowtimeLoader.unavailable) }
+
+        let now = Self.now()
+        let window = max(hold.expiry, now + config.paymentWindowSeconds)
+        guard seats.map.extend(hold.seats, by: number, until: window, now: now) else { return reply.fail(Self.holdNotFound) }
+        hold.expiry = window
+        hold.paying = true
+        hold.attempts += 1
+        seats.holds[number] = hold
+        track(hold, in: seats)
+        persist(hold, in: seats, status: "live")
+        var payment = BatchWriter.PaymentRow(
+            showtime: seats.id, hold: number, attempt: hold.attempts, user: user, amountCents: seats.total(of: hold.seats),
+            currency: config.currency, method: paymentMethod, intent: nil, status: "authorizing", errorCode: nil)
+        writer.payment(payment)
+        writer.whenCommitted { [self] error in
+            if let error {
+                resume(number, in: seats)
+                return reply.fail(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+            }
+            let request = PaymentRequest(amountCents: payment.amountCents, currency: payment.currency, paymentMethod: paymentMethod,
+                                         idempotencyKey: "marquee-\(seats.id)-\(number)-\(payment.attempt)")
+            payments.authorize(request, on: access.loop) { [self] result in
+                switch result {
+                case .success(let intent) where intent.status == .requiresCapture:
+                    payment.intent = intent.id
+                    book(hold, payment: payment, in: seats, reply: reply)
+                case .success(let intent):
+                    // 3-D Secure needs the buyer's bank page; this API takes
+                    // cards that authorise directly, so the intent is dropped.
+                    payments.cancel(intent.id, on: access.loop) { _ in }
+                    payment.intent = intent.id
+                    declined(&payment, status: "cancelled", code: "authentication_required", number, in: seats)
+                    reply.fail(APIError(.paymentRequired, code: "authentication_required",
+                                        message: "This card needs 3-D Secure authentication, which checkout does not support yet; use another card.",
+                                        detailsJSON: "\"hold\":\"\(PublicID.hold(seats.id, number))\""))
+                case .failure(.declined(let code, let declineCode, let message)):
+                    declined(&payment, status: "declined", code: declineCode ?? code, number, in: seats)
+                    var details = "\"decline_code\":\(JSONText.quoted(declineCode ?? code)),\"hold\":\"\(PublicID.hold(seats.id, number))\""
+                    if declineCode != nil { details += ",\"card_error\":\(JSONText.quoted(code))" }
+                    reply.fail(APIError(.paymentRequired, code: "payment_declined", message: message + " The hold is kept; try another card.",
+                                        detailsJSON: details))
+                case .failure(.invalidPaymentMethod(let message)):
+                    declined(&payment, status: "failed", code: "invalid_payment_method", number, in: seats)
+                    reply.fail(APIError(.unprocessableContent, code: "invalid_payment_method", message: message))
+                case .failure(let other):
+                    declined(&payment, status: "unknown", code: "provider_error", number, in: seats)
+                    access.logger.warning("payment provider failed", metadata: ["error": .string("\(other)")])
+                    reply.fail(APIError(.badGateway, code: "payment_provider_error",
+                                        message: "The payment provider did not answer; the hold is kept, retry shortly."))
+                }
+            }
+        }
+    }
+
+    /// The hold leaves checkout: it may be changed, released or expire again.
+    private func resume(_ number: UInt32, in seats: ShowtimeSeats) {
+        seats.holds[number]?.paying = false
+    }
+
+    private func declined(_ payment: inout BatchWriter.PaymentRow, status: String, code: String, _ number: UInt32, in seats: ShowtimeSeats) {
+        payment.status = status
+        payment.errorCode = code
+        writer?.payment(payment)
+        resume(number, in: seats)
+    }
+
+    private func book(_ hold: HoldRecord, payment: BatchWriter.PaymentRow, in seats: ShowtimeSeats, reply: Reply) {
+        var payment = payment
+        let number = hold.number
+        let intent = payment.intent ?? ""
+        // Extended past the payment window and marked checking-out: only a
+        // bug could have taken the seats meanwhile.
+        guard seats.map.book(hold.seats, heldBy: number, as: number, now: Self.now()) else {
+            payments.cancel(intent, on: access.loop) { _ in }
+            declined(&payment, status: "cancelled", code: "hold_lost", number, in: seats)
+            return reply.fail(APIError(.conflict, code: "hold_expired", message: "The hold expired before payment completed."))
+        }
+        seats.holds[number] = nil
+        engine.userHolds.release(hold.userID)
+        persist(hold, in: seats, status: "booked")
+        payment.status = "authorized"
+        writer?.payment(payment)
+        let labels = seats.labels(of: hold.seats)
+        let total = seats.total(of: hold.seats)
+        writer?.booking(.init(showtime: seats.id, number: number, user: hold.userID, seats: hold.seats, labels: labels,
+                              totalCents: total, currency: config.currency, intent: intent))
+        seats.emit(.booked, hold.seats)
+        writer?.whenCommitted { [self] error in
+            if let error {
+                return bookingNotCommitted(hold, payment: payment, error: error, in: seats, reply: reply)
+            }
+            payments.capture(intent, on: access.loop) { [self] captured in
+                switch captured {
+                case .success:
+                    payment.status = "captured"
+                    writer?.payment(payment)
+                    writer?.bookingPayment(showtime: seats.id, number: number, status: "captured")
+                    let createdAt = ISO8601.format(Int64(time(nil)))
+                    reply(.json(.created, """
+                        {"id":"\(PublicID.booking(seats.id, number))","showtime_id":\(seats.id),"seats":\(BookingJSON.labels(labels)),\
+                        "total":\(total),"currency":"\(config.currency)","status":"confirmed",\
+                        "payment":{"intent":\(JSONText.quoted(intent)),"status":"captured"},"created_at":"\(createdAt)"}
+                        """))
+                case .failure(let failure):
+                    access.logger.error("capture failed after booking commit: cancelling the booking",
+                                        metadata: ["intent": .string(intent), "error": .string("\(failure)")])
+                    payment.status = "failed"
+                    payment.errorCode = "capture_failed"
+                    writer?.payment(payment)
+                    access.database?.query(BookingCancellation.sql, [String(seats.id), String(number), "capture_failed", nil]) { [self] _ in
+                        let freed = seats.map.unbook(hold.seats, booking: number)
+                        if !freed.isEmpty { seats.emit(.released, freed) }
+                        reply.fail(APIError(.paymentRequired, code: "payment_failed",
+                                            message: "The payment could not be completed; nothing was booked."))
+                    }
+                }
+            }
+        }
+    }
+
+    private func bookingNotCommitted(_ hold: HoldRecord, payment: BatchWriter.PaymentRow, error: PostgresError,
+                                     in seats: ShowtimeSeats, reply: Reply) {
+        if error.isUnavailable {
+            // The commit may or may not have happened. PostgreSQL is the
+            // truth: drop this showtime's memory; the next touch reloads it
+            // and the reconciler captures or cancels the payment.
+            forget(seats.id)
+            return reply.fail(APIError(.serviceUnavailable, code: "booking_outcome_unknown",
+                                       message: "The database went away while confirming; check GET /v1/me/bookings shortly.",
+                                       headers: [HTTPResponse.Field(name: "Retry-After", value: "2")]))
+        }
+        access.logger.error("booking commit refused", metadata: ["error": .string("\(error)"), "showtime": .stringConvertible(seats.id)])
+        var payment = payment
+        payments.cancel(payment.intent ?? "", on: access.loop) { _ in }
+        payment.status = "cancelled"
+        payment.errorCode = "booking_refused"
+        writer?.payment(payment)
+        var restored = hold
+        restored.paying = false
+        if seats.map.unbook(hold.seats, booking: hold.number, backTo: hold.number, until: hold.expiry) {
+            seats.holds[hold.number] = restored
+            engine.userHolds.add(hold.userID)
+            persist(restored, in: seats, status: "live")
+            seats.emit(.held, hold.seats)
+        }
+        reply.fail(ShowtimeLoader.internalError)
+    }
+}

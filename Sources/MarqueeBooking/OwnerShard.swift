@@ -1,0 +1,160 @@
+import Glibc
+import Logging
+import MarqueeCore
+import MarqueeHTTP
+import MarqueeLoop
+import MarqueePayments
+import MarqueeServer
+import MarqueeStore
+
+/// The seat engine on one shard: the showtimes this shard owns (loaded on
+/// first touch, dropped after they end), their hold expiry wheel, the
+/// group-commit writer and the payment provider. Loop thread only.
+final class OwnerShard {
+    struct HoldKey: Hashable {
+        let showtime: Int64
+        let number: UInt32
+    }
+
+    let access: ShardAccess
+    let engine: SeatEngine
+    var config: BookingConfig { engine.config }
+    let writer: BatchWriter?
+    let payments: PaymentProvider
+    private let reconciler: PaymentReconciler?
+    private(set) var showtimes: [Int64: ShowtimeSeats] = [:]
+    private var loading: [Int64: [(Result<ShowtimeSeats, APIError>) -> Void]] = [:]
+    private var wheel = ExpiryWheel<HoldKey>(now: OwnerShard.now())
+    private var ticker: LoopTimer?
+
+    static func on(_ access: ShardAccess, engine: SeatEngine) -> OwnerShard {
+        access.local(OwnerShard.self) { OwnerShard(access: access, engine: engine) }
+    }
+
+    private init(access: ShardAccess, engine: SeatEngine) {
+        self.access = access
+        self.engine = engine
+        payments = engine.config.makePaymentProvider()
+        if let database = access.database {
+            writer = BatchWriter(database: database, loop: access.loop, logger: access.logger)
+            reconciler = PaymentReconciler(database: database, provider: payments, loop: access.loop, logger: access.logger)
+        } else {
+            writer = nil
+            reconciler = nil
+        }
+        access.onFinish { [unowned self] in
+            ticker?.close()
+            ticker = nil
+            writer?.close()
+        }
+        access.onCatalogChange { [unowned self] in refreshShowtimes() }
+    }
+
+    /// Seat-clock seconds now (see SeatWord).
+    static func now() -> UInt32 { SeatWord.seconds(unix: Int64(time(nil))) }
+
+    // MARK: Loading
+
+    func showtime(_ id: Int64, _ completion: @escaping (Result<ShowtimeSeats, APIError>) -> Void) {
+        if let loaded = showtimes[id] {
+            completion(.success(loaded))
+            return
+        }
+        guard let database = access.database, let reconciler else {
+            completion(.failure(ShowtimeLoader.unavailable))
+            return
+        }
+        if loading[id] != nil {
+            loading[id]!.append(completion)
+            return
+        }
+        loading[id] = [completion]
+        ShowtimeLoader.load(id, database: database, payments: reconciler) { [self] result in
+            let waiting = loading.removeValue(forKey: id) ?? []
+            if case .success(let seats) = result {
+                showtimes[id] = seats
+                for hold in seats.holds.values {
+                    engine.userHolds.add(hold.userID)
+                    wheel.add(HoldKey(showtime: id, number: hold.number), due: hold.expiry)
+                }
+                startTicker()
+            }
+            for waiter in waiting { waiter(result) }
+        }
+    }
+
+    private func startTicker() {
+        guard ticker == nil else { return }
+        let timer = LoopTimer(loop: access.loop)
+        timer.start(after: 250, repeat: 250) { [unowned self] in tick() }
+        ticker = timer
+    }
+
+    /// A showtime's status or times changed in the catalog: re-read them.
+    private func refreshShowtimes() {
+        guard !showtimes.isEmpty, let database = access.database else { return }
+        let ids = PostgresArray.literal(showtimes.keys)
+        database.query("""
+            SELECT id, status, extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint
+            FROM showtimes WHERE id = ANY($1::bigint[])
+            """, [ids]) { [self] result in
+            guard case .success(let rows) = result else { return }
+            for row in rows.rows {
+                guard let id = row[0].flatMap({ Int64($0) }), let seats = showtimes[id] else { continue }
+                seats.cancelled = row[1] == "cancelled"
+                seats.startsAtUnix = row[2].flatMap { Int64($0) } ?? seats.startsAtUnix
+                seats.endsAtUnix = row[3].flatMap { Int64($0) } ?? seats.endsAtUnix
+            }
+        }
+    }
+
+    // MARK: Holds: the owner-side bookkeeping every change goes through
+
+    func track(_ hold: HoldRecord, in seats: ShowtimeSeats) {
+        seats.holds[hold.number] = hold
+        wheel.add(HoldKey(showtime: seats.id, number: hold.number), due: hold.expiry)
+    }
+
+    /// Persists a hold's current state (write-behind).
+    func persist(_ hold: HoldRecord, in seats: ShowtimeSeats, status: String) {
+        writer?.hold(.init(showtime: seats.id, number: hold.number, user: hold.userID, seats: hold.seats,
+                           expiresUnix: SeatWord.unix(seconds: hold.expiry), status: status))
+    }
+
+    /// Ends a hold: frees the seats it still holds, forgets it, announces it.
+    func end(_ hold: HoldRecord, in seats: ShowtimeSeats, status: String, event: SeatEvent.Kind) {
+        let freed = seats.map.release(hold.seats, by: hold.number)
+        seats.holds[hold.number] = nil
+        engine.userHolds.release(hold.userID)
+        persist(hold, in: seats, status: status)
+        if !freed.isEmpty { seats.emit(event, freed) }
+    }
+
+    // MARK: Expiry and eviction
+
+    private func tick() {
+        let now = Self.now()
+        for key in wheel.advance(to: now) {
+            guard let seats = showtimes[key.showtime], let hold = seats.holds[key.number] else { continue }
+            if hold.paying || hold.expiry > now {
+                // Extended meanwhile, or mid-checkout: look again later.
+                wheel.add(key, due: max(hold.expiry, now + 1))
+                continue
+            }
+            end(hold, in: seats, status: "expired", event: .expired)
+        }
+        let unixNow = Int64(time(nil))
+        for (id, seats) in showtimes where seats.endsAtUnix + config.evictAfterEndSeconds < unixNow {
+            guard !seats.holds.values.contains(where: \.paying) else { continue }
+            for hold in seats.holds.values { engine.userHolds.release(hold.userID) }
+            showtimes[id] = nil
+        }
+    }
+
+    /// Drops a showtime's in-memory state so the next touch reloads it
+    /// from PostgreSQL: after a commit whose outcome is unknown.
+    func forget(_ id: Int64) {
+        guard let seats = showtimes.removeValue(forKey: id) else { return }
+        for hold in seats.holds.values { engine.userHolds.release(hold.userID) }
+    }
+}

@@ -1,0 +1,94 @@
+import Logging
+import MarqueeHTTP
+import MarqueePayments
+import MarqueeStore
+import MarqueeLoop
+
+/// Settles what a crash left between the payment provider and PostgreSQL,
+/// before a showtime's seat map is built:
+/// - a checkout attempt with no booking (`authorizing`, `authorized`,
+///   `unknown`): its authorisation is cancelled, the attempt marked so;
+/// - a booking committed but not captured: captured now; if the provider
+///   no longer knows the intent, the booking is cancelled and its seats
+///   freed, so no seat is ever sold unpaid.
+final class PaymentReconciler {
+    private let database: PostgresConnection
+    private let provider: PaymentProvider
+    private let loop: EventLoop
+    private let logger: Logger
+
+    init(database: PostgresConnection, provider: PaymentProvider, loop: EventLoop, logger: Logger) {
+        self.database = database
+        self.provider = provider
+        self.loop = loop
+        self.logger = logger
+    }
+
+    static let unsettledSQL = """
+        SELECT 'attempt', p.hold_no, p.attempt, p.intent_id FROM payments p
+        WHERE p.showtime_id = $1 AND p.status IN ('authorizing', 'authorized', 'unknown')
+          AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.showtime_id = p.showtime_id AND b.booking_no = p.hold_no)
+        UNION ALL
+        SELECT 'booking', b.booking_no, 0, b.payment_intent FROM bookings b
+        WHERE b.showtime_id = $1 AND b.status = 'confirmed' AND b.payment_status = 'authorized'
+        """
+
+    /// Calls `completion` with nil once every unsettled payment of the showtime is settled.
+    func reconcile(showtime: Int64, _ completion: @escaping (APIError?) -> Void) {
+        database.query(Self.unsettledSQL, [String(showtime)]) { [self] result in
+            switch result {
+            case .failure(let error):
+                completion(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+            case .success(let rows):
+                settle(showtime, rows.rows[...], completion)
+            }
+        }
+    }
+
+    private func settle(_ showtime: Int64, _ rows: ArraySlice<[String?]>, _ completion: @escaping (APIError?) -> Void) {
+        guard let row = rows.first else {
+            completion(nil)
+            return
+        }
+        let rest = rows.dropFirst()
+        let number = row[1] ?? "0"
+        let next: (PostgresConnection.Completion) = { [self] result in
+            if case .failure(let error) = result {
+                completion(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+                return
+            }
+            settle(showtime, rest, completion)
+        }
+        if row[0] == "attempt" {
+            let mark = { [self] (status: String) in
+                database.query("UPDATE payments SET status = $4, updated_at = now() WHERE showtime_id = $1 AND hold_no = $2 AND attempt = $3",
+                               [String(showtime), number, row[2], status], next)
+            }
+            guard let intent = row[3] else {
+                mark("failed")
+                return
+            }
+            provider.cancel(intent, on: loop) { [self] result in
+                logger.notice("reconciled an unfinished checkout", metadata: [
+                    "showtime": .stringConvertible(showtime), "hold": .string(number), "intent": .string(intent),
+                    "outcome": .string("\(result)"),
+                ])
+                mark("cancelled")
+            }
+        } else {
+            let intent = row[3] ?? ""
+            provider.capture(intent, on: loop) { [self] result in
+                switch result {
+                case .success:
+                    database.query("UPDATE bookings SET payment_status = 'captured' WHERE showtime_id = $1 AND booking_no = $2",
+                                   [String(showtime), number], next)
+                case .failure(let error):
+                    logger.warning("a booking's payment could not be captured after a restart: booking cancelled", metadata: [
+                        "showtime": .stringConvertible(showtime), "booking": .string(number), "error": .string("\(error)"),
+                    ])
+                    database.query(BookingCancellation.sql, [String(showtime), number, "capture_failed"], next)
+                }
+            }
+        }
+    }
+}

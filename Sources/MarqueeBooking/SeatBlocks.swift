@@ -1,0 +1,57 @@
+import MarqueeHTTP
+
+/// Admin blocks (house seats, broken seats): a blocked seat cannot be
+/// held. Only free seats can be blocked; the words change first (so no hold
+/// slips in), then the rows commit, and a failed commit undoes the words.
+extension OwnerShard {
+    func block(_ labels: [String], reason: String, in seats: ShowtimeSeats, reply: Reply) {
+        guard let database = access.database else { return reply.fail(ShowtimeLoader.unavailable) }
+        let unknown = labels.filter { seats.labelIndex[$0] == nil }
+        guard unknown.isEmpty else {
+            return reply.fail(APIError(.unprocessableContent, code: "unknown_seats", message: "No such seat in this auditorium.",
+                                       detailsJSON: "\"seats\":\(BookingJSON.labels(unknown))"))
+        }
+        let indices = labels.map { seats.labelIndex[$0]! }
+        let now = Self.now()
+        let newlyBlocked = indices.filter { seats.map.word($0).storedState != .blocked }
+        var changed: [Int] = []
+        for seat in newlyBlocked {
+            guard seats.map.block(seat, now: now) else {
+                for undo in changed { _ = seats.map.unblock(undo) }
+                let taken = newlyBlocked.filter { seats.map.word($0).state(at: now) != .free && !changed.contains($0) }
+                return reply.fail(APIError(.conflict, code: "seats_taken", message: "Held or booked seats cannot be blocked.",
+                                           detailsJSON: "\"seats\":\(BookingJSON.labels(seats.labels(of: taken)))"))
+            }
+            changed.append(seat)
+        }
+        database.query("""
+            INSERT INTO seat_blocks (showtime_id, seat, reason)
+            SELECT $1, s, $3 FROM unnest($2::integer[]) AS s ON CONFLICT (showtime_id, seat) DO UPDATE SET reason = excluded.reason
+            """, [String(seats.id), PostgresArray.literal(indices), reason]) { [self] result in
+            if case .failure(let error) = result {
+                for seat in changed { _ = seats.map.unblock(seat) }
+                return reply.fail(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+            }
+            if !changed.isEmpty { seats.emit(.blocked, changed) }
+            reply(.json(.ok, "{\"showtime_id\":\(seats.id),\"blocked\":\(BookingJSON.labels(blockedLabels(seats)))}"))
+        }
+    }
+
+    func unblock(_ label: String, in seats: ShowtimeSeats, reply: Reply) {
+        guard let database = access.database else { return reply.fail(ShowtimeLoader.unavailable) }
+        guard let seat = seats.labelIndex[label], seats.map.word(seat).storedState == .blocked else {
+            return reply.fail(APIError(.notFound, code: "seat_not_blocked", message: "That seat is not blocked."))
+        }
+        database.query("DELETE FROM seat_blocks WHERE showtime_id = $1 AND seat = $2", [String(seats.id), String(seat)]) { [self] result in
+            if case .failure(let error) = result {
+                return reply.fail(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+            }
+            if seats.map.unblock(seat) { seats.emit(.unblocked, [seat]) }
+            reply(HTTPResponse(status: .noContent))
+        }
+    }
+
+    func blockedLabels(_ seats: ShowtimeSeats) -> [String] {
+        (0..<seats.seats.count).filter { seats.map.word($0).storedState == .blocked }.map { seats.seats[$0].label }
+    }
+}

@@ -1,0 +1,93 @@
+import MarqueeHTTP
+import MarqueeLoop
+import MarqueeServer
+
+/// The seat engine's process-wide part: which shard owns a showtime, the
+/// per-user live-hold counts that span showtimes, and the hop from the
+/// shard a request arrived on to the owner and back.
+///
+/// Every change to a showtime's seats runs on its owner shard, so its
+/// hold records, event sequence and group commit need no lock. The seat
+/// words themselves are atomics (SeatMap): any shard may read them.
+public final class SeatEngine: Sendable {
+    public let config: BookingConfig
+    let userHolds = UserHoldCounter()
+
+    public init(config: BookingConfig) {
+        self.config = config
+    }
+
+    /// A showtime's owner shard: a multiplicative hash, so consecutive
+    /// showtimes spread over shards.
+    static func owner(of showtime: Int64, shards: Int) -> Int {
+        Int((UInt64(bitPattern: showtime) &* 0x9E37_79B9_7F4A_7C15) >> 33) % shards
+    }
+
+    /// Runs `body` on the owner shard of `showtime`; `body` answers
+    /// through the `Reply`, which hops back to the request's loop.
+    func onOwner(_ context: RequestContext, showtime: Int64,
+                 _ body: @escaping @Sendable (OwnerShard, Reply) -> Void) {
+        let reply = Reply(context: LoopBound(context, loop: context.loop))
+        let server = context.server
+        server.onShard(Self.owner(of: showtime, shards: server.shardCount)) { [self] access in
+            body(OwnerShard.on(access, engine: self), reply)
+        }
+    }
+
+    /// The same with the showtime's seats loaded (lazily, from PostgreSQL).
+    func withShowtime(_ context: RequestContext, _ showtime: Int64,
+                      _ body: @escaping @Sendable (OwnerShard, ShowtimeSeats, Reply) -> Void) {
+        onOwner(context, showtime: showtime) { owner, reply in
+            owner.showtime(showtime) { result in
+                switch result {
+                case .success(let seats): body(owner, seats, reply)
+                case .failure(let error): reply.fail(error)
+                }
+            }
+        }
+    }
+}
+
+/// Answers a request from another shard's loop.
+struct Reply: Sendable {
+    let context: LoopBound<RequestContext>
+
+    func callAsFunction(_ response: HTTPResponse) {
+        context.execute { $0.respond(response) }
+    }
+
+    func fail(_ error: APIError) { self(.error(error)) }
+}
+
+/// Live holds per user over every showtime and shard, for the per-user
+/// limit. Striped pthread locks held for a dictionary update: the seat
+/// words stay lock-free; this is one short critical section per hold.
+final class UserHoldCounter: Sendable {
+    private let stripes = (0..<16).map { _ in Lock<[Int64: Int]>([:]) }
+
+    private func stripe(_ user: Int64) -> Lock<[Int64: Int]> { stripes[Int(UInt64(bitPattern: user) % 16)] }
+
+    /// Takes one slot if the user has fewer than `limit`.
+    func tryAcquire(_ user: Int64, limit: Int) -> Bool {
+        stripe(user).withLock { counts in
+            let current = counts[user, default: 0]
+            guard current < limit else { return false }
+            counts[user] = current + 1
+            return true
+        }
+    }
+
+    /// Takes one slot regardless of the limit (holds reloaded after a restart).
+    func add(_ user: Int64) {
+        stripe(user).withLock { $0[user, default: 0] += 1 }
+    }
+
+    func release(_ user: Int64) {
+        stripe(user).withLock { counts in
+            let left = counts[user, default: 0] - 1
+            counts[user] = left > 0 ? left : nil
+        }
+    }
+
+    func count(_ user: Int64) -> Int { stripe(user).withLock { $0[user, default: 0] } }
+}

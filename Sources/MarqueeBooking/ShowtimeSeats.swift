@@ -1,0 +1,88 @@
+import MarqueeCore
+
+/// A seat change, numbered per showtime in the order the owner shard made
+/// it: what persistence records and live seat maps broadcast.
+public struct SeatEvent: Sendable {
+    public enum Kind: String, Sendable {
+        case held, released, expired, booked, blocked, unblocked
+    }
+
+    public let showtime: Int64
+    public let seq: UInt64
+    public let kind: Kind
+    public let seats: [Int]
+}
+
+/// A live hold, kept on the owner shard beside its seat words.
+struct HoldRecord {
+    let number: UInt32
+    let userID: Int64
+    var seats: [Int]
+    /// Seat-clock seconds (SeatWord epoch).
+    var expiry: UInt32
+    let createdUnix: Int64
+    /// A checkout is between the payment record and the booking commit:
+    /// the hold may not be changed, released or replaced meanwhile.
+    var paying = false
+    var attempts: Int
+}
+
+/// One loaded showtime on its owner shard: the seat words (shared,
+/// lock-free), what each seat is, the live holds, and the event sequence.
+final class ShowtimeSeats {
+    struct Seat {
+        let label: String
+        let row: String
+        let rowIndex: Int
+        let column: Int
+        let category: String
+        let priceCents: Int
+        let aisleAfter: Bool
+    }
+
+    let id: Int64
+    let map: SeatMap
+    let seats: [Seat]
+    let labelIndex: [String: Int]
+    let picker: SeatPicker
+    var startsAtUnix: Int64
+    var endsAtUnix: Int64
+    var cancelled: Bool
+    private(set) var seq: UInt64 = 0
+    var holds: [UInt32: HoldRecord] = [:]
+    var nextHoldNumber: UInt32
+    /// Called on the owner loop with every event, in order.
+    var listeners: [(SeatEvent) -> Void] = []
+
+    init(id: Int64, seats: [Seat], startsAtUnix: Int64, endsAtUnix: Int64, cancelled: Bool, nextHoldNumber: UInt32) {
+        self.id = id
+        self.seats = seats
+        map = SeatMap(count: seats.count)
+        var labels: [String: Int] = [:]
+        for (index, seat) in seats.enumerated() { labels[seat.label] = index }
+        labelIndex = labels
+        picker = SeatPicker(seats: seats.enumerated().map { index, seat in
+            SeatPicker.Seat(index: index, row: seat.rowIndex, column: seat.column, category: seat.category, aisleAfter: seat.aisleAfter)
+        })
+        self.startsAtUnix = startsAtUnix
+        self.endsAtUnix = endsAtUnix
+        self.cancelled = cancelled
+        self.nextHoldNumber = nextHoldNumber
+    }
+
+    @discardableResult
+    func emit(_ kind: SeatEvent.Kind, _ seats: [Int]) -> SeatEvent {
+        seq += 1
+        let event = SeatEvent(showtime: id, seq: seq, kind: kind, seats: seats.sorted())
+        for listener in listeners { listener(event) }
+        return event
+    }
+
+    func total(of seats: [Int]) -> Int { seats.reduce(0) { $0 + self.seats[$1].priceCents } }
+    func labels(of seats: [Int]) -> [String] { seats.sorted().map { self.seats[$0].label } }
+
+    /// Live holds of one user here, oldest first.
+    func liveHolds(of user: Int64, now: UInt32) -> [HoldRecord] {
+        holds.values.filter { $0.userID == user && $0.expiry > now }.sorted { $0.number < $1.number }
+    }
+}

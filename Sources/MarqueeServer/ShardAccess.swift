@@ -1,0 +1,54 @@
+import Logging
+import MarqueeLoop
+import MarqueeStore
+
+/// What a feature built on the server (the seat engine) may use of one
+/// shard: its loop, its database connection, a place for its own per-shard
+/// state, and a hook that runs when the shard drains. Loop thread only.
+public struct ShardAccess {
+    // unowned(unsafe): shards live as long as the server.
+    unowned(unsafe) let shard: Shard
+
+    public var index: Int { shard.index }
+    public var loop: EventLoop { shard.loop }
+    public var database: PostgresConnection? { shard.database }
+    public var logger: Logger { shard.logger }
+    public var server: Server { shard.server }
+
+    /// This shard's instance of `type`, made on first use.
+    public func local<T: AnyObject>(_ type: T.Type, make: () -> T) -> T {
+        shard.loop.assertInLoop()
+        let key = ObjectIdentifier(type)
+        if let existing = shard.locals[key] { return existing as! T }
+        let made = make()
+        shard.locals[key] = made
+        return made
+    }
+
+    /// Runs `handler` whenever any instance changed the catalog (and after
+    /// a database reconnect, when changes may have been missed).
+    public func onCatalogChange(_ handler: @escaping () -> Void) {
+        shard.catalogChangeHandlers.append(handler)
+    }
+
+    /// Runs `handler` once, when the shard has no connections left and is
+    /// about to close its loop: close timers and other handles here.
+    public func onFinish(_ handler: @escaping () -> Void) {
+        shard.finishHandlers.append(handler)
+    }
+}
+
+extension Server {
+    public var shardCount: Int { shards.count }
+
+    /// Runs `body` on shard `index`'s loop.
+    public func onShard(_ index: Int, _ body: @escaping @Sendable (ShardAccess) -> Void) {
+        shards[index].execute { body(ShardAccess(shard: $0)) }
+    }
+}
+
+extension RequestContext {
+    /// The shard this request arrived on.
+    public var shardAccess: ShardAccess { ShardAccess(shard: shard) }
+    public var server: Server { shard.server }
+}
