@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Property-based tests of the seat map against a model (tests only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         // C libraries, each behind its own module map; see CShims/.
@@ -65,11 +67,13 @@ let package = Package(
 
         // Blocking socket client and process helpers shared by the test targets.
         .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),
-        .testTarget(name: "MarqueeCoreTests", dependencies: ["MarqueeCore"]),
+        .testTarget(name: "MarqueeCoreTests", dependencies: [
+            "MarqueeCore", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP"]),
         // Catalog and users share one real-server harness (CatalogTestServer).
         .testTarget(name: "MarqueeCatalogTests", dependencies: [
-            "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto",
+            "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto"]),

@@ -59,7 +59,10 @@ public final class SeatMap: @unchecked Sendable {
     public func hold(_ seats: [Int], by hold: UInt32, until expiry: UInt32, now: UInt32) -> HoldOutcome {
         let ordered = seats.sorted()
         let desired = SeatWord.held(by: hold, until: expiry)
-        var taken = 0
+        // What each taken seat held before (free, or an expired hold), so a
+        // rollback puts back exactly that.
+        var previous: [SeatWord] = []
+        previous.reserveCapacity(ordered.count)
         for seat in ordered {
             var current = word(seat)
             var won = false
@@ -73,13 +76,13 @@ public final class SeatMap: @unchecked Sendable {
             guard won else {
                 // Give back what this call took, newest first, then report
                 // every requested seat that is not free.
-                for index in stride(from: taken - 1, through: 0, by: -1) {
-                    _ = exchange(ordered[index], expected: desired, desired: .free)
+                for index in stride(from: previous.count - 1, through: 0, by: -1) {
+                    _ = exchange(ordered[index], expected: desired, desired: previous[index])
                 }
-                let failed = ordered[taken]
+                let failed = ordered[previous.count]
                 return .unavailable(ordered.filter { $0 == failed || word($0).state(at: now) != .free })
             }
-            taken += 1
+            previous.append(current)
         }
         return .held
     }

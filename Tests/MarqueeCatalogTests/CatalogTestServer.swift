@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MarqueeBooking
 import MarqueeCatalog
 import MarqueeServer
 import MarqueeStore
@@ -18,7 +19,7 @@ final class CatalogTestServer {
     let databaseURL: String
     var port: Int { server.port }
 
-    init(cacheTTLMilliseconds: UInt64 = 60_000) throws {
+    init(cacheTTLMilliseconds: UInt64 = 60_000, shards: Int = 2, booking: (inout BookingConfig) -> Void = { _ in }) throws {
         let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL (scripts/test.sh sets it)")
         databaseName = TestDatabase.uniqueName("catalog")
         let admin = try BlockingConnection(url: serverURL)
@@ -28,7 +29,7 @@ final class CatalogTestServer {
         try Migrator.migrate(url: databaseURL)
         var config = ServerConfig()
         config.port = 0
-        config.shards = 2
+        config.shards = shards
         config.databaseURL = databaseURL
         var catalog = CatalogConfig()
         catalog.adminToken = Self.adminToken
@@ -39,6 +40,9 @@ final class CatalogTestServer {
         users.hasher = PasswordHasher(logN: 12)  // fast in tests; production uses 2^15
         UserRoutes.add(to: &routes, config: users)
         CatalogRoutes.add(to: &routes, config: catalog)
+        var bookingConfig = BookingConfig(signer: Self.signer, catalog: catalog)
+        booking(&bookingConfig)
+        BookingRoutes.add(to: &routes, engine: SeatEngine(config: bookingConfig))
         let logger = Logger(label: "catalog-test") { _ in SwiftLogNoOpLogHandler() }
         server = try Server.start(config: config, routes: routes, logger: logger)
         try waitUntilReady()
@@ -68,16 +72,28 @@ final class CatalogTestServer {
         }
     }
 
-    func request(_ method: String, _ path: String, json: String? = nil, token: String? = adminToken) throws -> TestClient.Response {
+    func request(_ method: String, _ path: String, json: String? = nil, token: String? = adminToken,
+                 headers: [String: String] = [:]) throws -> TestClient.Response {
         let client = try TestClient(port: port)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }
         try client.send(head + "\r\n" + (json ?? ""))
         return try client.readResponse()
     }
 
     func get(_ path: String) throws -> TestClient.Response { try request("GET", path, token: nil) }
+
+    /// Signs a new customer up and returns an access token.
+    func customerToken(_ email: String) throws -> String {
+        let password = "s3cret-pass"
+        let created = try request("POST", "/v1/users", json: "{\"email\":\"\(email)\",\"password\":\"\(password)\",\"name\":\"T\"}", token: nil)
+        guard created.status == 201 else { throw TestClient.Failure("sign-up: \(created)") }
+        let session = try request("POST", "/v1/sessions", json: "{\"email\":\"\(email)\",\"password\":\"\(password)\"}", token: nil)
+        guard let token = session.object?["access_token"] as? String else { throw TestClient.Failure("login: \(session)") }
+        return token
+    }
 
     /// Creates through the admin API and returns the new id.
     @discardableResult

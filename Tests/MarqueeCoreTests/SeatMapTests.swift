@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import MarqueeCore
 import Testing
@@ -117,4 +118,68 @@ struct SeatMapTests {
         #expect(violations == 0)
         #expect(map.states(at: 0).allSatisfy { $0 == .free }, "every hold was released")
     }
+
+    @Test("holds, releases, expiries and bookings from many threads on a small map keep every invariant")
+    func mixedLoad() async {
+        let map = SeatMap(count: 24)
+        let clock = SharedClock()
+        let threads = 6
+        let rounds = 3_000
+        // Per thread: violations seen, seats booked. Bookings are final, so each
+        // booking's seats must stay booked by it to the end.
+        let results = await withTaskGroup(of: (bad: Int, booked: [UInt32: [Int]]).self) { group in
+            for thread in 0..<threads {
+                group.addTask {
+                    var bad = 0
+                    var booked: [UInt32: [Int]] = [:]
+                    for round in 0..<rounds {
+                        let id = UInt32(thread * rounds + round + 1)
+                        // Thread 0 also moves time on: holds of 1 to 3 seconds expire under the others.
+                        if thread == 0 && round % 50 == 0 { clock.seconds.add(1, ordering: .relaxed) }
+                        let now = clock.seconds.load(ordering: .relaxed)
+                        let start = Int.random(in: 0..<21)
+                        let seats = Array(start..<(start + Int.random(in: 1...3)))
+                        guard map.hold(seats.shuffled(), by: id, until: now + UInt32.random(in: 1...3), now: now) == .held else {
+                            if seats.contains(where: { map.word($0).storedState == .held && map.word($0).owner == id }) { bad += 1 }
+                            continue
+                        }
+                        // Held: no one else may have any of these seats now.
+                        if !seats.allSatisfy({ map.word($0).owner == id && map.word($0).storedState == .held }) { bad += 1 }
+                        switch round % 3 {
+                        case 0:
+                            map.release(seats, by: id)
+                        case 1:
+                            // Book if still live; an expired hold must fail whole.
+                            if map.book(seats, heldBy: id, as: id, now: clock.seconds.load(ordering: .relaxed)) {
+                                booked[id] = seats
+                                if !seats.allSatisfy({ map.word($0) == .booked(by: id) }) { bad += 1 }
+                            } else if seats.contains(where: { map.word($0) == .booked(by: id) }) {
+                                bad += 1
+                            }
+                        default:
+                            break  // left to expire
+                        }
+                    }
+                    return (bad, booked)
+                }
+            }
+            var bad = 0
+            var booked: [UInt32: [Int]] = [:]
+            for await result in group {
+                bad += result.bad
+                booked.merge(result.booked) { a, _ in a }
+            }
+            return (bad, booked)
+        }
+        #expect(results.0 == 0)
+        // Counts add up: the booked words are exactly the bookings' seats.
+        let bookedWords = (0..<map.count).filter { map.word($0).storedState == .booked }
+        #expect(bookedWords.count == results.1.values.reduce(0) { $0 + $1.count })
+        for (id, seats) in results.1 { #expect(seats.allSatisfy { map.word($0) == .booked(by: id) }) }
+    }
+}
+
+/// Seconds shared by test threads (relaxed: only monotonic progress matters).
+final class SharedClock: Sendable {
+    let seconds = Atomic<UInt32>(1)
 }
