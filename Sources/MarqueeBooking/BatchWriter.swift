@@ -66,6 +66,7 @@ final class BatchWriter {
     private var scheduled = false
     private var inFlight = false
     private var retryTimer: LoopTimer?
+    private var closed = false
     private(set) var batchesWritten = 0
     private(set) var rowsWritten = 0
 
@@ -104,7 +105,10 @@ final class BatchWriter {
 
     var isIdle: Bool { !inFlight && holds.isEmpty && payments.isEmpty && bookings.isEmpty && bookingPaymentStatus.isEmpty }
 
+    /// The shard is stopping: no more retries (the loop must be able to end).
+    /// Write-behind rows still queued are lost, which only frees seats.
     func close() {
+        closed = true
         retryTimer?.close()
         retryTimer = nil
     }
@@ -174,6 +178,7 @@ final class BatchWriter {
     }
 
     private func retryLater() {
+        guard !closed else { return }
         let timer = LoopTimer(loop: loop)
         retryTimer = timer
         timer.start(after: 500) { [self] in

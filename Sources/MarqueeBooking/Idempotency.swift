@@ -62,14 +62,14 @@ enum Idempotency {
     }
 
     private static func record(_ context: RequestContext, user: Int64, key: String) {
-        context.onRespond = { [unowned context] response in
-            guard let database = context.database else { return }
+        context.interceptResponse = { [unowned context] response, send in
+            guard let database = context.database else { return send(response) }
             if response.status.code >= 500 {
-                database.query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2", [String(user), key]) { _ in }
+                database.query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2", [String(user), key]) { _ in send(response) }
             } else {
                 database.query("UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5 WHERE user_id = $1 AND key = $2",
                                [String(user), key, String(response.status.code), response.contentType,
-                                String(decoding: response.body, as: UTF8.self)]) { _ in }
+                                String(decoding: response.body, as: UTF8.self)]) { _ in send(response) }
             }
         }
     }

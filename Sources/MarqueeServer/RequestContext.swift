@@ -21,8 +21,10 @@ public final class RequestContext {
     private let connection: HTTPConnection
     private let slot: Int
     private var answered = false
-    /// Sees the response just before it is sent (idempotency records it).
-    public var onRespond: ((HTTPResponse) -> Void)?
+    /// Gets the response before it is sent and sends it by calling the
+    /// continuation, possibly later: idempotency stores it first, so a
+    /// retry that arrives after the answer always finds it.
+    public var interceptResponse: ((HTTPResponse, @escaping (HTTPResponse) -> Void) -> Void)?
 
     init(request: HTTPRequest, parameters: PathParameters, requestID: String, route: RouteID,
          shard: Shard, connection: HTTPConnection, slot: Int) {
@@ -56,9 +58,10 @@ public final class RequestContext {
         shard.loop.assertInLoop()
         guard !answered else { return }
         answered = true
-        if let onRespond {
-            self.onRespond = nil
-            onRespond(response)
+        if let interceptResponse {
+            self.interceptResponse = nil
+            interceptResponse(response) { [self] final in connection.complete(slot: slot, with: final) }
+            return
         }
         connection.complete(slot: slot, with: response)
     }

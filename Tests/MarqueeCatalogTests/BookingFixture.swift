@@ -7,7 +7,8 @@ import Testing
 /// A theater with one 5 x 8 auditorium (row A premium, an aisle after
 /// column 4), a movie, and a showtime tomorrow; customers made straight in
 /// the database with tokens from the test signer (no password hashing).
-struct BookingFixture {
+struct BookingFixture: @unchecked Sendable {
+    // @unchecked: immutable after init; each request opens its own connection.
     let server: CatalogTestServer
     let showtime: Int
     let auditorium: Int

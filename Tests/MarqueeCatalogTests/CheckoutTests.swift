@@ -1,0 +1,181 @@
+import Foundation
+import MarqueeTestSupport
+import Testing
+
+@Suite("Checkout, bookings, idempotency, expiry, flash sale", .serialized)
+final class CheckoutTests {
+    let server: CatalogTestServer
+    let fixture: BookingFixture
+
+    init() throws {
+        server = try CatalogTestServer { config in
+            config.holdTTLSeconds = 2
+            config.paymentWindowSeconds = 5
+        }
+        fixture = try BookingFixture(server: server)
+    }
+    deinit { server.stop() }
+
+    @Test("a declined card answers 402 and keeps the hold; a good card books, durably, after capture")
+    func checkout() throws {
+        let buyer = try fixture.customers(1)[0]
+        let hold = try #require(fixture.hold(["B3", "B4"], token: buyer.token).object?["id"] as? String)
+        let declined = try fixture.checkout(hold, method: "pm_card_chargeDeclinedInsufficientFunds", token: buyer.token)
+        #expect(declined.status == 402)
+        #expect(declined.errorCode == "payment_declined")
+        let details = (declined.object?["error"] as? [String: Any])?["details"] as? [String: Any]
+        #expect(details?["decline_code"] as? String == "insufficient_funds")
+        #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer.token).status == 200, "the hold is kept")
+        #expect(try fixture.checkout(hold, method: "pm_nonsense", token: buyer.token).errorCode == "invalid_payment_method")
+
+        let booked = try fixture.checkout(hold, token: buyer.token)
+        #expect(booked.status == 201)
+        let booking = try #require(booked.object)
+        let id = try #require(booking["id"] as? String)
+        #expect(booking["seats"] as? [String] == ["B3", "B4"])
+        #expect(booking["total"] as? Int == 2000)
+        #expect(booking["status"] as? String == "confirmed")
+        #expect((booking["payment"] as? [String: Any])?["status"] as? String == "captured")
+        // Acknowledged means committed: the rows are there now, not eventually.
+        let rows = try fixture.sql("SELECT seat FROM booked_seats WHERE showtime_id = \(fixture.showtime) ORDER BY seat")
+        #expect(rows.count == 2)
+        #expect(try fixture.states()["B3"] == "booked")
+        #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer.token).status == 404, "the hold became the booking")
+        #expect(try fixture.checkout(hold, token: buyer.token).status == 404)
+
+        let read = try server.request("GET", "/v1/bookings/\(id)", token: buyer.token)
+        #expect(read.status == 200)
+        #expect(read.object?["seats"] as? [String] == ["B3", "B4"])
+        #expect((read.object?["showtime"] as? [String: Any])?["movie_title"] as? String == "Heat")
+        #expect(try fixture.eventually("SELECT payment_status FROM bookings", equals: "captured"))
+        let list = try server.request("GET", "/v1/me/bookings", token: buyer.token)
+        #expect(list.items.compactMap { $0["id"] as? String } == [id])
+        #expect(try server.request("GET", "/v1/me/bookings?limit=abc", token: buyer.token).status == 400)
+        #expect(try server.request("GET", "/v1/me/bookings?page=2", token: buyer.token).errorCode == "unknown_parameter")
+
+        let stranger = try fixture.customers(1)[0].token
+        #expect(try server.request("GET", "/v1/bookings/\(id)", token: stranger).errorCode == "booking_not_found")
+        #expect(try server.request("GET", "/v1/me/bookings", token: stranger).items.isEmpty)
+        #expect(try server.request("POST", "/v1/bookings/\(id)/cancel", token: stranger).status == 404)
+        #expect(try server.request("GET", "/v1/bookings/bkg_x", token: buyer.token).status == 404)
+    }
+
+    @Test("cancelling a booking frees its seats and refunds; twice is 409")
+    func cancel() throws {
+        let buyer = try fixture.customers(1)[0]
+        let hold = try #require(fixture.hold(["C1"], token: buyer.token).object?["id"] as? String)
+        let id = try #require(fixture.checkout(hold, token: buyer.token).object?["id"] as? String)
+        let cancelled = try server.request("POST", "/v1/bookings/\(id)/cancel", token: buyer.token)
+        #expect(cancelled.status == 200)
+        #expect(cancelled.object?["status"] as? String == "cancelled")
+        #expect((cancelled.object?["payment"] as? [String: Any])?["status"] as? String == "refunded")
+        #expect(try fixture.states()["C1"] == "free")
+        #expect(try fixture.sql("SELECT count(*) FROM booked_seats").first?.first ?? nil == "0")
+        #expect(try server.request("POST", "/v1/bookings/\(id)/cancel", token: buyer.token).errorCode == "booking_already_cancelled")
+        // The seat sells again.
+        let again = try #require(fixture.hold(["C1"], token: buyer.token).object?["id"] as? String)
+        #expect(try fixture.checkout(again, token: buyer.token).status == 201)
+    }
+
+    @Test("an expired hold is free for everyone at once and its expiry is recorded")
+    func expiry() throws {
+        let (alice, bob) = try { let c = try fixture.customers(2); return (c[0].token, c[1].token) }()
+        let hold = try #require(fixture.hold(["D5"], token: alice).object?["id"] as? String)
+        #expect(try fixture.hold(["D5"], token: bob).status == 409)
+        usleep(2_100_000)
+        // Free the moment it expires, whether or not the wheel has ticked.
+        #expect(try fixture.hold(["D5"], token: bob).status == 201)
+        #expect(try server.request("GET", "/v1/holds/\(hold)", token: alice).status == 404)
+        #expect(try fixture.checkout(hold, token: alice).status == 404)
+        #expect(try fixture.eventually("SELECT status FROM holds WHERE hold_no = 1 AND showtime_id = \(fixture.showtime)", equals: "expired")
+                || fixture.eventually("SELECT status FROM holds WHERE hold_no = 1 AND showtime_id = \(fixture.showtime)", equals: "live"))
+        // The wheel announces it: one expired event per hold, not per seat read.
+        #expect(try fixture.eventually("SELECT count(*) FROM holds WHERE status = 'expired'", equals: "1", seconds: 3))
+    }
+
+    @Test("Idempotency-Key replays the first answer; another body with the same key is 422")
+    func idempotency() throws {
+        let buyer = try fixture.customers(1)[0]
+        let key = ["Idempotency-Key": "k-123"]
+        let first = try fixture.hold(["E5"], token: buyer.token, headers: key)
+        #expect(first.status == 201)
+        let replay = try fixture.hold(["E5"], token: buyer.token, headers: key)
+        #expect(replay.status == 201)
+        #expect(replay.body == first.body)
+        #expect(replay.headers["idempotent-replayed"] == "true")
+        let reused = try fixture.hold(["E6"], token: buyer.token, headers: key)
+        #expect(reused.status == 422)
+        #expect(reused.errorCode == "idempotency_key_reused")
+        // Keys are per user.
+        let other = try fixture.customers(1)[0].token
+        #expect(try fixture.hold(["E6"], token: other, headers: key).status == 201)
+
+        let hold = try #require(first.object?["id"] as? String)
+        let payKey = ["Idempotency-Key": "pay-1"]
+        let paid = try fixture.checkout(hold, token: buyer.token, headers: payKey)
+        #expect(paid.status == 201)
+        let again = try fixture.checkout(hold, token: buyer.token, headers: payKey)
+        #expect(again.status == 201 && again.body == paid.body)
+        #expect(try fixture.sql("SELECT count(*) FROM bookings").first?.first ?? nil == "1")
+        #expect(try fixture.checkout(hold, token: buyer.token, headers: ["Idempotency-Key": String(repeating: "x", count: 300)]).errorCode
+                == "invalid_idempotency_key")
+    }
+
+    @Test("flash sale: hundreds of buyers race for the same seats; exactly one winner per seat, and the database agrees")
+    func flashSale() throws {
+        let buyers = try fixture.customers(300)
+        let seats = ["C3", "C4", "C5", "C6"]
+        // One thread per buyer, released together: hundreds of connections in flight at once.
+        let results = LockedArray<(held: [String], booked: String?, status: Int)>()
+        let fixture = self.fixture
+        runConcurrently(buyers.count) { index in
+            let buyer = buyers[index]
+            // Half want C3+C4, half C5+C6: exactly one winner per pair.
+            let start = index % 2 * 2
+            let wanted = Array(seats[start..<(start + 2)])
+            guard let response = try? fixture.hold(wanted, token: buyer.token) else { return results.append(([], nil, 0)) }
+            guard response.status == 201, let hold = response.object?["id"] as? String else { return results.append(([], nil, response.status)) }
+            let booked = try? fixture.checkout(hold, token: buyer.token)
+            results.append((wanted, booked?.status == 201 ? booked?.object?["id"] as? String : nil, 201))
+        }
+        let outcomes = results.values
+        let winners = outcomes.filter { $0.booked != nil }
+        let sold = winners.flatMap(\.held)
+        #expect(Set(sold).count == sold.count, "no seat sold twice")
+        #expect(winners.count >= 2 && winners.count <= 2)
+        #expect(outcomes.filter { $0.status == 409 }.count == buyers.count - outcomes.filter { $0.status == 201 }.count,
+                "everyone else got a clean 409")
+        let rows = try fixture.sql("""
+            SELECT b.booking_no, array_to_string(b.seat_labels, ','), count(k.seat) FROM bookings b
+            JOIN booked_seats k USING (showtime_id, booking_no) WHERE b.status = 'confirmed' GROUP BY 1, 2
+            """)
+        #expect(rows.count == winners.count)
+        let databaseSeats = rows.flatMap { ($0[1] ?? "").split(separator: ",").map(String.init) }
+        #expect(Set(databaseSeats) == Set(sold))
+    }
+}
+
+/// Runs `body(0..<count)` on `count` threads started together; returns when all finish.
+func runConcurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let gate = DispatchSemaphore(value: 0)
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        let thread = Thread {
+            gate.wait()
+            body(index)
+            group.leave()
+        }
+        thread.stackSize = 256 * 1024
+        thread.start()
+    }
+    for _ in 0..<count { gate.signal() }
+    group.wait()
+}
+
+final class LockedArray<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Element] = []
+    func append(_ element: Element) { lock.withLock { storage.append(element) } }
+    var values: [Element] { lock.withLock { storage } }
+}
