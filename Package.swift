@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [
-            "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeTestSupport", "Marquee",
+            "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeTestSupport", "Marquee", "MarqueeStore", "MarqueeUsers",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

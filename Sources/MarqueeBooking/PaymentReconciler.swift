@@ -78,16 +78,24 @@ final class PaymentReconciler {
         } else {
             let intent = row[3] ?? ""
             provider.capture(intent, on: loop) { [self] result in
+                let paymentStatus: String
                 switch result {
                 case .success:
+                    paymentStatus = "captured"
                     database.query("UPDATE bookings SET payment_status = 'captured' WHERE showtime_id = $1 AND booking_no = $2",
-                                   [String(showtime), number], next)
+                                   [String(showtime), number]) { _ in }
                 case .failure(let error):
+                    paymentStatus = "failed"
                     logger.warning("a booking's payment could not be captured after a restart: booking cancelled", metadata: [
                         "showtime": .stringConvertible(showtime), "booking": .string(number), "error": .string("\(error)"),
                     ])
-                    database.query(BookingCancellation.sql, [String(showtime), number, "capture_failed"], next)
+                    database.query(BookingCancellation.sql, [String(showtime), number, "capture_failed", nil]) { _ in }
                 }
+                // Pipelined after the statement above on the same connection.
+                database.query("""
+                    UPDATE payments SET status = $3, updated_at = now()
+                    WHERE showtime_id = $1 AND hold_no = $2 AND status IN ('authorizing', 'authorized', 'unknown')
+                    """, [String(showtime), number, paymentStatus], next)
             }
         }
     }

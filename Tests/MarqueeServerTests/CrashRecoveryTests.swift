@@ -1,0 +1,156 @@
+import Foundation
+import Glibc
+import MarqueeStore
+import MarqueeTestSupport
+import MarqueeUsers
+import Testing
+
+/// `kill -9` of the real binary in the middle of a checkout load, then a
+/// restart on the same database: every booking acknowledged before the
+/// kill is there, no seat is booked twice, payments are settled, and a
+/// hold persisted before the kill comes back.
+@Suite("Crash recovery", .serialized)
+struct CrashRecoveryTests {
+    static let secret = "crash-test-secret-of-at-least-32-bytes"
+
+    struct Booking {
+        let id: String
+        let seats: [String]
+    }
+
+    @Test("acknowledged bookings survive kill -9; no seat is sold twice")
+    func killDuringCheckouts() throws {
+        let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL")
+        let name = TestDatabase.uniqueName("crash")
+        let admin = try BlockingConnection(url: serverURL)
+        try admin.execute("CREATE DATABASE \(name)")
+        defer {
+            _ = try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            admin.close()
+        }
+        let url = try #require(TestDatabase.url(database: name))
+        let seed = Process()
+        seed.executableURL = ServedProcess.binary
+        seed.arguments = ["seed", "--demo"]
+        seed.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": url]) { _, new in new }
+        seed.standardError = FileHandle.nullDevice
+        try seed.run()
+        seed.waitUntilExit()
+        #expect(seed.terminationStatus == 0)
+
+        let database = try BlockingConnection(url: url)
+        defer { database.close() }
+        let signer = TokenSigner(secret: Array(Self.secret.utf8), lifetimeSeconds: 600)
+        let tokens = try database.query("""
+            INSERT INTO users (email, name, password_hash)
+            SELECT 'crash' || g || '@example.com', 'Buyer', 'none' FROM generate_series(1, 7) g RETURNING id
+            """).rows.map { signer.issue(userID: Int64($0[0]!)!, role: "customer", now: Int64(time(nil))).token }
+        let showtime = try #require(database.query("""
+            SELECT s.id FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id
+            WHERE s.starts_at > now() + interval '1 day' AND s.status = 'scheduled' ORDER BY a.seat_count DESC, s.id LIMIT 1
+            """).scalar)
+
+        let environment = ["DATABASE_URL": url, "JWT_SECRET": Self.secret, "MAX_HOLDS_PER_USER": "100"]
+        let first = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: environment)
+        try waitForDatabase(port: first.port)
+
+        // A hold made well before the kill has been written behind.
+        let kept = try request(port: first.port, "POST", "/v1/showtimes/\(showtime)/holds", #"{"best_available":{"count":1}}"#, token: tokens[0])
+        let keptHold = try #require(kept.object?["id"] as? String, "\(kept)")
+        usleep(300_000)
+
+        // Six buyers hold two seats and check out, over and over, until the kill.
+        let acknowledged = LockedList<Booking>()
+        let port = first.port
+        let buyers = DispatchGroup()
+        for token in tokens.dropFirst() {
+            buyers.enter()
+            Thread {
+                defer { buyers.leave() }
+                for _ in 0..<10_000 {
+                    guard let held = try? request(port: port, "POST", "/v1/showtimes/\(showtime)/holds", #"{"best_available":{"count":2}}"#, token: token),
+                          let hold = held.object?["id"] as? String,
+                          let paid = try? request(port: port, "POST", "/v1/holds/\(hold)/checkout", #"{"payment_method":"pm_card_visa"}"#, token: token)
+                    else { return }
+                    if paid.status == 201, let id = paid.object?["id"] as? String, let seats = paid.object?["seats"] as? [String] {
+                        acknowledged.append(Booking(id: id, seats: seats))
+                    }
+                }
+            }.start()
+        }
+        // Kill while they are mid-flight (the house must not have sold out yet).
+        usleep(500_000)
+        let soldBeforeKill = acknowledged.values.count
+        first.signal(SIGKILL)
+        _ = first.waitForExit()
+        buyers.wait()
+        let before = acknowledged.values
+        #expect(before.count > 10, "the load got going before the kill")
+        #expect(soldBeforeKill < 250, "still selling at the kill")
+
+        let second = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: environment)
+        defer {
+            second.signal(SIGTERM)
+            _ = second.waitForExit()
+        }
+        try waitForDatabase(port: second.port)
+        // Loading the seat map settles payments a crash left open.
+        // (Each shard connects on its own: retry until the owner's is up.)
+        var map = try request(port: second.port, "GET", "/v1/showtimes/\(showtime)/seats", nil, token: nil)
+        for _ in 0..<100 where map.status == 503 {
+            usleep(50_000)
+            map = try request(port: second.port, "GET", "/v1/showtimes/\(showtime)/seats", nil, token: nil)
+        }
+        #expect(map.status == 200, "\(map) \(second.log.suffix(2_000))")
+        var states: [String: String] = [:]
+        for seat in map.object?["seats"] as? [[String: Any]] ?? [] { states[seat["label"] as! String] = seat["state"] as? String }
+
+        for booking in before {
+            let row = try database.query("SELECT status, array_to_string(seat_labels, ',') FROM bookings WHERE 'bkg_' || showtime_id || '_' || booking_no = $1",
+                                         [booking.id]).rows.first
+            #expect(row?[0] == "confirmed", "acknowledged booking \(booking.id) is in the database")
+            #expect(row?[1] == booking.seats.joined(separator: ","))
+            #expect(booking.seats.allSatisfy { states[$0] == "booked" })
+        }
+        let confirmedSeats = try database.query("""
+            SELECT coalesce(sum(cardinality(seats)), 0) FROM bookings WHERE showtime_id = $1 AND status = 'confirmed'
+            """, [showtime]).scalar
+        let rows = try database.query("SELECT count(*) FROM booked_seats WHERE showtime_id = $1", [showtime]).scalar
+        #expect(confirmedSeats == rows, "each sold seat has exactly one row, and each row one confirmed booking")
+        #expect(try database.query("SELECT count(*) FROM bookings WHERE payment_status = 'authorized'").scalar == "0",
+                "no payment is left between authorisation and capture")
+        #expect(try database.query("SELECT count(*) FROM payments WHERE status IN ('authorizing', 'authorized')").scalar == "0")
+        #expect(Set(before.flatMap(\.seats)).count == before.flatMap(\.seats).count)
+
+        let back = try request(port: second.port, "GET", "/v1/holds/\(keptHold)", nil, token: tokens[0])
+        #expect(back.status == 200, "a persisted hold comes back until it expires: \(back)")
+    }
+
+    private func waitForDatabase(port: Int) throws {
+        for _ in 0..<200 {
+            if (try? request(port: port, "GET", "/readyz", nil, token: nil).status) == 200 { return }
+            usleep(25_000)
+        }
+        throw TestClient.Failure("server never became ready")
+    }
+
+    private func request(port: Int, _ method: String, _ path: String, _ json: String?, token: String?) throws -> TestClient.Response {
+        let client = try TestClient(port: port)
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }
+        try client.send(head + "\r\n" + (json ?? ""))
+        return try client.readResponse()
+    }
+}
+
+extension TestClient.Response {
+    var object: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+}
+
+final class LockedList<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Element] = []
+    func append(_ element: Element) { lock.withLock { storage.append(element) } }
+    var values: [Element] { lock.withLock { storage } }
+}
