@@ -175,6 +175,75 @@ paths.update({
       "responses": {"200": ok(ref("User")), "401": err("missing_token", "invalid_token", "token_expired", "token_revoked"), "503": unavailable}}},
 })
 
+auth_errors = err("missing_token", "invalid_token", "token_expired", "token_revoked")
+customer = [{"bearerAuth": []}]
+label = {"type": "string", "pattern": "^[A-Z0-9]{2,8}$", "description": "Row label then column number, e.g. F7."}
+labels = lambda max_items: {"type": "array", "items": label, "maxItems": max_items, "uniqueItems": True}
+idem = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+        "description": "The same key (per user) with the same request replays the first answer for 24 h, with Idempotent-Replayed: true; with another request 422 idempotency_key_reused; while the first runs 409 idempotency_in_progress."}
+hold_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^hld_[0-9]+_[0-9]+$"}}
+booking_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^bkg_[0-9]+_[0-9]+$"}}
+hold_errors = {"401": auth_errors, "404": err("hold_not_found"), "503": unavailable}
+paths.update({
+  "/v1/showtimes/{id}/seats": {"parameters": [pid()],
+    "get": {"summary": "The seat map: every seat with its state now (an expired hold reads free at once). With a token, `mine` marks seats held by the caller. `seq` is the showtime's event sequence number.",
+      "operationId": "getSeats", "tags": ["seats"], "security": [{}, {"bearerAuth": []}],
+      "responses": {"200": ok(ref("SeatMap")), "400": bad, "401": auth_errors, "404": err("not_found"), "503": unavailable}}},
+  "/v1/showtimes/{id}/holds": {"parameters": [pid(), idem],
+    "post": {"summary": "Hold seats, all or none: named seats, or the best block of adjacent seats in one row. Past the per-showtime limit the caller's oldest hold is replaced (`replaced`).",
+      "operationId": "createHold", "tags": ["seats"], "security": customer,
+      "requestBody": body({"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1, "properties": {
+          "seats": {**labels(10), "minItems": 1},
+          "best_available": {"type": "object", "required": ["count"], "additionalProperties": False, "properties": {
+              "count": {"type": "integer", "minimum": 1, "maximum": 10}, "category": {"type": "string", "minLength": 1, "maxLength": 40}}}}}),
+      "responses": {"201": ok(ref("Hold"), "Held"), "400": err("invalid_json", "invalid_field", "unknown_field", "duplicate_seats", "invalid_idempotency_key"),
+                    "401": auth_errors, "404": err("not_found"), "409": err("seats_unavailable", "seats_blocked", "no_seats_available", "showtime_started", "showtime_cancelled", "idempotency_in_progress"),
+                    "415": err("unsupported_media_type"), "422": err("unknown_seats", "too_many_seats", "unknown_category", "idempotency_key_reused"),
+                    "429": err("too_many_holds", "hold_limit_reached"), "503": unavailable}}},
+  "/v1/holds/{id}": {"parameters": [hold_id],
+    "get": {"summary": "One of the caller's live holds (someone else's, expired or finished holds are 404).", "operationId": "getHold", "tags": ["seats"], "security": customer,
+      "responses": {"200": ok(ref("Hold")), **hold_errors}},
+    "patch": {"summary": "Add and remove seats in one step: the added seats are all taken, with the hold's expiry, or nothing changes.", "operationId": "changeHold", "tags": ["seats"], "security": customer,
+      "requestBody": body({"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {"add": labels(10), "remove": labels(10)}}),
+      "responses": {"200": ok(ref("Hold")), "400": err("invalid_json", "invalid_field", "unknown_field", "duplicate_seats"), **hold_errors,
+                    "409": err("seats_unavailable", "seats_blocked", "checkout_in_progress", "showtime_started", "showtime_cancelled"),
+                    "415": err("unsupported_media_type"), "422": err("unknown_seats", "seats_already_held", "seats_not_in_hold", "empty_hold", "too_many_seats")}},
+    "delete": {"summary": "Release a hold: its seats are free at once.", "operationId": "releaseHold", "tags": ["seats"], "security": customer,
+      "responses": {"204": {"description": "Released"}, **hold_errors, "409": err("checkout_in_progress")}}},
+  "/v1/holds/{id}/checkout": {"parameters": [hold_id, idem],
+    "post": {"summary": "Pay for a hold and book its seats. The payment attempt is committed, the provider authorises (manual capture), the booking is committed, the payment captured and that recorded; only then 201. A decline is 402 and keeps the hold.",
+      "operationId": "checkout", "tags": ["seats"], "security": customer,
+      "requestBody": body({"type": "object", "required": ["payment_method"], "additionalProperties": False, "properties": {
+          "payment_method": {"type": "string", "minLength": 1, "maxLength": 100, "description": "A Stripe PaymentMethod id such as pm_card_visa, or a Stripe test card number (mock provider)."}}}),
+      "responses": {"201": ok(ref("Booking"), "Booked"), "400": err("invalid_json", "invalid_field", "unknown_field", "invalid_idempotency_key"), **hold_errors,
+                    "402": err("payment_declined", "authentication_required", "payment_failed"), "409": err("checkout_in_progress", "hold_expired", "showtime_started", "showtime_cancelled", "idempotency_in_progress"),
+                    "415": err("unsupported_media_type"), "422": err("invalid_payment_method", "idempotency_key_reused"), "502": err("payment_provider_error"),
+                    "503": err("database_unavailable", "booking_outcome_unknown")}}},
+  "/v1/bookings/{id}": {"parameters": [booking_id],
+    "get": {"summary": "One of the caller's bookings.", "operationId": "getBooking", "tags": ["seats"], "security": customer,
+      "responses": {"200": ok(ref("Booking")), "401": auth_errors, "404": err("booking_not_found"), "503": unavailable}}},
+  "/v1/bookings/{id}/cancel": {"parameters": [booking_id, idem],
+    "post": {"summary": "Cancel a booking before its showtime starts: the seats are free at once and the payment is refunded.", "operationId": "cancelBooking", "tags": ["seats"], "security": customer,
+      "responses": {"200": ok(ref("Booking")), "400": err("invalid_idempotency_key"), "401": auth_errors, "404": err("booking_not_found"),
+                    "409": err("booking_already_cancelled", "showtime_started", "idempotency_in_progress"), "422": err("idempotency_key_reused"), "503": unavailable}}},
+  "/v1/me/bookings": {"get": {"summary": "The caller's bookings, newest first.", "operationId": "myBookings", "tags": ["seats"], "security": customer,
+      "parameters": [qp("limit", {"type": "integer"}, "At most this many, clamped to 1..200 (default 50).")],
+      "responses": {"200": ok({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref("Booking")}}}),
+                    "400": bad, "401": auth_errors, "503": unavailable}}},
+  "/v1/showtimes/{id}/seat-blocks": {"parameters": [pid()],
+    "post": {"summary": "Block free seats (admin): house seats, broken seats. All or none; a blocked seat cannot be held.", "operationId": "blockSeats", "tags": ["admin"], "security": admin,
+      "requestBody": body({"type": "object", "required": ["seats"], "additionalProperties": False, "properties": {
+          "seats": {**labels(5000), "minItems": 1}, "reason": {"type": "string", "maxLength": 200}}}),
+      "responses": {"200": ok({"type": "object", "properties": {"showtime_id": {"type": "integer"}, "blocked": {"type": "array", "items": {"type": "string"}}}}),
+                    "400": err("invalid_json", "invalid_field", "unknown_field", "duplicate_seats"), "401": err("unauthorized", "missing_token", "invalid_token"),
+                    "403": err("admin_disabled", "forbidden"), "404": err("not_found"), "409": err("seats_taken"), "415": err("unsupported_media_type"),
+                    "422": err("unknown_seats"), "503": unavailable}}},
+  "/v1/showtimes/{id}/seat-blocks/{seat}": {"parameters": [pid(), {"name": "seat", "in": "path", "required": True, "schema": label}],
+    "delete": {"summary": "Unblock a seat (admin).", "operationId": "unblockSeat", "tags": ["admin"], "security": admin,
+      "responses": {"204": {"description": "Unblocked"}, "400": bad, "401": err("unauthorized", "missing_token", "invalid_token"), "403": err("admin_disabled", "forbidden"),
+                    "404": err("not_found", "seat_not_blocked"), "503": unavailable}}},
+})
+
 ts = {"type": "string", "format": "date-time"}
 schemas = {
   "User": {"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
@@ -204,6 +273,25 @@ schemas = {
   "ShowtimeDetail": {"type": "object", "properties": {"id": {"type": "integer"}, "movie": {"type": "object"}, "theater": {"type": "object"}, "auditorium": {"type": "object"},
       "starts_at": ts, "ends_at": ts, "cleaning_minutes": {"type": "integer"}, "prices": {"type": "object"}, "status": {"type": "string"}}},
 }
+
+schemas.update({
+  "SeatMap": {"type": "object", "required": ["showtime", "seq", "seats", "counts"], "properties": {
+      "showtime": {"type": "integer"}, "seq": {"type": "integer"},
+      "seats": {"type": "array", "items": {"type": "object", "properties": {
+          "label": {"type": "string"}, "row": {"type": "string"}, "column": {"type": "integer"}, "category": {"type": "string"},
+          "price_cents": {"type": "integer"}, "aisle_after": {"type": "boolean"},
+          "state": {"type": "string", "enum": ["free", "held", "booked", "blocked"]}, "mine": {"type": "boolean"}}}},
+      "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in ["free", "held", "booked", "blocked"]}}}},
+  "Hold": {"type": "object", "required": ["id", "showtime_id", "seats", "total", "currency", "status", "expires_at"], "properties": {
+      "id": {"type": "string"}, "showtime_id": {"type": "integer"}, "seats": {"type": "array", "items": {"type": "string"}},
+      "total": {"type": "integer", "description": "Cents."}, "currency": {"type": "string"}, "status": {"type": "string", "enum": ["live", "checking_out"]},
+      "expires_at": ts, "created_at": ts, "replaced": {"type": "string", "description": "The caller's hold this one replaced."}}},
+  "Booking": {"type": "object", "required": ["id", "showtime_id", "seats", "total", "currency", "status", "payment"], "properties": {
+      "id": {"type": "string"}, "showtime_id": {"type": "integer"}, "seats": {"type": "array", "items": {"type": "string"}},
+      "total": {"type": "integer", "description": "Cents."}, "currency": {"type": "string"}, "status": {"type": "string", "enum": ["confirmed", "cancelled"]},
+      "payment": {"type": "object", "properties": {"intent": {"type": "string"}, "status": {"type": "string", "enum": ["authorized", "captured", "refunded", "refund_failed", "capture_failed"]}}},
+      "created_at": ts, "cancelled_at": {"type": ["string", "null"]}, "showtime": {"type": "object"}}},
+})
 
 doc = {"openapi": "3.1.0",
   "info": {"title": "Marquee", "version": "0.2.0", "description": "Movie-theater reservations. Every error body is {\"error\":{\"code\",\"message\",\"details\"?}}; codes are stable. Lists page with opaque cursors. HEAD is accepted wherever GET is."},

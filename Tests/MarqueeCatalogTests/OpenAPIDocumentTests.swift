@@ -1,4 +1,5 @@
 import Foundation
+import MarqueeBooking
 import MarqueeCatalog
 import MarqueeServer
 import MarqueeTestSupport
@@ -34,6 +35,7 @@ final class OpenAPIDocumentTests {
         var routes = Routes()
         UserRoutes.add(to: &routes, config: UsersConfig(signer: CatalogTestServer.signer))
         CatalogRoutes.add(to: &routes, config: CatalogConfig())
+        BookingRoutes.add(to: &routes, engine: SeatEngine(config: BookingConfig(signer: CatalogTestServer.signer, catalog: CatalogConfig())))
         let system = ["/healthz", "/readyz", "/metrics", "/openapi.json"]
         let served = Set(routes.router.patterns.map { $0.replacingOccurrences(of: ":int}", with: "}") } + system)
         #expect(served == Set(paths.keys))
@@ -43,7 +45,7 @@ final class OpenAPIDocumentTests {
     func allowMatches() throws {
         let methods = ["get", "post", "put", "patch", "delete"]
         for (path, item) in paths {
-            let concrete = path.replacingOccurrences(of: "{id}", with: "1")
+            let concrete = path.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{seat}", with: "A1")
             var documented = Set(item.keys.filter { methods.contains($0) }.map { $0.uppercased() })
             if documented.contains("GET") { documented.insert("HEAD") }
             let response = try server.request("TRACE", concrete, token: nil)
