@@ -26,6 +26,7 @@ final class OwnerShard {
     private var loading: [Int64: [(Result<ShowtimeSeats, APIError>) -> Void]] = [:]
     private var wheel = ExpiryWheel<HoldKey>(now: OwnerShard.now())
     private var ticker: LoopTimer?
+    private let plans = SeatingPlanCache()
 
     static func on(_ access: ShardAccess, engine: SeatEngine) -> OwnerShard {
         access.local(OwnerShard.self) { OwnerShard(access: access, engine: engine) }
@@ -69,7 +70,7 @@ final class OwnerShard {
             return
         }
         loading[id] = [completion]
-        ShowtimeLoader.load(id, database: database, payments: reconciler) { [self] result in
+        ShowtimeLoader.load(id, database: database, payments: reconciler, plans: plans) { [self] result in
             let waiting = loading.removeValue(forKey: id) ?? []
             if case .success(let seats) = result {
                 showtimes[id] = seats
@@ -148,6 +149,7 @@ final class OwnerShard {
             guard !seats.holds.values.contains(where: \.paying) else { continue }
             for hold in seats.holds.values { engine.userHolds.release(hold.userID) }
             showtimes[id] = nil
+            plans.prune(keeping: showtimes.values.map(\.plan))
         }
     }
 

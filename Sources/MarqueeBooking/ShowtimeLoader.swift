@@ -27,7 +27,7 @@ enum ShowtimeLoader {
         WHERE s.id = $1
         """
 
-    static func load(_ id: Int64, database: PostgresConnection, payments: PaymentReconciler,
+    static func load(_ id: Int64, database: PostgresConnection, payments: PaymentReconciler, plans: SeatingPlanCache,
                      _ completion: @escaping (Result<ShowtimeSeats, APIError>) -> Void) {
         payments.reconcile(showtime: id) { reconciled in
             if let error = reconciled {
@@ -44,7 +44,7 @@ enum ShowtimeLoader {
                         return
                     }
                     do throws(APIError) {
-                        completion(.success(try build(id, row)))
+                        completion(.success(try build(id, row, plans: plans)))
                     } catch {
                         completion(.failure(error))
                     }
@@ -65,21 +65,11 @@ enum ShowtimeLoader {
 
     private static func int(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
 
-    private static func build(_ id: Int64, _ row: [String?]) throws(APIError) -> ShowtimeSeats {
-        let layout = try SeatLayout.decode(json: row[3] ?? "")
-        var prices = layout.prices
-        if let override = row[4], let object = try? JSONSerialization.jsonObject(with: Data(override.utf8)) as? [String: NSNumber] {
-            prices = object.mapValues { $0.intValue }
-        }
-        var rowIndex: [String: Int] = [:]
-        for (index, label) in layout.rowLabels.enumerated() { rowIndex[label] = index }
-        let seats = layout.seats.map { seat in
-            ShowtimeSeats.Seat(label: seat.label, row: seat.row, rowIndex: rowIndex[seat.row] ?? 0, column: seat.column,
-                               category: seat.category, priceCents: prices[seat.category] ?? seat.priceCents,
-                               aisleAfter: seat.aisleAfter)
-        }
+    private static func build(_ id: Int64, _ row: [String?], plans: SeatingPlanCache) throws(APIError) -> ShowtimeSeats {
+        let plan = try plans.plan(layout: row[3] ?? "", prices: row[4])
         let highest = UInt32(clamping: Int64(row[8] ?? "0") ?? 0)
-        let showtime = ShowtimeSeats(id: id, seats: seats, startsAtUnix: Int64(row[1] ?? "0") ?? 0,
+        let seats = plan.seats
+        let showtime = ShowtimeSeats(id: id, plan: plan, startsAtUnix: Int64(row[1] ?? "0") ?? 0,
                                      endsAtUnix: Int64(row[2] ?? "0") ?? 0, cancelled: row[0] == "cancelled",
                                      nextHoldNumber: highest + 1)
         // The map is not shared yet: plain stores are enough.
@@ -104,5 +94,35 @@ enum ShowtimeLoader {
             showtime.holds[record.number] = record
         }
         return showtime
+    }
+}
+
+/// Seating plans by layout and prices, one per distinct pair, on one owner shard.
+final class SeatingPlanCache {
+    private var plans: [String: SeatingPlan] = [:]
+
+    func plan(layout json: String, prices override: String?) throws(APIError) -> SeatingPlan {
+        let key = json + "\u{0}" + (override ?? "")
+        if let plan = plans[key] { return plan }
+        let layout = try SeatLayout.decode(json: json)
+        var prices = layout.prices
+        if let override, let object = try? JSONSerialization.jsonObject(with: Data(override.utf8)) as? [String: NSNumber] {
+            prices = object.mapValues { $0.intValue }
+        }
+        var rowIndex: [String: Int] = [:]
+        for (index, label) in layout.rowLabels.enumerated() { rowIndex[label] = index }
+        let plan = SeatingPlan(seats: layout.seats.map { seat in
+            SeatingPlan.Seat(label: seat.label, row: seat.row, rowIndex: rowIndex[seat.row] ?? 0, column: seat.column,
+                             category: seat.category, priceCents: prices[seat.category] ?? seat.priceCents,
+                             aisleAfter: seat.aisleAfter)
+        })
+        plans[key] = plan
+        return plan
+    }
+
+    /// Drops plans no loaded showtime uses.
+    func prune(keeping used: [SeatingPlan]) {
+        let live = Set(used.map { ObjectIdentifier($0) })
+        plans = plans.filter { live.contains(ObjectIdentifier($0.value)) }
     }
 }

@@ -27,9 +27,10 @@ struct HoldRecord {
     var attempts: Int
 }
 
-/// One loaded showtime on its owner shard: the seat words (shared,
-/// lock-free), what each seat is, the live holds, and the event sequence.
-final class ShowtimeSeats {
+/// What the seats of an auditorium are, at a showtime's prices: shared by
+/// every loaded showtime with the same layout and prices, so a loaded
+/// showtime costs its 8-byte words plus a small object, not a copy of this.
+final class SeatingPlan {
     struct Seat {
         let label: String
         let row: String
@@ -40,11 +41,32 @@ final class ShowtimeSeats {
         let aisleAfter: Bool
     }
 
-    let id: Int64
-    let map: SeatMap
     let seats: [Seat]
     let labelIndex: [String: Int]
     let picker: SeatPicker
+
+    init(seats: [Seat]) {
+        self.seats = seats
+        var labels: [String: Int] = [:]
+        for (index, seat) in seats.enumerated() { labels[seat.label] = index }
+        labelIndex = labels
+        picker = SeatPicker(seats: seats.enumerated().map { index, seat in
+            SeatPicker.Seat(index: index, row: seat.rowIndex, column: seat.column, category: seat.category, aisleAfter: seat.aisleAfter)
+        })
+    }
+}
+
+/// One loaded showtime on its owner shard: the seat words (shared,
+/// lock-free), its seating plan, the live holds, and the event sequence.
+final class ShowtimeSeats {
+    typealias Seat = SeatingPlan.Seat
+
+    let id: Int64
+    let map: SeatMap
+    let plan: SeatingPlan
+    var seats: [Seat] { plan.seats }
+    var labelIndex: [String: Int] { plan.labelIndex }
+    var picker: SeatPicker { plan.picker }
     var startsAtUnix: Int64
     var endsAtUnix: Int64
     var cancelled: Bool
@@ -54,16 +76,10 @@ final class ShowtimeSeats {
     /// Called on the owner loop with every event, in order.
     var listeners: [(SeatEvent) -> Void] = []
 
-    init(id: Int64, seats: [Seat], startsAtUnix: Int64, endsAtUnix: Int64, cancelled: Bool, nextHoldNumber: UInt32) {
+    init(id: Int64, plan: SeatingPlan, startsAtUnix: Int64, endsAtUnix: Int64, cancelled: Bool, nextHoldNumber: UInt32) {
         self.id = id
-        self.seats = seats
-        map = SeatMap(count: seats.count)
-        var labels: [String: Int] = [:]
-        for (index, seat) in seats.enumerated() { labels[seat.label] = index }
-        labelIndex = labels
-        picker = SeatPicker(seats: seats.enumerated().map { index, seat in
-            SeatPicker.Seat(index: index, row: seat.rowIndex, column: seat.column, category: seat.category, aisleAfter: seat.aisleAfter)
-        })
+        self.plan = plan
+        map = SeatMap(count: plan.seats.count)
         self.startsAtUnix = startsAtUnix
         self.endsAtUnix = endsAtUnix
         self.cancelled = cancelled
