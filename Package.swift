@@ -10,12 +10,15 @@ let package = Package(
     products: [
         .executable(name: "marquee", targets: ["Marquee"]),
         .executable(name: "marquee-fuzz-http", targets: ["MarqueeFuzzHTTP"]),
+        .executable(name: "marquee-bench", targets: ["MarqueeBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // Property-based tests of the seat map against a model (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // Latency histograms for the load generator (Benchmarks/).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // C libraries, each behind its own module map; see CShims/.
@@ -64,6 +67,17 @@ let package = Package(
         // libFuzzer entry for the HTTP parser; without -sanitize=fuzzer it replays a corpus.
         .executableTarget(name: "MarqueeFuzzHTTP", dependencies: ["MarqueeHTTP"],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+
+        // The load generator (a product: operators run it before an on-sale):
+        // its testable logic, and the `marquee-bench` command with the scenarios.
+        .target(name: "MarqueeBenchKit", dependencies: [
+            "MarqueeLoop", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ], path: "Benchmarks/Sources/MarqueeBenchKit"),
+        .executableTarget(name: "MarqueeBench", dependencies: [
+            "MarqueeBenchKit", "MarqueeLoop", "MarqueeStore", "MarqueeUsers",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/Sources/MarqueeBench"),
+        .testTarget(name: "MarqueeBenchTests", dependencies: ["MarqueeBenchKit"], path: "Tests/MarqueeBenchTests"),
 
         // Blocking socket client and process helpers shared by the test targets.
         .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),

@@ -32,7 +32,9 @@ extension OwnerShard {
 
         let now = Self.now()
         let window = max(hold.expiry, now + config.paymentWindowSeconds)
-        guard seats.map.extend(hold.seats, by: number, until: window, now: now) else { return reply.fail(Self.holdNotFound) }
+        guard seats.map.extend(hold.seats, by: number, until: window, now: now) else {
+            return reply.fail(Self.holdNotFound)
+        }
         hold.expiry = window
         hold.paying = true
         hold.attempts += 1

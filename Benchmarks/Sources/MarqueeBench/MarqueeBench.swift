@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import MarqueeBenchKit
+import MarqueeLoop
+
+/// `marquee-bench [scenario ...]`: load scenarios against a running Marquee
+/// server (and nginx and pgbench baselines, in the same run), writing
+/// `<out>/<scenario>.json`. `Benchmarks/run.sh` starts everything for it.
+@main
+struct MarqueeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "marquee-bench",
+        abstract: "Load scenarios against Marquee with same-run baselines (loopback only).")
+
+    @Argument(help: "healthz, browse, hold-release, hold-release-zipf, checkout, flash-sale, seat-memory (default: all but seat-memory).")
+    var scenarios: [String] = []
+    @Option(help: "Marquee's port on 127.0.0.1.") var port = 18080
+    @Option(help: "nginx `return 200` port for the nginx baseline (0: skip it).") var nginxPort = 18081
+    @Option(help: "Marquee's process id, for server CPU time and memory.") var serverPid: Int32?
+    @Option(help: "PostgreSQL URL the server uses (setup, checks, pgbench baselines).") var databaseURL: String?
+    @Option(help: "The server's JWT secret, to sign bench customers' tokens.") var jwtSecret: String?
+    @Option(help: "Connections.") var connections = 64
+    @Option(help: "Load threads (each its own libuv loop).") var threads = 1
+    @Option(help: "Seconds measured per run.") var duration = 10.0
+    @Option(help: "Warm-up seconds before measuring.") var warmup = 2.0
+    @Option(help: "Open loop: requests per second in total (default: closed loop).") var rate: Double?
+    @Option(help: "flash-sale: buyers, one connection each.") var buyers = 1_000
+    @Option(help: "flash-sale: seats on sale (all buyers want all of them).") var seatsOnSale = 4
+    @Option(help: "Where results go.") var out = "Benchmarks/results"
+    @Flag(help: "Tiny runs for the test suite: checks the harness works, not speed.") var smoke = false
+
+    mutating func run() throws {
+        if smoke {
+            duration = min(duration, 1)
+            warmup = min(warmup, 0.2)
+            connections = min(connections, 8)
+            buyers = min(buyers, 40)
+        }
+        let chosen = scenarios.isEmpty ? ["healthz", "browse", "hold-release", "hold-release-zipf", "checkout", "flash-sale"] : scenarios
+        let busy = ProcessStats.machineBusy(over: 1)
+        let idleNote = busy > 0.15
+            ? "WARNING: the machine was \(Int(busy * 100))% busy before the run: figures will be low and noisy"
+            : "machine idle before the run (\(Int(busy * 100))% busy)"
+        print(idleNote)
+        for scenario in chosen {
+            print("== \(scenario)")
+            fflush(nil)  // progress shows as it happens, also through a pipe
+            var result: BenchResult
+            switch scenario {
+            case "healthz": result = try healthz()
+            case "browse": result = try browse()
+            case "hold-release": result = try holdRelease(zipf: false)
+            case "hold-release-zipf": result = try holdRelease(zipf: true)
+            case "checkout": result = try checkout()
+            case "flash-sale": result = try flashSale()
+            case "seat-memory": result = try seatMemory()
+            default: throw ValidationError("unknown scenario \(scenario)")
+            }
+            result.notes.append(idleNote)
+            try result.write(to: out)
+            print(summary(result))
+            fflush(nil)
+        }
+    }
+
+    // MARK: Helpers
+
+    var plan: LoadPlan {
+        var plan = LoadPlan(port: port)
+        plan.connections = connections
+        plan.threads = threads
+        plan.durationSeconds = duration
+        plan.warmupSeconds = warmup
+        plan.ratePerSecond = rate
+        return plan
+    }
+
+    var params: [String: String] {
+        ["connections": String(connections), "threads": String(threads), "duration_s": String(duration),
+         "warmup_s": String(warmup), "mode": rate.map { "open loop at \($0)/s" } ?? "closed loop"]
+    }
+
+    func measure(_ plan: LoadPlan, pid: Int32?, _ script: @escaping @Sendable (Int) -> Script) -> BenchResult.Figures {
+        let before = pid.flatMap(ProcessStats.cpuMicros)
+        let (recorder, seconds) = LoadRunner.run(plan, script: script)
+        let after = pid.flatMap(ProcessStats.cpuMicros)
+        let cpu = before.flatMap { b in after.map { $0 - b } }
+        return BenchResult.Figures(recorder, seconds: seconds, serverCPUMicros: cpu)
+    }
+
+    func nginxBaseline(into result: inout BenchResult) {
+        guard nginxPort > 0 else { return }
+        var nginx = plan
+        nginx.port = nginxPort
+        result.baseline("nginx", measure(nginx, pid: nil) { _ in FixedScript(Requests.get("/healthz")) })
+    }
+
+    func catalog() throws -> BenchCatalog {
+        guard let databaseURL, let jwtSecret else { throw ValidationError("this scenario needs --database-url and --jwt-secret") }
+        return try BenchCatalog(databaseURL: databaseURL, jwtSecret: jwtSecret)
+    }
+
+    func pgbench(_ script: String, clients: Int) throws -> BenchResult.Figures? {
+        guard let databaseURL else { return nil }
+        let file = NSTemporaryDirectory() + "marquee-pgbench-\(getpid()).sql"
+        try script.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { unlink(file) }
+        let seconds = max(1, Int(duration.rounded()))
+        let output = try runTool("/usr/bin/pgbench", ["-n", "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", file, databaseURL])
+        return parsePgbench(output)
+    }
+
+    func summary(_ result: BenchResult) -> String {
+        func line(_ name: String, _ f: BenchResult.Figures) -> String {
+            var text = String(format: "  %-16@ %10.0f/s", name as NSString, f.throughput_per_s)
+            if let p50 = f.p50_ms { text += String(format: "  p50 %.2f ms", p50) }
+            if let p99 = f.p99_ms { text += String(format: "  p99 %.2f ms", p99) }
+            if let max = f.max_ms { text += String(format: "  max %.1f ms", max) }
+            if let errors = f.errors, errors > 0 { text += "  errors \(errors)" }
+            if let cpu = f.server_cpu_us_per_request { text += String(format: "  server CPU %.1f µs/req", cpu) }
+            return text
+        }
+        var lines = [line("ours", result.ours)]
+        for (name, figures) in result.baselines.sorted(by: { $0.key < $1.key }) { lines.append(line(name, figures)) }
+        for (name, ratio) in result.ratios.sorted(by: { $0.key < $1.key }) { lines.append(String(format: "  ratio %@: %.2f", name, ratio)) }
+        for (name, ok) in result.checks.sorted(by: { $0.key < $1.key }) { lines.append("  check \(name): \(ok ? "PASS" : "FAIL")") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import MarqueeBenchKit
+import MarqueeLoop
+
+extension MarqueeBench {
+    /// GET /healthz: the raw server path, against nginx; the harness's own
+    /// figure for nginx is checked against wrk's in the same run.
+    func healthz() throws -> BenchResult {
+        var result = BenchResult(scenario: "healthz", commit: gitCommit(), machine: ProcessStats.machine(), params: params,
+                                 ours: measure(plan, pid: serverPid) { _ in FixedScript(Requests.get("/healthz")) })
+        nginxBaseline(into: &result)
+        if nginxPort > 0, FileManager.default.fileExists(atPath: "/usr/bin/wrk") {
+            let seconds = max(1, Int(duration.rounded()))
+            let text = try runTool("/usr/bin/wrk", ["-t", String(max(1, threads)), "-c", String(connections), "-d", "\(seconds)s",
+                                                    "--latency", "http://127.0.0.1:\(nginxPort)/healthz"])
+            if let wrk = parseWrk(text), let ours = result.baselines["nginx"] {
+                result.baselines["wrk_on_nginx"] = wrk
+                let agreement = ours.throughput_per_s / wrk.throughput_per_s
+                result.checks["harness_agrees_with_wrk"] = abs(agreement - 1) <= 0.10
+                result.notes.append(String(format: "marquee-bench on nginx / wrk on nginx = %.3f", agreement))
+            }
+        }
+        return result
+    }
+
+    /// A mix of catalog searches and movie pages (the demo catalog).
+    func browse() throws -> BenchResult {
+        var result = BenchResult(scenario: "browse", commit: gitCommit(), machine: ProcessStats.machine(), params: params,
+                                 ours: measure(plan, pid: serverPid) { _ in BrowseScript(movies: 300) })
+        nginxBaseline(into: &result)
+        return result
+    }
+
+    /// Hold one seat and release it, over 1,000 showtimes, one customer per
+    /// connection; against nginx and the conventional one-transaction-per-
+    /// hold design in pgbench at the same concurrency (cycles vs cycles).
+    func holdRelease(zipf: Bool) throws -> BenchResult {
+        let catalog = try catalog()
+        let showtimes = try catalog.showtimes()
+        let tokens = try catalog.customers(connections, tag: "hold")
+        let picker = ShowtimePicker(showtimes: showtimes, zipf: zipf)
+        var parameters = params
+        parameters["showtimes"] = String(showtimes.count)
+        parameters["distribution"] = zipf ? "zipf (s = 1)" : "uniform"
+        var result = BenchResult(scenario: zipf ? "hold-release-zipf" : "hold-release", commit: gitCommit(),
+                                 machine: ProcessStats.machine(), params: parameters,
+                                 ours: measure(plan, pid: serverPid) { HoldReleaseScript(token: tokens[$0], picker: picker) })
+        result.notes.append("ours: requests/s, a cycle is two requests (hold, release); pg_conventional: cycles/s x 2")
+        nginxBaseline(into: &result)
+        try catalog.database.execute("""
+            CREATE TABLE IF NOT EXISTS bench_seats (showtime_id integer, seat integer, state text NOT NULL DEFAULT 'free',
+                holder integer, expires_at timestamptz, PRIMARY KEY (showtime_id, seat));
+            INSERT INTO bench_seats (showtime_id, seat) SELECT s, n FROM generate_series(1, 1000) s, generate_series(0, 999) n
+                ON CONFLICT DO NOTHING;
+            """)
+        let script = """
+            \\set s random(1, 1000)
+            \\set n random(0, 999)
+            BEGIN;
+            SELECT state FROM bench_seats WHERE showtime_id = :s AND seat = :n FOR UPDATE;
+            UPDATE bench_seats SET state = 'held', holder = :client_id, expires_at = now() + interval '10 minutes'
+                WHERE showtime_id = :s AND seat = :n AND state = 'free';
+            COMMIT;
+            BEGIN;
+            UPDATE bench_seats SET state = 'free', holder = NULL, expires_at = NULL
+                WHERE showtime_id = :s AND seat = :n AND holder = :client_id;
+            COMMIT;
+            """
+        if var conventional = try pgbench(script, clients: connections) {
+            // One pgbench transaction here is a whole cycle: two requests' worth.
+            conventional.throughput_per_s *= 2
+            result.baseline("pg_conventional", conventional)
+        }
+        return result
+    }
+
+    /// Hold two seats and check out (mock provider): durable bookings per
+    /// second, against pgbench's single-row insert-and-commit rate.
+    func checkout() throws -> BenchResult {
+        let catalog = try catalog()
+        let showtimes = try catalog.showtimes()
+        let tokens = try catalog.customers(connections, tag: "checkout")
+        let picker = ShowtimePicker(showtimes: showtimes, zipf: false)
+        let counter = BookingCounter()
+        var ours = measure(plan, pid: serverPid) { CheckoutScript(token: tokens[$0], picker: picker, counter: counter) }
+        let requestsPerSecond = ours.throughput_per_s
+        // The figure that matters: confirmed, durable bookings per second
+        // (latency figures stay per request).
+        ours.throughput_per_s = Double(counter.value) / (duration + warmup) * 1
+        var result = BenchResult(scenario: "checkout", commit: gitCommit(), machine: ProcessStats.machine(), params: params, ours: ours)
+        result.notes.append(String(format: "requests/s (holds and checkouts): %.0f; bookings counted over warm-up and measurement", requestsPerSecond))
+        try catalog.database.execute("CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, client integer, at timestamptz DEFAULT now())")
+        if let insert = try pgbench("INSERT INTO bench_commits (client) VALUES (:client_id);\n", clients: connections) {
+            result.baseline("pg_insert_commit", insert)
+        }
+        return result
+    }
+
+    /// `buyers` clients, each on its own connection, all trying to hold and
+    /// buy the same seats at once; checked from the API and PostgreSQL.
+    func flashSale() throws -> BenchResult {
+        let catalog = try catalog()
+        // A showtime of its own per run, so every run starts unsold.
+        let showtime = try catalog.freshShowtime()
+        let seats = (0..<seatsOnSale).map { BenchCatalog.label(12 * BenchCatalog.columns + 10 + $0) }
+        let tokens = try catalog.customers(buyers, tag: "flash")
+        let log = FlashSaleLog()
+        var sale = plan
+        sale.connections = buyers
+        sale.warmupSeconds = 0
+        sale.durationSeconds = max(duration, 5)
+        sale.ratePerSecond = nil
+        let started = MonotonicClock.nanoseconds()
+        var ours = measure(sale, pid: serverPid) { FlashSaleScript(token: tokens[$0], showtime: showtime, seats: seats, log: log) }
+        let outcomes = log.values
+        let soldOutMs = log.lastSaleNanos.map { Double($0 - started) / 1e6 }
+        ours.throughput_per_s = Double(outcomes.count) / max(0.001, (soldOutMs ?? 1_000) / 1_000)
+        var database: [String: [String]] = [:]
+        for row in try catalog.database.query("""
+            SELECT 'bkg_' || showtime_id || '_' || booking_no, array_to_string(seat_labels, ',') FROM bookings
+            WHERE showtime_id = $1 AND status = 'confirmed' AND seat_labels && $2::text[]
+            """, [String(showtime), "{" + seats.joined(separator: ",") + "}"]).rows {
+            database[row[0]!] = row[1]!.split(separator: ",").map(String.init)
+        }
+        let verdict = FlashSaleCheck.verdict(outcomes, database: database, seatsOnSale: Set(seats))
+        var parameters = params
+        parameters["buyers"] = String(buyers)
+        parameters["seats_on_sale"] = seats.joined(separator: ",")
+        var result = BenchResult(scenario: "flash-sale", commit: gitCommit(), machine: ProcessStats.machine(), params: parameters, ours: ours)
+        result.checks["one_winner_per_seat"] = verdict.oneWinnerPerSeat && verdict.databaseAgrees
+        result.checks["losers_got_clean_409"] = verdict.losersGotCleanConflicts
+        result.checks["every_buyer_answered"] = outcomes.count == buyers
+        result.notes.append(String(format: "sold out after %.1f ms; %d buyers answered, %d bookings", soldOutMs ?? -1, outcomes.count, database.count))
+        return result
+    }
+
+    /// Server memory per loaded seat: RSS before and after touching 1,000
+    /// showtimes of 1,000 seats (1,000,000 seat words).
+    func seatMemory() throws -> BenchResult {
+        guard let serverPid else { throw ValidationError("seat-memory needs --server-pid") }
+        let catalog = try catalog()
+        let showtimes = try catalog.showtimes()
+        let token = try catalog.customers(1, tag: "memory")[0]
+        let before = ProcessStats.residentBytes(pid: serverPid) ?? 0
+        // Loading needs a request that touches the map without answering
+        // it: a hold naming a seat that does not exist (422) does.
+        final class LoadScript: Script {
+            var remaining: ArraySlice<Int64>
+            let token: String
+            init(_ showtimes: ArraySlice<Int64>, token: String) { remaining = showtimes; self.token = token }
+            func nextRequest() -> [UInt8]? {
+                guard let next = remaining.popFirst() else { return nil }
+                return Requests.send("POST", "/v1/showtimes/\(next)/holds", json: #"{"seats":["ZZ99"]}"#, token: token)
+            }
+            func handle(_ response: ResponseReader.Response) {}
+        }
+        var load = plan
+        load.connections = 4
+        load.warmupSeconds = 0
+        load.durationSeconds = 60
+        let slices = (0..<4).map { part in showtimes[(part * showtimes.count / 4)..<((part + 1) * showtimes.count / 4)] }
+        let (recorder, seconds) = LoadRunner.run(load) { LoadScript(slices[$0], token: token) }
+        usleep(200_000)
+        let after = ProcessStats.residentBytes(pid: serverPid) ?? 0
+        let seats = showtimes.count * BenchCatalog.rows * BenchCatalog.columns
+        var result = BenchResult(scenario: "seat-memory", commit: gitCommit(), machine: ProcessStats.machine(), params: params,
+                                 ours: BenchResult.Figures(recorder, seconds: seconds))
+        let perSeat = Double(after - before) / Double(seats)
+        result.params["seats_loaded"] = String(seats)
+        result.params["rss_before_bytes"] = String(before)
+        result.params["rss_after_bytes"] = String(after)
+        result.params["bytes_per_seat"] = String(format: "%.1f", perSeat)
+        result.checks["at_most_32_bytes_per_seat"] = perSeat <= 32
+        result.checks["every_map_loaded"] = recorder.statuses[422] == showtimes.count
+        return result
+    }
+}

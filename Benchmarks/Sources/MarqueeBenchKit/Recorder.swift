@@ -1,0 +1,43 @@
+import Histogram
+
+/// What one load loop measured: latency (microseconds) in an HdrHistogram,
+/// answers by status, transport errors, and completions per second of the
+/// run for the throughput-over-time plot. Loops merge theirs at the end.
+public struct Recorder: Sendable {
+    public var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000,
+                                           numberOfSignificantValueDigits: .three)
+    public var statuses: [Int: Int] = [:]
+    public var transportErrors = 0
+    public var perSecond: [Int] = []
+    public var completed = 0
+
+    public init() {}
+
+    public mutating func record(status: Int, micros: UInt64, second: Int) {
+        _ = latency.record(max(1, min(micros, 60_000_000)))
+        statuses[status, default: 0] += 1
+        completed += 1
+        if second >= 0 {
+            if perSecond.count <= second { perSecond.append(contentsOf: repeatElement(0, count: second - perSecond.count + 1)) }
+            perSecond[second] += 1
+        }
+    }
+
+    public mutating func merge(_ other: Recorder) {
+        latency.add(other.latency)
+        for (status, count) in other.statuses { statuses[status, default: 0] += count }
+        transportErrors += other.transportErrors
+        completed += other.completed
+        if perSecond.count < other.perSecond.count {
+            perSecond.append(contentsOf: repeatElement(0, count: other.perSecond.count - perSecond.count))
+        }
+        for (second, count) in other.perSecond.enumerated() { perSecond[second] += count }
+    }
+
+    public func milliseconds(atPercentile percentile: Double) -> Double {
+        Double(latency.valueAtPercentile(percentile)) / 1_000
+    }
+
+    /// Answers that are not 2xx, by status, plus transport errors.
+    public var errors: Int { statuses.filter { $0.key < 200 || $0.key >= 300 }.values.reduce(0, +) + transportErrors }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# One command for the benchmark harness: builds in release mode, starts a
+# private PostgreSQL (fresh data folder), the server and nginx, runs the
+# scenarios with marquee-bench (same-run baselines: nginx, pgbench), stops
+# everything it started, and writes Benchmarks/results/<scenario>.json,
+# results.md and plots (PNG).
+#
+#   bash Benchmarks/run.sh [scenario ...]      default: every scenario
+#   DURATION=10 CONNECTIONS=64 SHARDS=2 bash Benchmarks/run.sh hold-release
+#   SMOKE=1 bash Benchmarks/run.sh             a second or two each (the test suite does this)
+#
+# Scenarios: seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale.
+# Loopback only; every load loop is bounded by its duration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scenarios=("$@")
+((${#scenarios[@]})) || scenarios=(seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale)
+shards=${SHARDS:-$(nproc)}
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-64}
+out=${OUT:-Benchmarks/results}
+configuration=${CONFIGURATION:-release}
+marquee_port=${MARQUEE_PORT:-18080}
+nginx_port=${NGINX_PORT:-18081}
+work=$(mktemp -d)
+chmod 755 "$work"
+export PGPORT=${BENCH_PGPORT:-54349}
+secret="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')-secret"
+
+scripts/setup.sh nginx-light wrk gnuplot-nox
+echo "run: building ($configuration)"
+swift build -c "$configuration" --product marquee 2>&1 | tail -1
+swift build -c "$configuration" --product marquee-bench 2>&1 | tail -1
+bin=$(swift build -c "$configuration" --show-bin-path)
+
+cleanup() {
+    [[ -n "${marquee_pid:-}" ]] && kill "$marquee_pid" 2>/dev/null && wait "$marquee_pid" 2>/dev/null || true
+    [[ -f "$work/nginx.pid" ]] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
+    scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "run: private PostgreSQL on port $PGPORT"
+database_url=$(scripts/postgres.sh start "$work/pg")
+DATABASE_URL=$database_url "$bin/marquee" seed --demo >/dev/null
+
+cat > "$work/nginx.conf" <<CONF
+worker_processes $shards;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    server {
+        listen 127.0.0.1:$nginx_port reuseport;
+        location /healthz { default_type application/json; return 200 '{"status":"ok"}'; }
+    }
+}
+CONF
+nginx -c "$work/nginx.conf"
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+DATABASE_URL=$database_url JWT_SECRET=$secret MAX_HOLDS_PER_USER=8 \
+    "$bin/marquee" serve --port "$marquee_port" --shards "$shards" --log-level warning &
+marquee_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$marquee_port/readyz" >/dev/null && break; sleep 0.1; done
+
+smoke=()
+[[ -n "${SMOKE:-}" ]] && smoke=(--smoke)
+mkdir -p "$out"
+"$bin/marquee-bench" "${scenarios[@]}" "${smoke[@]}" --port "$marquee_port" --nginx-port "$nginx_port" \
+    --server-pid "$marquee_pid" --database-url "$database_url" --jwt-secret "$secret" \
+    --connections "$connections" --duration "$duration" --out "$out" 2>&1 | grep -v "^NOTICE"
+python3 Benchmarks/report.py "$out"
+echo "run: results in $out (results.md, *.json, *.png)"
