@@ -73,6 +73,6 @@ smoke=()
 mkdir -p "$out"
 "$bin/marquee-bench" "${scenarios[@]}" "${smoke[@]}" --port "$marquee_port" --nginx-port "$nginx_port" \
     --server-pid "$marquee_pid" --database-url "$database_url" --jwt-secret "$secret" \
-    --connections "$connections" --duration "$duration" --out "$out" 2>&1 | grep -v "^NOTICE"
+    --connections "$connections" --duration "$duration" --out "$out" 2>&1 | grep --line-buffered -v "^NOTICE"
 python3 Benchmarks/report.py "$out"
 echo "run: results in $out (results.md, *.json, *.png)"
