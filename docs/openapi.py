@@ -211,7 +211,7 @@ paths.update({
     "delete": {"summary": "Release a hold: its seats are free at once.", "operationId": "releaseHold", "tags": ["seats"], "security": customer,
       "responses": {"204": {"description": "Released"}, **hold_errors, "409": err("checkout_in_progress")}}},
   "/v1/holds/{id}/checkout": {"parameters": [hold_id, idem],
-    "post": {"summary": "Pay for a hold and book its seats. The payment attempt is committed, the provider authorises (manual capture), the booking is committed, the payment captured and that recorded; only then 201. A decline is 402 and keeps the hold.",
+    "post": {"summary": "Pay for a hold and book its seats. The payment attempt is committed, the provider authorises (manual capture), the booking is committed, the payment captured; only then 201. A decline is 402 and keeps the hold.",
       "operationId": "checkout", "tags": ["seats"], "security": customer,
       "requestBody": body({"type": "object", "required": ["payment_method"], "additionalProperties": False, "properties": {
           "payment_method": {"type": "string", "minLength": 1, "maxLength": 100, "description": "A Stripe PaymentMethod id such as pm_card_visa, or a Stripe test card number (mock provider)."}}}),

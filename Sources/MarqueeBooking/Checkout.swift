@@ -14,11 +14,12 @@ import MarqueeStore
 ///    and keeps the hold for another card;
 /// 3. the seats turn from held to booked in the words, and the booking
 ///    with its seats is committed in the next group commit;
-/// 4. the payment is captured and the capture committed, and only then is
-///    the buyer answered 201.
+/// 4. the payment is captured, and only then is the buyer answered 201
+///    (the capture's own record is write-behind).
 /// A crash before 3 commits leaves an attempt the reconciler cancels; a
-/// crash between 3 and 4 leaves a booking the reconciler captures (or, if
-/// the provider cannot, cancels: it was never acknowledged).
+/// crash after it leaves a booking whose capture the reconciler repeats
+/// (captures are idempotent at the provider; if it cannot capture, the
+/// booking is cancelled: no seat is ever sold unpaid).
 extension OwnerShard {
     func checkout(_ number: UInt32, user: Int64, paymentMethod: String, in seats: ShowtimeSeats, reply: Reply) {
         var hold: HoldRecord
@@ -128,20 +129,14 @@ extension OwnerShard {
                     payment.status = "captured"
                     writer?.payment(payment)
                     writer?.bookingPayment(showtime: seats.id, number: number, status: "captured")
-                    // The capture is recorded before the answer: a restart must
-                    // never take an acknowledged booking for an unsettled one.
-                    writer?.whenCommitted { [self] error in
-                        if let error {
-                            // Paid and booked all the same; the row is retried.
-                            access.logger.warning("capture recorded late", metadata: ["error": .string(error.description)])
-                        }
-                        reply(.json(.created, """
-                            {"id":"\(PublicID.booking(seats.id, number))","showtime_id":\(seats.id),"seats":\(BookingJSON.labels(labels)),\
-                            "total":\(total),"currency":"\(config.currency)","status":"confirmed",\
-                            "payment":{"intent":\(JSONText.quoted(intent)),"status":"captured"},\
-                            "created_at":"\(ISO8601.format(Int64(time(nil))))"}
-                            """))
-                    }
+                    // The capture's record is write-behind: after a crash the
+                    // reconciler captures again, which providers answer idempotently.
+                    reply(.json(.created, """
+                        {"id":"\(PublicID.booking(seats.id, number))","showtime_id":\(seats.id),"seats":\(BookingJSON.labels(labels)),\
+                        "total":\(total),"currency":"\(config.currency)","status":"confirmed",\
+                        "payment":{"intent":\(JSONText.quoted(intent)),"status":"captured"},\
+                        "created_at":"\(ISO8601.format(Int64(time(nil))))"}
+                        """))
                 case .failure(let failure):
                     access.logger.error("capture failed after booking commit: cancelling the booking",
                                         metadata: ["intent": .string(intent), "error": .string("\(failure)")])

@@ -2,7 +2,10 @@ import MarqueeLoop
 
 /// The built-in provider: no network, no keys. Stripe's test payment
 /// methods and card numbers decide the outcome, as they would in Stripe's
-/// test mode, after a configurable latency. Intents live in memory.
+/// test mode, after a configurable latency. Intents live in memory, and
+/// their ids carry their amount and currency (`pi_mock_<n>_<random>_<amount>_<currency>`):
+/// after a restart an id the mock issued is still known, as a real
+/// provider's would be, so recovery can capture, cancel or refund it.
 /// Loop-bound: use one instance per shard.
 public final class MockPaymentProvider: PaymentProvider {
     enum Outcome {
@@ -63,7 +66,8 @@ public final class MockPaymentProvider: PaymentProvider {
             }
             nextID += 1
             let needsAction = if case .requireAction = outcome { true } else { false }
-            let intent = PaymentIntent(id: "pi_mock_\(nextID)", status: needsAction ? .requiresAction : .requiresCapture,
+            let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            let intent = PaymentIntent(id: "pi_mock_\(nextID)_\(random)_\(request.amountCents)_\(request.currency)", status: needsAction ? .requiresAction : .requiresCapture,
                                        amountCents: request.amountCents, currency: request.currency)
             intents[intent.id] = intent
             result = .success(intent)
@@ -96,7 +100,7 @@ public final class MockPaymentProvider: PaymentProvider {
     /// Idempotent like Stripe: asking for the state an intent is already in succeeds.
     private func transition(_ id: String, from allowed: Set<PaymentIntent.Status>, to target: PaymentIntent.Status,
                             on loop: EventLoop, _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
-        guard var intent = intents[id] else {
+        guard var intent = intents[id] ?? Self.issuedBeforeRestart(id, status: allowed.first ?? target) else {
             answer(.failure(.notFound), on: loop, completion)
             return
         }
@@ -111,6 +115,14 @@ public final class MockPaymentProvider: PaymentProvider {
         intent.status = target
         intents[id] = intent
         answer(.success(intent), on: loop, completion)
+    }
+
+    /// An intent id this mock issued in an earlier process: known again, in
+    /// the state the asked transition starts from.
+    static func issuedBeforeRestart(_ id: String, status: PaymentIntent.Status) -> PaymentIntent? {
+        let parts = id.split(separator: "_")
+        guard parts.count == 6, parts[0] == "pi", parts[1] == "mock", let amount = Int(parts[4]), amount > 0 else { return nil }
+        return PaymentIntent(id: id, status: status, amountCents: amount, currency: String(parts[5]))
     }
 
     private func answer(_ result: Result<PaymentIntent, PaymentError>, on loop: EventLoop,

@@ -4442,7 +4442,7 @@ enum OpenAPIDocument {
         }
       ],
       "post": {
-        "summary": "Pay for a hold and book its seats. The payment attempt is committed, the provider authorises (manual capture), the booking is committed, the payment captured and that recorded; only then 201. A decline is 402 and keeps the hold.",
+        "summary": "Pay for a hold and book its seats. The payment attempt is committed, the provider authorises (manual capture), the booking is committed, the payment captured; only then 201. A decline is 402 and keeps the hold.",
         "operationId": "checkout",
         "tags": [
           "seats"

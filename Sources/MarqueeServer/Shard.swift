@@ -23,6 +23,10 @@ final class Shard {
     var finishHandlers: [() -> Void] = []
     /// Run when the catalog changed somewhere (NOTIFY), after the cache is dropped.
     var catalogChangeHandlers: [() -> Void] = []
+    /// Other NOTIFY channels features listen to, and what runs on each
+    /// (re)connect: notifications may have been missed meanwhile.
+    var notificationHandlers: [String: [(String) -> Void]] = [:]
+    var readyHandlers: [() -> Void] = []
     // unowned(unsafe): the server outlives its shards by construction.
     unowned(unsafe) let server: Server
     private var listener: TCPListener?
@@ -52,9 +56,12 @@ final class Shard {
             database.onReady = { [unowned database, unowned(unsafe) self] in
                 self.catalogChanged()
                 database.query("LISTEN \(ResponseCache.channel)") { _ in }
+                for channel in self.notificationHandlers.keys { database.query("LISTEN \(channel)") { _ in } }
+                for handler in self.readyHandlers { handler() }
             }
-            database.onNotification = { [unowned(unsafe) self] channel, _ in
+            database.onNotification = { [unowned(unsafe) self] channel, payload in
                 if channel == ResponseCache.channel { self.catalogChanged() }
+                for handler in self.notificationHandlers[channel] ?? [] { handler(payload) }
             }
         }
     }

@@ -31,6 +31,19 @@ public struct ShardAccess {
         shard.catalogChangeHandlers.append(handler)
     }
 
+    /// Runs `handler` with each NOTIFY payload on `channel` (a plain
+    /// identifier), and `ready` now if connected and after every
+    /// (re)connect, when notifications may have been missed.
+    public func listen(_ channel: String, ready: @escaping () -> Void, _ handler: @escaping (String) -> Void) {
+        let first = shard.notificationHandlers[channel] == nil
+        shard.notificationHandlers[channel, default: []].append(handler)
+        shard.readyHandlers.append(ready)
+        if let database = shard.database, database.isReady {
+            if first { database.query("LISTEN \(channel)") { _ in } }
+            ready()
+        }
+    }
+
     /// Runs `handler` once, when the shard has no connections left and is
     /// about to close its loop: close timers and other handles here.
     public func onFinish(_ handler: @escaping () -> Void) {

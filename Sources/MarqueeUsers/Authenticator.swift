@@ -22,6 +22,15 @@ public enum Authenticator {
             }
             return
         }
+        let revocations = RevocationList.on(context.shardAccess)
+        if revocations.isLoaded {
+            if revocations.isRevoked(claims.tokenID) {
+                context.fail(unauthorized("token_revoked", "The access token was revoked (logged out)."))
+            } else {
+                then(claims)
+            }
+            return
+        }
         context.query("SELECT 1 FROM revoked_tokens WHERE jti = $1", [claims.tokenID]) { result in
             if result.rows.isEmpty {
                 then(claims)

@@ -77,8 +77,13 @@ public enum UserRoutes {
 
     static func logOut(_ context: RequestContext, config: UsersConfig) {
         Authenticator.authenticate(context, signer: config.signer) { claims in
+            // Row and notification commit together; every shard's
+            // RevocationList hears it.
             context.query("""
-                INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT DO NOTHING
+                WITH revoked AS (
+                    INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT DO NOTHING
+                )
+                SELECT pg_notify('\(RevocationList.channel)', $1 || ' ' || $2)
                 """, [claims.tokenID, String(claims.expiresAt)]) { _ in
                 context.respond(HTTPResponse(status: .noContent))
             }

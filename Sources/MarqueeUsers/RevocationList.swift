@@ -1,0 +1,49 @@
+import Glibc
+import MarqueeServer
+
+/// Revoked access tokens, in memory on each shard, so checking a token
+/// costs no database round trip. Logout inserts the row and notifies
+/// `marquee_token_revoked` in one statement; every shard of every instance
+/// listens, and reloads the whole list after each (re)connect. Until its
+/// first load a shard asks the database instead (`isLoaded`).
+///
+/// The window between a logout's commit and another shard hearing of it is
+/// the notification's delivery time (milliseconds on one host).
+final class RevocationList {
+    static let channel = "marquee_token_revoked"
+    private(set) var isLoaded = false
+    /// jti -> expiry (Unix seconds); expired entries are dropped as met.
+    private var revoked: [String: Int64] = [:]
+
+    static func on(_ access: ShardAccess) -> RevocationList {
+        access.local(RevocationList.self) {
+            let list = RevocationList()
+            access.listen(channel, ready: { [unowned list] in list.reload(access) }) { [unowned list] payload in
+                // payload: "<jti> <expiry>"
+                let parts = payload.split(separator: " ")
+                if parts.count == 2, let expiry = Int64(parts[1]) { list.revoked[String(parts[0])] = expiry }
+            }
+            return list
+        }
+    }
+
+    private func reload(_ access: ShardAccess) {
+        access.database?.query("SELECT jti, extract(epoch FROM expires_at)::bigint FROM revoked_tokens WHERE expires_at > now()") { [self] result in
+            guard case .success(let rows) = result else { return }
+            var fresh: [String: Int64] = [:]
+            for row in rows.rows { if let jti = row[0], let expiry = row[1].flatMap({ Int64($0) }) { fresh[jti] = expiry } }
+            // Notifications that raced the load are kept too.
+            revoked.merge(fresh) { a, _ in a }
+            isLoaded = true
+        }
+    }
+
+    func isRevoked(_ jti: String) -> Bool {
+        guard let expiry = revoked[jti] else { return false }
+        if expiry < Int64(time(nil)) {
+            revoked[jti] = nil  // the token has expired anyway
+            return true
+        }
+        return true
+    }
+}
