@@ -12,9 +12,14 @@ enum PostgresArray {
                 continue
             }
             out += "\""
-            for character in value {
-                if character == "\"" || character == "\\" { out += "\\" }
-                out.append(character)
+            // Escaping is rare (our values are ids, labels, statuses): scan bytes, not characters.
+            if value.utf8.contains(where: { $0 == 34 || $0 == 92 }) {
+                for character in value {
+                    if character == "\"" || character == "\\" { out += "\\" }
+                    out.append(character)
+                }
+            } else {
+                out += value
             }
             out += "\""
         }

@@ -50,11 +50,25 @@ public struct SeatPicker: Sendable {
     /// Up to `limit` blocks of `count` adjacent free seats of `category`
     /// (any category when nil), best first; each block lists seat indices.
     public func candidates(count: Int, category: String?, limit: Int = 8, isFree: (Int) -> Bool) -> [[Int]] {
-        guard count > 0 else { return [] }
+        guard count > 0, limit > 0 else { return [] }
         let idealRow = Double(rowCount - 1) * 0.6
-        var scored: [(strands: Int, row: Double, centre: Double, seats: [Int])] = []
-        for segment in segments where segment.count >= count {
-            // Free runs within the segment; a block must fit inside one.
+        // The best `limit` blocks so far, best first: (score, segment, first seat in it).
+        // No allocation per candidate: a house of a thousand seats has about
+        // as many candidate blocks, and this runs for every best-available hold.
+        var best: [(strands: Int, row: Double, centre: Double, segment: Int, first: Int)] = []
+        best.reserveCapacity(limit + 1)
+        func better(_ a: (strands: Int, row: Double, centre: Double, segment: Int, first: Int),
+                    _ b: (strands: Int, row: Double, centre: Double, segment: Int, first: Int)) -> Bool {
+            if a.strands != b.strands { return a.strands < b.strands }
+            if a.row != b.row { return a.row < b.row }
+            if a.centre != b.centre { return a.centre < b.centre }
+            return segments[a.segment][a.first].index < segments[b.segment][b.first].index
+        }
+        for (segmentIndex, segment) in segments.enumerated() where segment.count >= count {
+            let rowDistance = abs(Double(segment[0].row) - idealRow)
+            // Rows are visited in seat-map order; a row worse than a full list's worst
+            // stranding-free candidate cannot win.
+            if best.count == limit, let worst = best.last, worst.strands == 0, rowDistance > worst.row { continue }
             var start = 0
             while start < segment.count {
                 guard isFree(segment[start].index) else {
@@ -63,28 +77,23 @@ public struct SeatPicker: Sendable {
                 }
                 var end = start
                 while end + 1 < segment.count && isFree(segment[end + 1].index) { end += 1 }
-                let runLength = end - start + 1
-                if runLength >= count {
+                if end - start + 1 >= count {
                     for first in start...(end - count + 1) {
-                        let block = segment[first..<(first + count)]
-                        if let category, block.contains(where: { $0.category != category }) { continue }
+                        if let category, segment[first..<(first + count)].contains(where: { $0.category != category }) { continue }
                         let left = first - start
                         let right = end - (first + count - 1)
-                        let strands = (left == 1 ? 1 : 0) + (right == 1 ? 1 : 0)
-                        let middle = Double(block.first!.column + block.last!.column) / 2
-                        scored.append((strands, abs(Double(block.first!.row) - idealRow),
-                                       abs(middle - centreColumn), block.map(\.index)))
+                        let middle = Double(segment[first].column + segment[first + count - 1].column) / 2
+                        let candidate = (strands: (left == 1 ? 1 : 0) + (right == 1 ? 1 : 0), row: rowDistance,
+                                         centre: abs(middle - centreColumn), segment: segmentIndex, first: first)
+                        if best.count == limit, let worst = best.last, !better(candidate, worst) { continue }
+                        let position = best.firstIndex { better(candidate, $0) } ?? best.count
+                        best.insert(candidate, at: position)
+                        if best.count > limit { best.removeLast() }
                     }
                 }
                 start = end + 1
             }
         }
-        scored.sort { a, b in
-            if a.strands != b.strands { return a.strands < b.strands }
-            if a.row != b.row { return a.row < b.row }
-            if a.centre != b.centre { return a.centre < b.centre }
-            return a.seats[0] < b.seats[0]
-        }
-        return scored.prefix(limit).map(\.seats)
+        return best.map { entry in segments[entry.segment][entry.first..<(entry.first + count)].map(\.index) }
     }
 }

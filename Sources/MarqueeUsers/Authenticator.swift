@@ -14,7 +14,7 @@ public enum Authenticator {
         }
         let claims: TokenSigner.Claims
         do {
-            claims = try signer.verify(String(header.dropFirst(7)), now: Int64(time(nil)))
+            claims = try VerifiedTokens.on(context.shardAccess).verify(String(header.dropFirst(7)), signer: signer, now: Int64(time(nil)))
         } catch {
             switch error {
             case .expired: context.fail(unauthorized("token_expired", "The access token has expired; log in again."))
