@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "MarqueePayments", dependencies: ["MarqueeLoop"]),
         // Wires loops, codecs and handlers into a server; no C imports of its own.
         .target(name: "MarqueeServer", dependencies: [
-            "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "CMarqueeShims",
+            "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "MarqueeCrypto", "CMarqueeShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Users: sign-up, login, access tokens, roles.

@@ -33,6 +33,10 @@ struct ServeCommand: ParsableCommand {
     var maxHoldsPerShowtime: Int?
     @Option(help: "Live holds per user over all showtimes (env MAX_HOLDS_PER_USER, default 4).") var maxHoldsPerUser: Int?
     @Option(help: "Mock payment provider latency, ms (env PAYMENT_LATENCY_MS, default 0).") var paymentLatencyMs: Int?
+    @Option(help: "Live seat-map watchers in total (env LIVE_MAX_WATCHERS, default 20000).") var liveMaxWatchers: Int?
+    @Option(help: "Live seat-map watchers per client address (env LIVE_MAX_WATCHERS_PER_ADDRESS, default 200).")
+    var liveMaxWatchersPerAddress: Int?
+    @Flag(help: "Serve GET /v1/ws-echo, a WebSocket echo for conformance suites (env WEBSOCKET_ECHO=1).") var websocketEcho = false
 
     func run() throws {
         let level = try Self.level(logLevel ?? Environment.string("LOG_LEVEL") ?? "info")
@@ -96,6 +100,11 @@ struct ServeCommand: ParsableCommand {
             throw ConfigurationError("hold limits must be positive (seats per hold 1...100, per user at least per showtime), latency 0...60000 ms")
         }
         config.paymentLatencyMilliseconds = UInt64(latency)
+        config.maxWatchers = try liveMaxWatchers ?? Environment.integer("LIVE_MAX_WATCHERS") ?? config.maxWatchers
+        config.maxWatchersPerAddress = try liveMaxWatchersPerAddress ?? Environment.integer("LIVE_MAX_WATCHERS_PER_ADDRESS")
+            ?? config.maxWatchersPerAddress
+        guard config.maxWatchers > 0, config.maxWatchersPerAddress > 0 else { throw ConfigurationError("watcher limits must be positive") }
+        config.webSocketEcho = websocketEcho || Environment.string("WEBSOCKET_ECHO") == "1"
         return config
     }
 

@@ -18,6 +18,12 @@ public struct BookingConfig: Sendable {
     public var currency = "usd"
     /// Mock provider latency, milliseconds (PAYMENT_LATENCY_MS).
     public var paymentLatencyMilliseconds: UInt64 = 0
+    /// Live seat-map watchers in total and per client address (LIVE_MAX_WATCHERS,
+    /// LIVE_MAX_WATCHERS_PER_ADDRESS); past them the upgrade is refused.
+    public var maxWatchers = 20_000
+    public var maxWatchersPerAddress = 200
+    /// Serve `/v1/ws-echo` (WebSocket echo, for conformance suites); off by default.
+    public var webSocketEcho = false
     /// How long after a showtime ends its seat map stays loaded.
     public var evictAfterEndSeconds: Int64 = 3_600
 

@@ -27,6 +27,7 @@ final class OwnerShard {
     private var wheel = ExpiryWheel<HoldKey>(now: OwnerShard.now())
     private var ticker: LoopTimer?
     private let plans = SeatingPlanCache()
+    private(set) lazy var liveFeed = LiveFeed(owner: self)
 
     static func on(_ access: ShardAccess, engine: SeatEngine) -> OwnerShard {
         access.local(OwnerShard.self) { OwnerShard(access: access, engine: engine) }

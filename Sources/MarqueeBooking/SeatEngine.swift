@@ -34,6 +34,33 @@ public final class SeatEngine: Sendable {
         }
     }
 
+    /// Runs `body` on the owner shard of `showtime`, from any shard.
+    func onOwnerShard(of showtime: Int64, server: Server, _ body: @escaping @Sendable (OwnerShard) -> Void) {
+        server.onShard(Self.owner(of: showtime, shards: server.shardCount)) { [self] access in
+            body(OwnerShard.on(access, engine: self))
+        }
+    }
+
+    /// Live watchers over every shard, by client address, for the limits.
+    let watchers = Lock<(total: Int, byAddress: [String: Int])>((0, [:]))
+
+    func admitWatcher(from address: String) -> Bool {
+        watchers.withLock { state in
+            guard state.total < config.maxWatchers, state.byAddress[address, default: 0] < config.maxWatchersPerAddress else { return false }
+            state.total += 1
+            state.byAddress[address, default: 0] += 1
+            return true
+        }
+    }
+
+    func watcherLeft(from address: String) {
+        watchers.withLock { state in
+            state.total -= 1
+            let left = state.byAddress[address, default: 1] - 1
+            state.byAddress[address] = left > 0 ? left : nil
+        }
+    }
+
     /// The same with the showtime's seats loaded (lazily, from PostgreSQL).
     func withShowtime(_ context: RequestContext, _ showtime: Int64,
                       _ body: @escaping @Sendable (OwnerShard, ShowtimeSeats, Reply) -> Void) {

@@ -23,6 +23,13 @@ public enum Crypto {
         return out
     }
 
+    /// SHA-1: only for the WebSocket handshake (RFC 6455 fixes it there).
+    public static func sha1(_ data: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 20)
+        data.withUnsafeBytes { _ = SHA1($0.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, &out) }
+        return out
+    }
+
     public static func sha256(_ data: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         data.withUnsafeBytes { _ = SHA256($0.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, &out) }

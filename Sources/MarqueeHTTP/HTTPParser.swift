@@ -64,6 +64,14 @@ public struct HTTPParser: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Bytes buffered past the last request (a protocol switch's first bytes).
+    public mutating func takeRemainingBytes() -> [UInt8] {
+        let rest = Array(buffer[readIndex...])
+        buffer.removeAll()
+        readIndex = 0
+        return rest
+    }
+
     public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }

@@ -35,6 +35,8 @@ final class HTTPConnection {
     private(set) var lastProgress: UInt64
     private var requestStartedAt: UInt64
     private var lingerStartedAt: UInt64?
+    /// Set once the connection switched to WebSocket: HTTP is over on it.
+    private(set) var webSocket: WebSocketConnection?
 
     init(id: Int, shard: Shard, tcp: TCPConnection) {
         self.id = id
@@ -49,7 +51,10 @@ final class HTTPConnection {
         tcp.onDrained = { [unowned(unsafe) self] in self.updateReading() }
         // unowned(unsafe): the shard's table owns this object until onClose,
         // the last callback the TCP connection makes.
-        tcp.onClose = { [unowned(unsafe) self] in self.shard.connectionClosed(self) }
+        tcp.onClose = { [unowned(unsafe) self] in
+            self.webSocket?.closed()
+            self.shard.connectionClosed(self)
+        }
         tcp.startReading()
     }
 
@@ -125,7 +130,7 @@ final class HTTPConnection {
     /// Pauses reading while too many requests wait or too much output is
     /// queued; resumes when both have drained.
     private func updateReading() {
-        guard !tcp.isClosed else { return }
+        guard !tcp.isClosed, webSocket == nil else { return }
         let shouldPause = closing
             || slots.count >= shard.config.maxPipelinedRequests
             || tcp.pendingWriteBytes > 4 * 1024 * 1024
@@ -189,6 +194,7 @@ final class HTTPConnection {
     }
 
     private func flushOutput() {
+        guard webSocket == nil else { return }
         if !output.isEmpty {
             tcp.write(output)
             output.removeAll(keepingCapacity: true)
@@ -201,10 +207,41 @@ final class HTTPConnection {
         }
     }
 
+    // MARK: WebSocket
+
+    /// Switches to WebSocket after the request in `sequence`, which must be
+    /// the only one outstanding: writes `101` and hands the socket over.
+    func upgrade(slot sequence: Int, accept: String, limits: WebSocketConnection.Limits) -> WebSocketConnection? {
+        guard sequence == firstSlotSequence, slots.count == 1, !tcp.isClosed, webSocket == nil else { return nil }
+        if !output.isEmpty {
+            tcp.write(output)
+            output.removeAll()
+        }
+        let slot = slots.removeFirst()
+        firstSlotSequence += 1
+        closing = true
+        tcp.write(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(accept)\r\n\r\n".utf8))
+        shard.metrics.record(route: slot.route, status: 101, micros: (MonotonicClock.nanoseconds() &- slot.startedNanos) / 1_000)
+        let connection = WebSocketConnection(tcp: tcp, shard: shard, limits: limits, leftover: parser.takeRemainingBytes())
+        webSocket = connection
+        tcp.onRead = { [unowned(unsafe) connection] bytes in connection.didRead(bytes) }
+        tcp.onReadEnd = { [unowned(unsafe) connection] _ in connection.peerEnded() }
+        tcp.onDrained = { [unowned(unsafe) connection] in connection.drained() }
+        if readingPaused {
+            readingPaused = false
+            tcp.startReading()
+        }
+        return connection
+    }
+
     // MARK: Deadlines and shutdown
 
     /// Applies the connection's deadlines; called by the shard's sweep timer.
     func sweep(now: UInt64) {
+        if let webSocket {
+            webSocket.sweep(now: now)
+            return
+        }
         let config = shard.config
         if let lingerStartedAt {
             if now &- lingerStartedAt > config.lingerMilliseconds { tcp.close() }
@@ -230,6 +267,10 @@ final class HTTPConnection {
     /// Shutdown: idle connections close now; busy ones close after the
     /// responses they owe (which say `Connection: close`).
     func beginDrain() {
+        if let webSocket {
+            webSocket.beginDrain()
+            return
+        }
         if isIdle {
             tcp.close()
         } else {

@@ -66,6 +66,26 @@ public final class RequestContext {
         connection.complete(slot: slot, with: response)
     }
 
+    /// Answers a WebSocket upgrade request with `101` and returns the new
+    /// connection, or answers the error (400 / 426) and returns nil. The
+    /// request must be the connection's only outstanding one.
+    public func upgradeToWebSocket(limits: WebSocketConnection.Limits = .init()) -> WebSocketConnection? {
+        shard.loop.assertInLoop()
+        guard !answered else { return nil }
+        switch WebSocketHandshake.accept(request.head) {
+        case .failure(let error):
+            fail(error)
+            return nil
+        case .success(let accept):
+            guard let connection = connection.upgrade(slot: slot, accept: accept, limits: limits) else {
+                fail(APIError(.badRequest, code: "invalid_websocket_handshake", message: "Upgrade only a connection's only request in flight."))
+                return nil
+            }
+            answered = true
+            return connection
+        }
+    }
+
     public func fail(_ error: APIError) {
         respond(.error(error))
     }

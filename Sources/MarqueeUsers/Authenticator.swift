@@ -12,9 +12,15 @@ public enum Authenticator {
             context.fail(unauthorized("missing_token", "This route needs `Authorization: Bearer <access token>`."))
             return
         }
+        verifyToken(String(header.dropFirst(7)), context, signer: signer, then)
+    }
+
+    /// Checks a token from wherever the route takes it (a WebSocket's query).
+    public static func verifyToken(_ token: String, _ context: RequestContext, signer: TokenSigner,
+                                   _ then: @escaping (TokenSigner.Claims) -> Void) {
         let claims: TokenSigner.Claims
         do {
-            claims = try VerifiedTokens.on(context.shardAccess).verify(String(header.dropFirst(7)), signer: signer, now: Int64(time(nil)))
+            claims = try VerifiedTokens.on(context.shardAccess).verify(token, signer: signer, now: Int64(time(nil)))
         } catch {
             switch error {
             case .expired: context.fail(unauthorized("token_expired", "The access token has expired; log in again."))

@@ -1,0 +1,79 @@
+import MarqueeCore
+import MarqueeLoop
+import MarqueeServer
+
+/// The owner shard's side of live seat maps: which shards watch a showtime,
+/// and the changes of one loop turn coalesced into one batch per showtime,
+/// handed to each watching shard in sequence order (one MPSC queue per
+/// shard keeps them ordered after the snapshots sent before them).
+final class LiveFeed {
+    /// A turn's changes of one showtime: seats and their state now.
+    struct Batch: Sendable {
+        let showtime: Int64
+        let fromSeq: UInt64
+        let toSeq: UInt64
+        let changes: [(label: String, state: String)]
+    }
+
+    private unowned let owner: OwnerShard
+    /// showtime -> shards with watchers of it.
+    private var subscribers: [Int64: Set<Int>] = [:]
+    /// showtime -> (first seq of the turn, seats changed this turn).
+    private var pending: [Int64: (from: UInt64, to: UInt64, seats: Set<Int>)] = [:]
+    private var scheduled = false
+
+    init(owner: OwnerShard) {
+        self.owner = owner
+    }
+
+    func subscribe(_ showtime: ShowtimeSeats, shard: Int) {
+        if subscribers[showtime.id] == nil {
+            // The first watcher anywhere: start listening to its events.
+            showtime.listeners.append { [unowned self] event in record(event) }
+        }
+        subscribers[showtime.id, default: []].insert(shard)
+    }
+
+    func unsubscribe(_ showtime: Int64, shard: Int) {
+        subscribers[showtime]?.remove(shard)
+    }
+
+    private func record(_ event: SeatEvent) {
+        guard subscribers[event.showtime]?.isEmpty == false else { return }
+        if var entry = pending[event.showtime] {
+            entry.to = event.seq
+            entry.seats.formUnion(event.seats)
+            pending[event.showtime] = entry
+        } else {
+            pending[event.showtime] = (event.seq, event.seq, Set(event.seats))
+        }
+        guard !scheduled else { return }
+        scheduled = true
+        // After this turn's callbacks: everything they changed goes in one batch.
+        let bound = LoopBound(self, loop: owner.access.loop)
+        owner.access.loop.execute { bound.value.flush() }
+    }
+
+    private func flush() {
+        scheduled = false
+        let now = OwnerShard.now()
+        let turn = pending
+        pending = [:]
+        for (id, entry) in turn {
+            guard let seats = owner.showtimes[id], let shards = subscribers[id], !shards.isEmpty else { continue }
+            let changes = entry.seats.sorted().map { seat in
+                (label: seats.seats[seat].label, state: BookingJSON.stateName(seats.map.word(seat).state(at: now)))
+            }
+            let batch = Batch(showtime: id, fromSeq: entry.from, toSeq: entry.to, changes: changes)
+            for shard in shards {
+                owner.access.server.onShard(shard) { access in LiveHub.on(access).deliver(batch) }
+            }
+        }
+    }
+
+    /// A snapshot for one watcher, with the seq it reflects.
+    func snapshot(_ seats: ShowtimeSeats, user: Int64?) -> String {
+        let map = BookingJSON.seatMap(seats, user: user, now: OwnerShard.now())
+        return "{\"type\":\"snapshot\"," + map.dropFirst()
+    }
+}

@@ -1,0 +1,161 @@
+import Glibc
+import MarqueeHTTP
+import MarqueeLoop
+import MarqueeServer
+
+/// One shard's live seat-map watchers. Each delta batch from an owner is
+/// encoded once into one frame and the same bytes are written to every
+/// watcher of that showtime here. A watcher whose unsent bytes pass the
+/// limit skips deltas and gets a fresh snapshot once it drains; one stuck
+/// that way for too long is closed with 1013. Loop thread only.
+final class LiveHub {
+    final class Watcher {
+        let socket: WebSocketConnection
+        let showtime: Int64
+        let user: Int64?
+        let address: String
+        /// The seq its last snapshot reflected; deltas up to it are skipped.
+        var seq: UInt64 = 0
+        var hasSnapshot = false
+        var laggingSince: UInt64?
+        var snapshotRequested = false
+
+        init(socket: WebSocketConnection, showtime: Int64, user: Int64?, address: String) {
+            self.socket = socket
+            self.showtime = showtime
+            self.user = user
+            self.address = address
+        }
+    }
+
+    static let maxUnsentBytes = 256 * 1024
+    static let maxLagMilliseconds: UInt64 = 10_000
+
+    let access: ShardAccess
+    let engine: SeatEngine
+    private var watchers: [Int64: [ObjectIdentifier: Watcher]] = [:]
+    private var timer: LoopTimer?
+    private(set) var framesSent = 0
+
+    static func on(_ access: ShardAccess, engine: SeatEngine? = nil) -> LiveHub {
+        access.local(LiveHub.self) { LiveHub(access: access, engine: engine!) }
+    }
+
+    private init(access: ShardAccess, engine: SeatEngine) {
+        self.access = access
+        self.engine = engine
+        access.onFinish { [unowned self] in
+            timer?.close()
+            timer = nil
+        }
+    }
+
+    var count: Int { watchers.values.reduce(0) { $0 + $1.count } }
+
+    func add(_ watcher: Watcher) {
+        let key = ObjectIdentifier(watcher.socket)
+        let first = watchers[watcher.showtime]?.isEmpty ?? true
+        watchers[watcher.showtime, default: [:]][key] = watcher
+        watcher.socket.onText = { [unowned self, unowned watcher] text in
+            if String(decoding: text, as: UTF8.self).contains("\"resync\"") { requestSnapshot(watcher) }
+        }
+        watcher.socket.onDrained = { [unowned self, unowned watcher] in
+            if watcher.laggingSince != nil {
+                watcher.laggingSince = nil
+                requestSnapshot(watcher)
+            }
+        }
+        watcher.socket.onClose = { [unowned self] in remove(key, showtime: watcher.showtime) }
+        watcher.socket.start()
+        if timer == nil {
+            let timer = LoopTimer(loop: access.loop)
+            timer.start(after: 1_000, repeat: 1_000) { [unowned self] in checkLaggards() }
+            self.timer = timer
+        }
+        requestSnapshot(watcher, subscribe: first)
+    }
+
+    private func remove(_ key: ObjectIdentifier, showtime: Int64) {
+        watchers[showtime]?[key] = nil
+        if watchers[showtime]?.isEmpty == true {
+            watchers[showtime] = nil
+            let shard = access.index
+            engine.onOwnerShard(of: showtime, server: access.server) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
+        }
+    }
+
+    /// Asks the owner for a snapshot (and, for a shard's first watcher of
+    /// the showtime, to start sending deltas here: same hop, so no delta
+    /// can fall between the two).
+    private func requestSnapshot(_ watcher: Watcher, subscribe: Bool = false) {
+        guard !watcher.snapshotRequested else { return }
+        watcher.snapshotRequested = true
+        let shard = access.index
+        let showtime = watcher.showtime
+        let user = watcher.user
+        let reply = LoopBound(watcher, loop: access.loop)
+        engine.onOwnerShard(of: showtime, server: access.server) { owner in
+            owner.showtime(showtime) { result in
+                switch result {
+                case .success(let seats):
+                    if subscribe { owner.liveFeed.subscribe(seats, shard: shard) }
+                    let snapshot = owner.liveFeed.snapshot(seats, user: user)
+                    let seq = seats.seq
+                    reply.execute { watcher in
+                        watcher.snapshotRequested = false
+                        watcher.hasSnapshot = true
+                        watcher.seq = seq
+                        watcher.socket.send(text: snapshot)
+                    }
+                case .failure(let error):
+                    reply.execute { watcher in
+                        watcher.snapshotRequested = false
+                        watcher.socket.close(code: error.status.code == 404 ? WebSocketCloseCode.policyViolation : WebSocketCloseCode.tryAgainLater,
+                                             reason: error.code)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One owner batch: encoded once, the same frame to every up-to-date watcher.
+    func deliver(_ batch: LiveFeed.Batch) {
+        guard let group = watchers[batch.showtime], !group.isEmpty else { return }
+        var text = "{\"type\":\"delta\",\"showtime\":\(batch.showtime),\"from_seq\":\(batch.fromSeq),\"seq\":\(batch.toSeq),\"changes\":["
+        for (index, change) in batch.changes.enumerated() {
+            if index > 0 { text += "," }
+            text += "{\"seat\":\"\(change.label)\",\"state\":\"\(change.state)\"}"
+        }
+        text += "]}"
+        let frame = WebSocketEncoder.text(text)
+        let now = access.loop.now
+        for watcher in group.values where watcher.hasSnapshot && batch.toSeq > watcher.seq {
+            if watcher.laggingSince != nil { continue }
+            if watcher.socket.pendingWriteBytes > Self.maxUnsentBytes {
+                // Too far behind: stop queueing; a fresh snapshot follows when it drains.
+                watcher.laggingSince = now
+                watcher.hasSnapshot = false
+                continue
+            }
+            watcher.socket.send(frame: frame)
+            watcher.seq = batch.toSeq
+            framesSent += 1
+        }
+    }
+
+    private func checkLaggards() {
+        let now = access.loop.now
+        for group in watchers.values {
+            for watcher in group.values {
+                if let since = watcher.laggingSince, now &- since > Self.maxLagMilliseconds {
+                    watcher.socket.close(code: WebSocketCloseCode.tryAgainLater, reason: "too slow to keep up")
+                }
+            }
+        }
+    }
+
+    /// Watchers on this shard from one client address.
+    func count(from address: String) -> Int {
+        watchers.values.reduce(0) { $0 + $1.values.filter { $0.address == address }.count }
+    }
+}

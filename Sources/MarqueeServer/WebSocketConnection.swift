@@ -1,0 +1,180 @@
+import Foundation
+import MarqueeCrypto
+import MarqueeHTTP
+import MarqueeLoop
+
+/// A connection after `101 Switching Protocols`: RFC 6455 framing over the
+/// same TCP connection and shard loop. Answers pings, runs the close
+/// handshake, pings an idle peer and closes a dead one. Loop thread only.
+public final class WebSocketConnection {
+    public struct Limits: Sendable {
+        public var maxFrameBytes = 64 * 1024
+        public var maxMessageBytes = 256 * 1024
+        /// A ping goes out after this long without traffic from the peer;
+        /// twice this without an answer closes the connection.
+        public var pingIntervalMilliseconds: UInt64 = 20_000
+        public init() {}
+    }
+
+    let tcp: TCPConnection
+    let shard: Shard
+    private var parser: WebSocketParser
+    private let limits: Limits
+    private var lastHeard: UInt64
+    private var pingSent = false
+    private var closeSent = false
+    private var closeSentAt: UInt64?
+    public private(set) var isOpen = true
+
+    public var onText: (([UInt8]) -> Void)?
+    public var onBinary: (([UInt8]) -> Void)?
+    /// Everything queued reached the kernel (backpressure relief).
+    public var onDrained: (() -> Void)?
+    /// Called once, when the connection is gone.
+    public var onClose: (() -> Void)?
+
+    init(tcp: TCPConnection, shard: Shard, limits: Limits, leftover: [UInt8]) {
+        self.tcp = tcp
+        self.shard = shard
+        self.limits = limits
+        parser = WebSocketParser(maxFrameBytes: limits.maxFrameBytes, maxMessageBytes: limits.maxMessageBytes)
+        lastHeard = shard.loop.now
+        if !leftover.isEmpty { parser.append(leftover) }
+    }
+
+    public var loop: EventLoop { shard.loop }
+    public var shardAccess: ShardAccess { ShardAccess(shard: shard) }
+    /// Bytes written but not yet taken by the kernel.
+    public var pendingWriteBytes: Int { tcp.pendingWriteBytes }
+
+    /// Call once the callbacks are set: handles bytes that came with the
+    /// upgrade request's read (a client may send frames right behind it).
+    public func start() {
+        processEvents()
+    }
+
+    func didRead(_ bytes: UnsafeRawBufferPointer) {
+        lastHeard = shard.loop.now
+        pingSent = false
+        parser.append(bytes)
+        processEvents()
+    }
+
+    private func processEvents() {
+        while isOpen, let event = parser.next() {
+            switch event {
+            case .text(let payload): onText?(payload)
+            case .binary(let payload): onBinary?(payload)
+            case .ping(let payload): tcp.write(WebSocketEncoder.frame(.pong, payload))
+            case .pong: break
+            case .close(let code, _):
+                if !closeSent {
+                    // Echo the peer's code (1000 when it gave none), then close.
+                    sendClose(code ?? WebSocketCloseCode.normal, "")
+                }
+                finish()
+            case .failure(let code, let reason):
+                sendClose(code, reason)
+                finish()
+            }
+        }
+    }
+
+    /// Sends a text message.
+    public func send(text: String) {
+        guard isOpen, !closeSent else { return }
+        tcp.write(WebSocketEncoder.text(text))
+    }
+
+    /// Sends frame bytes encoded once for many connections (fan-out).
+    public func send(frame: [UInt8]) {
+        guard isOpen, !closeSent else { return }
+        tcp.write(frame)
+    }
+
+    /// Starts the close handshake; the TCP connection closes when the peer
+    /// answers, or after a few seconds if it does not.
+    public func close(code: UInt16 = WebSocketCloseCode.normal, reason: String = "") {
+        guard isOpen, !closeSent else { return }
+        sendClose(code, reason)
+    }
+
+    private func sendClose(_ code: UInt16, _ reason: String) {
+        guard !closeSent else { return }
+        closeSent = true
+        closeSentAt = shard.loop.now
+        tcp.write(WebSocketEncoder.close(code: code, reason: reason))
+    }
+
+    private func finish() {
+        guard isOpen else { return }
+        isOpen = false
+        tcp.closeAfterWrites()
+    }
+
+    func peerEnded() {
+        isOpen = false
+        tcp.close()
+    }
+
+    func drained() { onDrained?() }
+
+    func closed() {
+        isOpen = false
+        let handler = onClose
+        onClose = nil
+        onText = nil
+        onBinary = nil
+        onDrained = nil
+        handler?()
+    }
+
+    /// Keep-alive and dead-peer detection; from the shard's sweep.
+    func sweep(now: UInt64) {
+        if let closeSentAt, now &- closeSentAt > 5_000 {
+            tcp.close()
+            return
+        }
+        let quiet = now &- lastHeard
+        if quiet > 2 * limits.pingIntervalMilliseconds {
+            tcp.close()
+        } else if quiet > limits.pingIntervalMilliseconds && !pingSent && !closeSent {
+            pingSent = true
+            tcp.write(WebSocketEncoder.frame(.ping, []))
+        }
+    }
+
+    /// Shutdown: 1001 going away.
+    func beginDrain() {
+        close(code: WebSocketCloseCode.goingAway, reason: "server shutting down")
+    }
+}
+
+/// The opening handshake (RFC 6455 4.2): what a valid upgrade request must
+/// carry, and the `Sec-WebSocket-Accept` answer.
+enum WebSocketHandshake {
+    static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    /// The accept value, or the error to answer instead.
+    static func accept(_ head: HTTPRequestHead) -> Result<String, APIError> {
+        func has(_ name: String, token: String) -> Bool {
+            (head.headers[name] ?? "").lowercased().split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == token }
+        }
+        guard head.method == .GET, head.version == .http1_1 else {
+            return .failure(APIError(.badRequest, code: "invalid_websocket_handshake", message: "A WebSocket upgrade is a GET over HTTP/1.1."))
+        }
+        guard has("upgrade", token: "websocket"), has("connection", token: "upgrade") else {
+            return .failure(APIError(HTTPStatus(code: 426), code: "upgrade_required",
+                                     message: "This endpoint speaks WebSocket: send Upgrade: websocket and Connection: Upgrade.",
+                                     headers: [HTTPResponse.Field(name: "Upgrade", value: "websocket")]))
+        }
+        guard head.headers["sec-websocket-version"] == "13" else {
+            return .failure(APIError(HTTPStatus(code: 426), code: "unsupported_websocket_version", message: "Only WebSocket version 13 is spoken.",
+                                     headers: [HTTPResponse.Field(name: "Sec-WebSocket-Version", value: "13")]))
+        }
+        guard let key = head.headers["sec-websocket-key"], let decoded = Data(base64Encoded: key), decoded.count == 16 else {
+            return .failure(APIError(.badRequest, code: "invalid_websocket_handshake", message: "Sec-WebSocket-Key must be 16 bytes in base64."))
+        }
+        return .success(Data(Crypto.sha1(Array((key + guid).utf8))).base64EncodedString())
+    }
+}
