@@ -26,7 +26,7 @@ echo "TEST_DATABASE_URL=$TEST_DATABASE_URL"
 step "build (debug, with tests)"
 swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || { echo "build failed" >&2; exit 1; }
 
-step "HTTP parser: replay the seed corpus, then fuzz"
+step "HTTP and WebSocket parsers: replay the seed corpus, then fuzz"
 .build/debug/marquee-fuzz-http Tests/Fuzz/http/*
 if [[ "${FUZZ_SECONDS:-30}" != "0" ]]; then
     scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
@@ -35,9 +35,15 @@ fi
 step "concurrency tests under Thread Sanitizer"
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || true
 TSAN_OPTIONS=halt_on_error=1 swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-    --filter "MPSCQueueTests|SeatMapTests|SeatMapModelTests|EventLoopTests|ShardsAndShutdownTests|KeepAliveAndPipeliningTests|CheckoutTests/flashSale|HoldTests/holdAndRelease" 2>&1 \
+    --filter "MPSCQueueTests|SeatMapTests|SeatMapModelTests|EventLoopTests|ShardsAndShutdownTests|KeepAliveAndPipeliningTests|CheckoutTests/flashSale|HoldTests/holdAndRelease|LiveSeatMapTests/convergence" 2>&1 \
     | grep -E "✘|Test run|WARNING: ThreadSanitizer|SUMMARY" 
 test "${PIPESTATUS[0]}" -eq 0
+
+step "WebSocket conformance: Autobahn sections 1 to 7 and 10 (kosoku) against the echo endpoint"
+scripts/autobahn.sh debug
+
+step "benchmark harness smoke run (every scenario for a second, results to a scratch folder)"
+SMOKE=1 CONFIGURATION=debug OUT="$(mktemp -d)" bash Benchmarks/run.sh
 
 step "all tests"
 swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || true

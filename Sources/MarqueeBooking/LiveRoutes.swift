@@ -39,7 +39,8 @@ enum LiveRoutes {
             Authenticator.verifyToken(token, context, signer: engine.config.signer) { claims in open(claims.userID) }
         }
         if engine.config.webSocketEcho {
-            routes.add(.GET, "/v1/ws-echo") { context in
+            // Also at "/": conformance clients (kosoku) connect to the root.
+            for path in ["/v1/ws-echo", "/"] { routes.add(.GET, path) { context in
                 var limits = WebSocketConnection.Limits()
                 limits.maxFrameBytes = 16 * 1024 * 1024
                 limits.maxMessageBytes = 16 * 1024 * 1024
@@ -51,7 +52,7 @@ enum LiveRoutes {
                 }
                 socket.onBinary = { [unowned socket] bytes in socket.send(frame: WebSocketEncoder.frame(.binary, bytes)) }
                 socket.start()
-            }
+            } }
         }
     }
 }

@@ -10,16 +10,30 @@ import Glibc
 /// corpus in Tests/Fuzz/http), so regressions run in every test pass.
 ///
 /// The oracle beyond "no crash": feeding an input whole and feeding it
-/// split in two must produce the same events (the parser is incremental).
+/// split in two must produce the same events (the parsers are
+/// incremental). Every input goes to both the HTTP and the WebSocket
+/// frame parser.
 func checkOneInput(_ data: UnsafeRawBufferPointer) {
-    let whole = events(feeding: [data])
     let split = data.count > 1 ? Int(data[0]) % data.count : 0
-    let halves = events(feeding: [UnsafeRawBufferPointer(rebasing: data[..<split]),
-                                  UnsafeRawBufferPointer(rebasing: data[split...])])
-    if whole != halves {
-        print("parser disagrees with itself when the input is split at \(split):\n  \(whole)\n  \(halves)")
-        abort()
+    let halves = [UnsafeRawBufferPointer(rebasing: data[..<split]), UnsafeRawBufferPointer(rebasing: data[split...])]
+    for (name, feed) in [("HTTP", events(feeding:)), ("WebSocket", frameEvents(feeding:))] {
+        let whole = feed([data])
+        let parts = feed(halves)
+        if whole != parts {
+            print("\(name) parser disagrees with itself when the input is split at \(split):\n  \(whole)\n  \(parts)")
+            abort()
+        }
     }
+}
+
+func frameEvents(feeding chunks: [UnsafeRawBufferPointer]) -> [String] {
+    var parser = WebSocketParser(maxFrameBytes: 4096, maxMessageBytes: 8192)
+    var seen: [String] = []
+    for chunk in chunks {
+        parser.append(chunk)
+        while let event = parser.next() { seen.append("\(event)") }
+    }
+    return seen
 }
 
 func events(feeding chunks: [UnsafeRawBufferPointer]) -> [String] {
@@ -84,7 +98,7 @@ struct ReplayCorpus {
             bytes.withUnsafeBytes { checkOneInput($0) }
             replayed += 1
         }
-        print("replayed \(replayed) inputs through the HTTP parser: no crash, split and whole agree")
+        print("replayed \(replayed) inputs through the HTTP and WebSocket parsers: no crash, split and whole agree")
     }
 }
 #endif

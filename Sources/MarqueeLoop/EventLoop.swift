@@ -106,7 +106,9 @@ public final class EventLoop: @unchecked Sendable {
             uv_close(UnsafeMutableRawPointer(wakeup).assumingMemoryBound(to: uv_handle_t.self), nil)
             uv_run(raw, UV_RUN_DEFAULT)
         }
-        drainJobs()
+        // Jobs sent after the loop ended (another shard's late reply) have
+        // no loop to run on: drop them here, off the loop's thread.
+        while jobs.pop() != nil {}
         let leaked = openHandleCount()
         if leaked == 0 { uv_loop_close(raw) }
         return leaked

@@ -1,0 +1,122 @@
+import Foundation
+import MarqueeTestSupport
+import Testing
+
+@Suite("Live seat maps over WebSocket", .serialized)
+final class LiveSeatMapTests {
+    let server: CatalogTestServer
+    let fixture: BookingFixture
+
+    init() throws {
+        server = try CatalogTestServer { config in
+            config.webSocketEcho = true
+            config.maxWatchersPerAddress = 12
+            config.maxHoldsPerUser = 10
+        }
+        fixture = try BookingFixture(server: server)
+    }
+    deinit { server.stop() }
+
+    var livePath: String { "/v1/showtimes/\(fixture.showtime)/live" }
+
+    @Test("the handshake is checked: no upgrade is 426, a bad key 400, a good one 101")
+    func handshake() throws {
+        let plain = try server.request("GET", livePath, token: nil)
+        #expect(plain.status == 426)
+        #expect(plain.errorCode == "upgrade_required")
+        let client = try TestClient(port: server.port)
+        try client.send("GET \(livePath) HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        #expect(try client.readResponse().errorCode == "invalid_websocket_handshake")
+        let socket = try TestWebSocket(port: server.port, path: livePath)
+        #expect(try socket.readText().hasPrefix("{\"type\":\"snapshot\""))
+    }
+
+    @Test("echo: fragmented text with a ping inside, binary, and the close handshake")
+    func echo() throws {
+        let socket = try TestWebSocket(port: server.port, path: "/v1/ws-echo")
+        try socket.send(raw: TestWebSocket.frame(opcode: 1, Array("Hel".utf8), fin: false) + TestWebSocket.frame(opcode: 9, [7])
+                        + TestWebSocket.frame(opcode: 0, Array("lo".utf8)))
+        #expect(try socket.read() == .init(fin: true, opcode: 10, payload: [7]))
+        #expect(try socket.read() == .init(fin: true, opcode: 1, payload: Array("Hello".utf8)))
+        try socket.send(raw: TestWebSocket.frame(opcode: 2, [0, 255]))
+        #expect(try socket.read().payload == [0, 255])
+        try socket.send(raw: TestWebSocket.frame(opcode: 8, [0x03, 0xE8]))
+        #expect(try socket.read().closeCode == 1000)
+        #expect(try socket.client.waitForClose())
+    }
+
+    @Test("a snapshot, then a delta per change in sequence; resync sends a fresh snapshot")
+    func snapshotThenDeltas() throws {
+        let token = try fixture.customers(1)[0].token
+        let socket = try TestWebSocket(port: server.port, path: livePath + "?token=\(token)")
+        let snapshot = try #require(try JSONSerialization.jsonObject(with: Data(socket.readText().utf8)) as? [String: Any])
+        let seq = try #require(snapshot["seq"] as? Int)
+        #expect((snapshot["seats"] as? [Any])?.count == 40)
+        let hold = try #require(fixture.hold(["C4", "C5"], token: token).object?["id"] as? String)
+        let delta = try #require(try JSONSerialization.jsonObject(with: Data(socket.readText().utf8)) as? [String: Any])
+        #expect(delta["type"] as? String == "delta")
+        #expect(delta["from_seq"] as? Int == seq + 1 && delta["seq"] as? Int == seq + 1)
+        let changes = delta["changes"] as? [[String: String]] ?? []
+        #expect(changes == [["seat": "C4", "state": "held"], ["seat": "C5", "state": "held"]])
+        #expect(try server.request("DELETE", "/v1/holds/\(hold)", token: token).status == 204)
+        let released = try socket.readText()
+        #expect(released.contains("\"seq\":\(seq + 2)") && released.contains("{\"seat\":\"C4\",\"state\":\"free\"}"))
+        try socket.send(text: #"{"type":"resync"}"#)
+        let again = try socket.readText()
+        #expect(again.hasPrefix("{\"type\":\"snapshot\"") && again.contains("\"seq\":\(seq + 2)"))
+    }
+
+    @Test("watchers on every shard converge to the server's seat map under concurrent holds, releases and bookings")
+    func convergence() throws {
+        let watchers = try (0..<8).map { _ in try TestWebSocket(port: server.port, path: livePath) }
+        let buyers = try fixture.customers(6)
+        let fixture = self.fixture
+        let states = LockedArray<[String: String]>()
+        let done = DispatchSemaphore(value: 0)
+        // Each watcher applies what it hears until the quiet period ends.
+        for watcher in watchers {
+            Thread {
+                var map: [String: String] = [:]
+                while let text = try? watcher.readText(), let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
+                    if object["type"] as? String == "snapshot" {
+                        map = [:]
+                        for seat in object["seats"] as? [[String: Any]] ?? [] { map[seat["label"] as! String] = seat["state"] as? String }
+                    } else {
+                        for change in object["changes"] as? [[String: String]] ?? [] { map[change["seat"]!] = change["state"] }
+                    }
+                }
+                states.append(map)
+                done.signal()
+            }.start()
+        }
+        runConcurrently(buyers.count) { index in
+            let token = buyers[index].token
+            let seats = ["A1", "A2", "B1", "B2", "C1", "C2", "D1", "D2", "E1", "E2", "E7", "E8"]
+            for round in 0..<20 {
+                let pick = [seats[(index + round) % seats.count], seats[(index * 3 + round) % seats.count]]
+                guard let held = try? fixture.hold(Array(Set(pick)), token: token), let hold = held.object?["id"] as? String else { continue }
+                if round % 4 == 0 {
+                    _ = try? fixture.checkout(hold, token: token)
+                } else {
+                    _ = try? fixture.server.request("DELETE", "/v1/holds/\(hold)", token: token)
+                }
+            }
+        }
+        // Quiet: the watchers' reads time out (5 s) and they report their maps.
+        for _ in watchers { done.wait() }
+        let truth = try fixture.states()
+        #expect(states.values.count == watchers.count)
+        for map in states.values { #expect(map == truth) }
+    }
+
+    @Test("past the per-address limit the upgrade is refused with 503 too_many_watchers")
+    func watcherLimit() throws {
+        let kept = try (0..<12).map { _ in try TestWebSocket(port: server.port, path: livePath) }
+        let refused = try server.request("GET", livePath, token: nil, headers: [
+            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13",
+        ])
+        #expect(refused.status == 503)
+        #expect(refused.errorCode == "too_many_watchers")
+        _ = kept
+    }
+}

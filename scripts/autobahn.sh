@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# WebSocket conformance: Autobahn's cases through kosoku (PyPI) against the
+# server's echo endpoint (serve --websocket-echo). Fails if any case's
+# behaviour is not OK, NON-STRICT or INFORMATIONAL.
+#
+#   scripts/autobahn.sh [CONFIGURATION=debug|release] [case globs...]
+#   default cases: sections 1 to 7 and 10 (what the test command runs);
+#   scripts/autobahn.sh release '1.*' ... '10.*' '9.*' for the full run with section 9.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+configuration=${1:-debug}
+shift || true
+cases=("$@")
+((${#cases[@]})) || cases=('1.*' '2.*' '3.*' '4.*' '5.*' '6.*' '7.*' '10.*')
+command -v kosoku >/dev/null || python3 -m pip install -q kosoku 2>&1 | grep -v "WARNING: Running pip as" || true
+bin=$(swift build -c "$configuration" --show-bin-path)
+swift build -c "$configuration" --product marquee 2>&1 | tail -1
+out=$(mktemp -d)
+JWT_SECRET="autobahn-secret-of-at-least-32-bytes-long" "$bin/marquee" serve --port 0 --shards 2 --websocket-echo >"$out/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$out"' EXIT
+port=""
+for _ in $(seq 100); do
+    port=$(grep -o '"port":[0-9]*' "$out/server.log" | head -1 | cut -d: -f2 || true)
+    [[ -n "$port" ]] && break
+    sleep 0.1
+done
+[[ -n "$port" ]] || { echo "autobahn: the server did not start"; cat "$out/server.log"; exit 1; }
+args=()
+for pattern in "${cases[@]}"; do args+=(-i "$pattern"); done
+kosoku "${args[@]}" -p 4 -o "$out/report" "127.0.0.1:$port" | tail -2
+python3 - "$out/report/index.json" <<'PY'
+import collections, json, sys
+report = json.load(open(sys.argv[1]))
+good = {"OK", "NON-STRICT", "INFORMATIONAL"}
+failed = 0
+for agent, cases in report.items():
+    counts = collections.Counter(f"{v['behavior']}/{v['behaviorClose']}" for v in cases.values())
+    bad = sorted(k for k, v in cases.items() if v["behavior"] not in good or v["behaviorClose"] not in good)
+    failed += len(bad)
+    print(f"autobahn: {len(cases)} cases: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
+    if bad: print("autobahn: FAILED " + " ".join(bad))
+sys.exit(1 if failed else 0)
+PY
