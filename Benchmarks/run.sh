@@ -9,13 +9,14 @@
 #   DURATION=10 CONNECTIONS=64 SHARDS=2 bash Benchmarks/run.sh hold-release
 #   SMOKE=1 bash Benchmarks/run.sh             a second or two each (the test suite does this)
 #
-# Scenarios: seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale.
+# Scenarios: seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale fanout
+# (fanout: WATCHERS=10000 WATCHED_SHOWTIMES=1 CHANGE_RATE=1000).
 # Loopback only; every load loop is bounded by its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale)
+((${#scenarios[@]})) || scenarios=(seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale fanout)
 shards=${SHARDS:-$(nproc)}
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
@@ -64,6 +65,7 @@ nginx -c "$work/nginx.conf"
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 DATABASE_URL=$database_url JWT_SECRET=$secret MAX_HOLDS_PER_USER=8 \
+    MAX_CONNECTIONS=40000 LIVE_MAX_WATCHERS=40000 LIVE_MAX_WATCHERS_PER_ADDRESS=40000 \
     "$bin/marquee" serve --port "$marquee_port" --shards "$shards" --log-level warning &
 marquee_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$marquee_port/readyz" >/dev/null && break; sleep 0.1; done
@@ -73,6 +75,7 @@ smoke=()
 mkdir -p "$out"
 "$bin/marquee-bench" "${scenarios[@]}" "${smoke[@]}" --port "$marquee_port" --nginx-port "$nginx_port" \
     --server-pid "$marquee_pid" --database-url "$database_url" --jwt-secret "$secret" \
-    --connections "$connections" --duration "$duration" --out "$out" 2>&1 | grep --line-buffered -v "^NOTICE"
+    --connections "$connections" --duration "$duration" --out "$out" \
+    --watchers "${WATCHERS:-10000}" --watched-showtimes "${WATCHED_SHOWTIMES:-1}" --change-rate "${CHANGE_RATE:-1000}" 2>&1 | grep --line-buffered -v "^NOTICE"
 python3 Benchmarks/report.py "$out"
 echo "run: results in $out (results.md, *.json, *.png)"

@@ -143,7 +143,7 @@ extension OwnerShard {
                     payment.status = "failed"
                     payment.errorCode = "capture_failed"
                     writer?.payment(payment)
-                    access.database?.query(BookingCancellation.sql, [String(seats.id), String(number), "capture_failed", nil]) { [self] _ in
+                    access.database?.query(BookingCancellation.sql, [String(seats.id), String(number), "capture_failed", nil]) { _ in
                         let freed = seats.map.unbook(hold.seats, booking: number)
                         if !freed.isEmpty { seats.emit(.released, freed) }
                         reply.fail(APIError(.paymentRequired, code: "payment_failed",

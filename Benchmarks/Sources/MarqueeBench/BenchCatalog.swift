@@ -51,6 +51,11 @@ struct BenchCatalog {
         return row < 26 ? letter(row) : letter(row / 26 - 1) + letter(row % 26)
     }
 
+    /// `count` new bench showtimes (see freshShowtime).
+    func freshShowtimes(_ count: Int) throws -> [Int64] {
+        try (0..<count).map { _ in try freshShowtime() }
+    }
+
     /// A new bench showtime after all the others: a sale that starts unsold.
     func freshShowtime() throws -> Int64 {
         _ = try showtimes()

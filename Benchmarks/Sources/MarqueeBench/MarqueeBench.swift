@@ -13,7 +13,7 @@ struct MarqueeBench: ParsableCommand {
         commandName: "marquee-bench",
         abstract: "Load scenarios against Marquee with same-run baselines (loopback only).")
 
-    @Argument(help: "healthz, browse, hold-release, hold-release-zipf, checkout, flash-sale, seat-memory (default: all but seat-memory).")
+    @Argument(help: "healthz, browse, hold-release, hold-release-zipf, checkout, flash-sale, fanout, seat-memory (default: all but seat-memory and fanout).")
     var scenarios: [String] = []
     @Option(help: "Marquee's port on 127.0.0.1.") var port = 18080
     @Option(help: "nginx `return 200` port for the nginx baseline (0: skip it).") var nginxPort = 18081
@@ -27,6 +27,9 @@ struct MarqueeBench: ParsableCommand {
     @Option(help: "Open loop: requests per second in total (default: closed loop).") var rate: Double?
     @Option(help: "flash-sale: buyers, one connection each.") var buyers = 1_000
     @Option(help: "flash-sale: seats on sale (all buyers want all of them).") var seatsOnSale = 4
+    @Option(help: "fanout: WebSocket watchers in total.") var watchers = 10_000
+    @Option(help: "fanout: showtimes watched (watchers split evenly).") var watchedShowtimes = 1
+    @Option(help: "fanout: seat changes per second (holds and releases).") var changeRate = 1_000.0
     @Option(help: "Where results go.") var out = "Benchmarks/results"
     @Flag(help: "Tiny runs for the test suite: checks the harness works, not speed.") var smoke = false
 
@@ -36,6 +39,8 @@ struct MarqueeBench: ParsableCommand {
             warmup = min(warmup, 0.2)
             connections = min(connections, 8)
             buyers = min(buyers, 40)
+            watchers = min(watchers, 20)
+            changeRate = min(changeRate, 50)
         }
         let chosen = scenarios.isEmpty ? ["healthz", "browse", "hold-release", "hold-release-zipf", "checkout", "flash-sale"] : scenarios
         let busy = ProcessStats.machineBusy(over: 1)
@@ -55,6 +60,7 @@ struct MarqueeBench: ParsableCommand {
             case "checkout": result = try checkout()
             case "flash-sale": result = try flashSale()
             case "seat-memory": result = try seatMemory()
+            case "fanout": result = try fanout()
             default: throw ValidationError("unknown scenario \(scenario)")
             }
             result.notes.append(idleNote)

@@ -1,4 +1,5 @@
 import Foundation
+import MarqueeLoop
 import MarqueeBenchKit
 
 /// The same request forever (healthz, nginx).
@@ -167,4 +168,52 @@ final class FlashSaleScript: Script {
             log.add(.init(holdStatus: holdStatus, bookingID: booking, seats: booking == nil ? [] : seats))
         }
     }
+}
+
+/// A fan-out writer: hold a random seat of a watched showtime, release it,
+/// again; notes when each change was sent, for the watchers' latency.
+final class FanoutWriterScript: Script {
+    private var generator = SystemRandomNumberGenerator()
+    let token: String
+    let showtimes: [Int64]
+    let times: ChangeTimes
+    private var hold: (id: String, slot: Int, seat: Int)?
+    private var pending: (slot: Int, seat: Int)?
+
+    init(token: String, showtimes: [Int64], times: ChangeTimes) {
+        self.token = token
+        self.showtimes = showtimes
+        self.times = times
+    }
+
+    func nextRequest() -> [UInt8]? {
+        let now = MonotonicClock.nanoseconds()
+        if let hold {
+            times.store(showtime: hold.slot, seat: hold.seat, nanos: now)
+            return Requests.send("DELETE", "/v1/holds/\(hold.id)", token: token)
+        }
+        let slot = Int.random(in: 0..<showtimes.count, using: &generator)
+        let seat = Int.random(in: 0..<times.seats, using: &generator)
+        pending = (slot, seat)
+        times.store(showtime: slot, seat: seat, nanos: now)
+        return Requests.send("POST", "/v1/showtimes/\(showtimes[slot])/holds", json: "{\"seats\":[\"\(BenchCatalog.label(seat))\"]}", token: token)
+    }
+
+    func handle(_ response: ResponseReader.Response) {
+        if hold != nil {
+            hold = nil
+        } else if response.status == 201, let id = Requests.field("id", in: response.body), let pending {
+            hold = (id, pending.slot, pending.seat)
+        }
+    }
+}
+
+/// Reads one response body (the truth for the convergence check).
+final class CaptureScript: Script, @unchecked Sendable {
+    // @unchecked: one load loop uses it; the caller reads `body` after the run joined.
+    let request: [UInt8]
+    private(set) var body: [UInt8]?
+    init(_ request: [UInt8]) { self.request = request }
+    func nextRequest() -> [UInt8]? { body == nil ? request : nil }
+    func handle(_ response: ResponseReader.Response) { body = response.body }
 }

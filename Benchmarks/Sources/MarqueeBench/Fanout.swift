@@ -1,0 +1,71 @@
+import Foundation
+import Glibc
+import MarqueeBenchKit
+import MarqueeLoop
+
+extension MarqueeBench {
+    /// W watchers over WebSocket on the watched showtimes while writers
+    /// change seats at a set rate: delivery latency from the change's
+    /// request to the delta's arrival (a request's send time stands in for
+    /// its acceptance, so figures err high), frames delivered per second,
+    /// server CPU and memory, and whether every watcher's map converged.
+    func fanout() throws -> BenchResult {
+        let catalog = try catalog()
+        let showtimes = try catalog.freshShowtimes(watchedShowtimes)
+        let seats = BenchCatalog.rows * BenchCatalog.columns
+        let times = ChangeTimes(showtimes: showtimes.count, seats: seats)
+        var plan = FanoutWatchers.Plan(port: port, showtimes: showtimes, watchersPerShowtime: max(1, watchers / showtimes.count),
+                                       labels: (0..<seats).map(BenchCatalog.label))
+        plan.threads = threads
+        let group = FanoutWatchers(plan: plan, times: times)
+        let rssBefore = serverPid.flatMap(ProcessStats.residentBytes)
+        let connectStarted = Date()
+        let ready = group.start()
+        let connectSeconds = Date().timeIntervalSince(connectStarted)
+        print(String(format: "  %d of %d watchers have their snapshot after %.1f s", ready, plan.showtimes.count * plan.watchersPerShowtime, connectSeconds))
+        fflush(nil)
+        let writers = 32
+        let tokens = try catalog.customers(writers, tag: "fanout")
+        var writerPlan = self.plan
+        writerPlan.connections = writers
+        writerPlan.ratePerSecond = changeRate
+        writerPlan.warmupSeconds = 0
+        group.beginMeasuring()
+        let cpuBefore = serverPid.flatMap(ProcessStats.cpuMicros)
+        let (writes, writeSeconds) = LoadRunner.run(writerPlan) { FanoutWriterScript(token: tokens[$0], showtimes: showtimes, times: times) }
+        let cpuAfter = serverPid.flatMap(ProcessStats.cpuMicros)
+        let rssDuring = serverPid.flatMap(ProcessStats.residentBytes)
+        usleep(2_000_000)  // quiet: the last deltas arrive
+        var truth: [[UInt8]] = []
+        for showtime in showtimes {
+            var readPlan = self.plan
+            readPlan.connections = 1
+            readPlan.warmupSeconds = 0
+            readPlan.durationSeconds = 10
+            let capture = CaptureScript(Requests.get("/v1/showtimes/\(showtime)/seats"))
+            _ = LoadRunner.run(readPlan) { _ in capture }
+            let object = capture.body.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+            truth.append((object?["seats"] as? [[String: Any]] ?? []).map { FanoutWatchers.code($0["state"] as? String ?? "") })
+        }
+        let (recorder, maps, gaps) = group.stop()
+        let converged = maps.count == plan.showtimes.count * plan.watchersPerShowtime
+            && maps.allSatisfy { truth[$0.slot] == $0.states }
+        var ours = BenchResult.Figures(recorder, seconds: writeSeconds)
+        if let cpuBefore, let cpuAfter, recorder.completed > 0 {
+            ours.server_cpu_us_per_request = (cpuAfter - cpuBefore) / Double(recorder.completed)
+        }
+        var parameters = params
+        parameters["watchers"] = String(plan.showtimes.count * plan.watchersPerShowtime)
+        parameters["watched_showtimes"] = String(showtimes.count)
+        parameters["change_rate_per_s"] = String(changeRate)
+        parameters["writer_requests_per_s"] = String(format: "%.0f", Double(writes.completed) / max(0.001, writeSeconds))
+        parameters["writer_errors"] = String(writes.errors)
+        if let rssBefore, let rssDuring { parameters["server_rss_growth_bytes"] = String(rssDuring - rssBefore) }
+        parameters["connect_seconds"] = String(format: "%.1f", connectSeconds)
+        var result = BenchResult(scenario: "fanout", commit: gitCommit(), machine: ProcessStats.machine(), params: parameters, ours: ours)
+        result.checks["watchers_converged"] = converged
+        result.checks["every_watcher_connected"] = ready == plan.showtimes.count * plan.watchersPerShowtime
+        result.notes.append("ours: delta frames delivered per second over all watchers; latency from the change's request to the frame's arrival; gaps resynced: \(gaps)")
+        return result
+    }
+}

@@ -1,0 +1,315 @@
+import Foundation
+import Glibc
+import MarqueeLoop
+import Synchronization
+
+/// When each seat last changed at the writers' end: nanoseconds of the
+/// request that changed it, per watched showtime slot and seat. Writers
+/// store, watchers load (relaxed: a latency sample may read a slightly
+/// older time, which only makes it larger, never hides a delay).
+public final class ChangeTimes: @unchecked Sendable {
+    public let showtimes: Int
+    public let seats: Int
+    private let times: UnsafeMutablePointer<Atomic<UInt64>>
+
+    public init(showtimes: Int, seats: Int) {
+        self.showtimes = showtimes
+        self.seats = seats
+        times = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: showtimes * seats)
+        for index in 0..<(showtimes * seats) { (times + index).initialize(to: Atomic(0)) }
+    }
+
+    deinit { times.deallocate() }
+
+    public func store(showtime: Int, seat: Int, nanos: UInt64) { times[showtime * seats + seat].store(nanos, ordering: .relaxed) }
+    public func load(showtime: Int, seat: Int) -> UInt64 { times[showtime * seats + seat].load(ordering: .relaxed) }
+}
+
+/// The watchers' side of the fan-out scenario: many WebSocket clients per
+/// libuv loop, each keeping its seat map from the snapshot and deltas, and
+/// timing each delta from the change that caused it. A frame's JSON is
+/// parsed once per loop, not once per watcher (they receive the same bytes).
+public final class FanoutWatchers: @unchecked Sendable {
+    public struct Plan: Sendable {
+        public var port: Int
+        public var showtimes: [Int64]
+        public var watchersPerShowtime: Int
+        public var threads = 1
+        public var labels: [String]
+        public init(port: Int, showtimes: [Int64], watchersPerShowtime: Int, labels: [String]) {
+            self.port = port
+            self.showtimes = showtimes
+            self.watchersPerShowtime = watchersPerShowtime
+            self.labels = labels
+        }
+    }
+
+    let plan: Plan
+    let times: ChangeTimes
+    private var loops: [EventLoop] = []
+    private var threads: [LoopThread] = []
+    private var drivers: [WatcherLoop] = []
+    private let ready = Lock(0)
+
+    public init(plan: Plan, times: ChangeTimes) {
+        self.plan = plan
+        self.times = times
+    }
+
+    /// Connects every watcher; returns when all have their snapshot (or `timeout` passed).
+    public func start(timeoutSeconds: Double = 60) -> Int {
+        let total = plan.showtimes.count * plan.watchersPerShowtime
+        var labelIndex: [String: Int] = [:]
+        for (index, label) in plan.labels.enumerated() { labelIndex[label] = index }
+        for thread in 0..<plan.threads {
+            guard let loop = try? EventLoop(index: thread) else { continue }
+            let assigned = Array(stride(from: thread, to: total, by: plan.threads))
+            let driver = WatcherLoop(loop: loop, port: plan.port, watchers: assigned.map { ($0 % plan.showtimes.count, plan.showtimes[$0 % plan.showtimes.count]) },
+                                     seats: plan.labels.count, labelIndex: labelIndex, times: times, ready: ready)
+            loops.append(loop)
+            drivers.append(driver)
+            threads.append(LoopThread(name: "watchers-\(thread)") {
+                loop.execute { driver.start() }
+                loop.run()
+                loop.close()
+            })
+        }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while ready.withLock({ $0 }) < total && Date() < deadline { usleep(50_000) }
+        return ready.withLock { $0 }
+    }
+
+    /// Starts counting deliveries (after warm-up).
+    public func beginMeasuring() {
+        for driver in drivers { driver.loop.execute { driver.measuring = true } }
+    }
+
+    /// Stops, closes every connection, and returns the merged measurements
+    /// and each watcher's final map (state code per seat) by showtime slot.
+    public func stop() -> (Recorder, maps: [(slot: Int, states: [UInt8])], gaps: Int) {
+        for driver in drivers { driver.loop.execute { driver.finish() } }
+        for thread in threads { thread.join() }
+        var recorder = Recorder()
+        var maps: [(Int, [UInt8])] = []
+        var gaps = 0
+        for driver in drivers {
+            recorder.merge(driver.recorder)
+            maps += driver.watchers.map { ($0.slot, $0.states) }
+            gaps += driver.gaps
+        }
+        return (recorder, maps, gaps)
+    }
+
+    /// State codes as maps use them: free 0, held 1, booked 2, blocked 3.
+    public static func code(_ state: String) -> UInt8 {
+        switch state {
+        case "held": return 1
+        case "booked": return 2
+        case "blocked": return 3
+        default: return 0
+        }
+    }
+}
+
+/// One loop's watchers. Loop thread only.
+final class WatcherLoop: @unchecked Sendable {
+    final class Watcher {
+        let slot: Int
+        let showtime: Int64
+        var tcp: TCPConnection?
+        var upgraded = false
+        var buffer: [UInt8] = []
+        var start = 0
+        var states: [UInt8]
+        var seq: UInt64 = 0
+        var hasSnapshot = false
+        init(slot: Int, showtime: Int64, seats: Int) {
+            self.slot = slot
+            self.showtime = showtime
+            states = [UInt8](repeating: 0, count: seats)
+        }
+    }
+
+    struct Parsed {
+        let fromSeq: UInt64
+        let seq: UInt64
+        /// (seat index, state code)
+        let changes: [(Int, UInt8)]
+        let snapshot: Bool
+    }
+
+    let loop: EventLoop
+    let port: Int
+    let labelIndex: [String: Int]
+    let times: ChangeTimes
+    let ready: Lock<Int>
+    var watchers: [Watcher]
+    var recorder = Recorder()
+    var measuring = false
+    var gaps = 0
+    private var cache: [String: Parsed] = [:]
+    private var cacheOrder: [String] = []
+    private var measureStart: UInt64 = 0
+    private var connecting = 0
+
+    init(loop: EventLoop, port: Int, watchers: [(Int, Int64)], seats: Int, labelIndex: [String: Int], times: ChangeTimes, ready: Lock<Int>) {
+        self.loop = loop
+        self.port = port
+        self.labelIndex = labelIndex
+        self.times = times
+        self.ready = ready
+        self.watchers = watchers.map { Watcher(slot: $0.0, showtime: $0.1, seats: seats) }
+    }
+
+    func start() {
+        connectNext()
+    }
+
+    /// Connects in waves of 200, so the listen backlog never overflows.
+    private func connectNext() {
+        var started = 0
+        for watcher in watchers where watcher.tcp == nil && !watcher.upgraded && started < 200 {
+            started += 1
+            connecting += 1
+            TCPConnection.connect(loop: loop, host: "127.0.0.1", port: port) { [unowned self] result in
+                connecting -= 1
+                guard case .success(let tcp) = result else { return }
+                watcher.tcp = tcp
+                tcp.onRead = { [unowned self] bytes in didRead(watcher, bytes) }
+                tcp.onReadEnd = { _ in tcp.close() }
+                tcp.startReading()
+                tcp.write(Array("GET /v1/showtimes/\(watcher.showtime)/live HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8))
+                if connecting == 0 { connectNext() }
+            }
+        }
+    }
+
+    private func didRead(_ watcher: Watcher, _ bytes: UnsafeRawBufferPointer) {
+        if watcher.start > 0 && watcher.start == watcher.buffer.count {
+            watcher.buffer.removeAll(keepingCapacity: true)
+            watcher.start = 0
+        }
+        watcher.buffer.append(contentsOf: bytes)
+        if !watcher.upgraded {
+            guard let end = find(watcher.buffer, [13, 10, 13, 10]) else { return }
+            guard watcher.buffer.count > 12, watcher.buffer[9] == 49, watcher.buffer[10] == 48, watcher.buffer[11] == 49 else {
+                watcher.tcp?.close()
+                return
+            }
+            watcher.upgraded = true
+            watcher.start = end + 4
+        }
+        while let (opcode, payload) = nextFrame(watcher) {
+            switch opcode {
+            case 1: handle(watcher, payload)
+            case 9: watcher.tcp?.write(maskedFrame(opcode: 10, payload))
+            case 8: watcher.tcp?.close()
+            default: break
+            }
+        }
+    }
+
+    private func nextFrame(_ watcher: Watcher) -> (UInt8, ArraySlice<UInt8>)? {
+        let buffer = watcher.buffer
+        let at = watcher.start
+        guard buffer.count - at >= 2 else { return nil }
+        var length = Int(buffer[at + 1] & 0x7F)
+        var header = 2
+        if length == 126 {
+            guard buffer.count - at >= 4 else { return nil }
+            length = Int(buffer[at + 2]) << 8 | Int(buffer[at + 3])
+            header = 4
+        } else if length == 127 {
+            guard buffer.count - at >= 10 else { return nil }
+            length = (0..<8).reduce(0) { $0 << 8 | Int(buffer[at + 2 + $1]) }
+            header = 10
+        }
+        guard buffer.count - at >= header + length else { return nil }
+        watcher.start = at + header + length
+        return (buffer[at] & 0x0F, buffer[(at + header)..<(at + header + length)])
+    }
+
+    private func handle(_ watcher: Watcher, _ payload: ArraySlice<UInt8>) {
+        let now = MonotonicClock.nanoseconds()
+        let key = cacheKey(payload)
+        let parsed: Parsed
+        if let hit = cache[key] {
+            parsed = hit
+        } else {
+            guard let fresh = parse(payload) else { return }
+            parsed = fresh
+            cache[key] = fresh
+            cacheOrder.append(key)
+            if cacheOrder.count > 512 { cache[cacheOrder.removeFirst()] = nil }
+        }
+        if parsed.snapshot {
+            for (seat, state) in parsed.changes { watcher.states[seat] = state }
+            watcher.seq = parsed.seq
+            if !watcher.hasSnapshot {
+                watcher.hasSnapshot = true
+                ready.withLock { $0 += 1 }
+            }
+            return
+        }
+        guard watcher.hasSnapshot else { return }
+        if parsed.fromSeq != watcher.seq + 1 {
+            gaps += 1
+            watcher.hasSnapshot = false
+            ready.withLock { $0 -= 1 }
+            watcher.tcp?.write(maskedFrame(opcode: 1, Array(#"{"type":"resync"}"#.utf8)[...]))
+            return
+        }
+        watcher.seq = parsed.seq
+        var oldest = UInt64.max
+        for (seat, state) in parsed.changes {
+            watcher.states[seat] = state
+            oldest = min(oldest, times.load(showtime: watcher.slot, seat: seat))
+        }
+        if measuring {
+            if measureStart == 0 { measureStart = now }
+            let latency = oldest == 0 || oldest == .max || oldest > now ? 0 : (now - oldest) / 1_000
+            recorder.record(status: 200, micros: latency, second: Int((now - measureStart) / 1_000_000_000))
+        }
+    }
+
+    /// Deltas are keyed by showtime and seq, snapshots by their bytes' size and seq.
+    private func cacheKey(_ payload: ArraySlice<UInt8>) -> String {
+        String(decoding: payload.prefix(80), as: UTF8.self) + "#\(payload.count)"
+    }
+
+    private func parse(_ payload: ArraySlice<UInt8>) -> Parsed? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else { return nil }
+        let seq = (object["seq"] as? NSNumber)?.uint64Value ?? 0
+        if object["type"] as? String == "snapshot" {
+            let seats = object["seats"] as? [[String: Any]] ?? []
+            let changes = seats.compactMap { seat -> (Int, UInt8)? in
+                guard let label = seat["label"] as? String, let index = labelIndex[label] else { return nil }
+                return (index, FanoutWatchers.code(seat["state"] as? String ?? "free"))
+            }
+            return Parsed(fromSeq: seq, seq: seq, changes: changes, snapshot: true)
+        }
+        let changes = (object["changes"] as? [[String: String]] ?? []).compactMap { change -> (Int, UInt8)? in
+            guard let label = change["seat"], let index = labelIndex[label] else { return nil }
+            return (index, FanoutWatchers.code(change["state"] ?? "free"))
+        }
+        return Parsed(fromSeq: (object["from_seq"] as? NSNumber)?.uint64Value ?? seq, seq: seq, changes: changes, snapshot: false)
+    }
+
+    private func maskedFrame(opcode: UInt8, _ payload: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = [0x80 | opcode, 0x80 | UInt8(payload.count), 1, 2, 3, 4]
+        let mask: [UInt8] = [1, 2, 3, 4]
+        for (index, byte) in payload.enumerated() { out.append(byte ^ mask[index % 4]) }
+        return out
+    }
+
+    private func find(_ buffer: [UInt8], _ needle: [UInt8]) -> Int? {
+        guard buffer.count >= needle.count else { return nil }
+        for index in 0...(buffer.count - needle.count) where buffer[index..<(index + needle.count)].elementsEqual(needle) { return index }
+        return nil
+    }
+
+    func finish() {
+        for watcher in watchers { watcher.tcp?.close() }
+        loop.allowExit()
+    }
+}
