@@ -230,6 +230,17 @@ paths.update({
       "parameters": [qp("limit", {"type": "integer"}, "At most this many, clamped to 1..200 (default 50).")],
       "responses": {"200": ok({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref("Booking")}}}),
                     "400": bad, "401": auth_errors, "503": unavailable}}},
+  "/v1/showtimes/{id}/live": {"parameters": [pid(), qp("token", {"type": "string", "maxLength": 2000}, "An access token (browsers cannot set headers on a WebSocket); marks the watcher's own holds as mine.")],
+    "get": {"summary": "Live seat map over WebSocket (RFC 6455; Upgrade: websocket, Sec-WebSocket-Version: 13). Server messages, JSON text frames: "
+                       "{\"type\":\"snapshot\",\"showtime\",\"seq\",\"seats\":[...as GET /seats],\"counts\"} first and after every resync; then "
+                       "{\"type\":\"delta\",\"showtime\",\"from_seq\",\"seq\",\"changes\":[{\"seat\":\"F7\",\"state\":\"held\"}]} carrying the events from_seq..seq of one server turn, "
+                       "each seat's state now (applying a change already in the snapshot is harmless). A client that sees from_seq != its last seq + 1 sends {\"type\":\"resync\"} "
+                       "and gets a new snapshot. The server pings after 20 s of silence and closes peers silent for 40 s; a watcher that falls 256 KiB behind skips deltas and gets a "
+                       "snapshot when it drains, or is closed with 1013 after 10 s; the showtime not existing closes with 1008.",
+      "operationId": "liveSeats", "tags": ["seats"], "security": [{}, {"bearerAuth": []}],
+      "responses": {"101": {"description": "Switching Protocols: the WebSocket is open"},
+                    "400": err("invalid_websocket_handshake", "invalid_path_parameter"), "401": auth_errors,
+                    "426": err("upgrade_required", "unsupported_websocket_version"), "503": err("too_many_watchers")}}},
   "/v1/showtimes/{id}/seat-blocks": {"parameters": [pid()],
     "post": {"summary": "Block free seats (admin): house seats, broken seats. All or none; a blocked seat cannot be held.", "operationId": "blockSeats", "tags": ["admin"], "security": admin,
       "requestBody": body({"type": "object", "required": ["seats"], "additionalProperties": False, "properties": {

@@ -4832,6 +4832,88 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/v1/showtimes/{id}/live": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "format": "int64"
+          }
+        },
+        {
+          "name": "token",
+          "in": "query",
+          "required": false,
+          "schema": {
+            "type": "string",
+            "maxLength": 2000
+          },
+          "description": "An access token (browsers cannot set headers on a WebSocket); marks the watcher's own holds as mine."
+        }
+      ],
+      "get": {
+        "summary": "Live seat map over WebSocket (RFC 6455; Upgrade: websocket, Sec-WebSocket-Version: 13). Server messages, JSON text frames: {\"type\":\"snapshot\",\"showtime\",\"seq\",\"seats\":[...as GET /seats],\"counts\"} first and after every resync; then {\"type\":\"delta\",\"showtime\",\"from_seq\",\"seq\",\"changes\":[{\"seat\":\"F7\",\"state\":\"held\"}]} carrying the events from_seq..seq of one server turn, each seat's state now (applying a change already in the snapshot is harmless). A client that sees from_seq != its last seq + 1 sends {\"type\":\"resync\"} and gets a new snapshot. The server pings after 20 s of silence and closes peers silent for 40 s; a watcher that falls 256 KiB behind skips deltas and gets a snapshot when it drains, or is closed with 1013 after 10 s; the showtime not existing closes with 1008.",
+        "operationId": "liveSeats",
+        "tags": [
+          "seats"
+        ],
+        "security": [
+          {},
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "101": {
+            "description": "Switching Protocols: the WebSocket is open"
+          },
+          "400": {
+            "description": "Error: invalid_websocket_handshake, invalid_path_parameter",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Error: missing_token, invalid_token, token_expired, token_revoked",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "426": {
+            "description": "Error: upgrade_required, unsupported_websocket_version",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Error: too_many_watchers",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/v1/showtimes/{id}/seat-blocks": {
       "parameters": [
         {
