@@ -22,6 +22,10 @@ public struct BookingConfig: Sendable {
     /// LIVE_MAX_WATCHERS_PER_ADDRESS); past them the upgrade is refused.
     public var maxWatchers = 20_000
     public var maxWatchersPerAddress = 200
+    /// A watcher with more unsent bytes than this skips deltas until it drains
+    /// (then a fresh snapshot); one lagging longer than the second limit is closed (1013).
+    public var liveMaxUnsentBytes = 256 * 1024
+    public var liveMaxLagMilliseconds: UInt64 = 10_000
     /// Serve `/v1/ws-echo` (WebSocket echo, for conformance suites); off by default.
     public var webSocketEcho = false
     /// How long after a showtime ends its seat map stays loaded.

@@ -28,8 +28,6 @@ final class LiveHub {
         }
     }
 
-    static let maxUnsentBytes = 256 * 1024
-    static let maxLagMilliseconds: UInt64 = 10_000
 
     let access: ShardAccess
     let engine: SeatEngine
@@ -89,6 +87,13 @@ final class LiveHub {
     /// can fall between the two).
     private func requestSnapshot(_ watcher: Watcher, subscribe: Bool = false) {
         guard !watcher.snapshotRequested else { return }
+        if watcher.socket.pendingWriteBytes > engine.config.liveMaxUnsentBytes {
+            // Not reading what it has: the snapshot waits until it drains
+            // (a client asking for resyncs without reading cannot grow memory).
+            if watcher.laggingSince == nil { watcher.laggingSince = access.loop.now }
+            watcher.hasSnapshot = false
+            return
+        }
         watcher.snapshotRequested = true
         let shard = access.index
         let showtime = watcher.showtime
@@ -131,7 +136,7 @@ final class LiveHub {
         let now = access.loop.now
         for watcher in group.values where watcher.hasSnapshot && batch.toSeq > watcher.seq {
             if watcher.laggingSince != nil { continue }
-            if watcher.socket.pendingWriteBytes > Self.maxUnsentBytes {
+            if watcher.socket.pendingWriteBytes > engine.config.liveMaxUnsentBytes {
                 // Too far behind: stop queueing; a fresh snapshot follows when it drains.
                 watcher.laggingSince = now
                 watcher.hasSnapshot = false
@@ -147,7 +152,7 @@ final class LiveHub {
         let now = access.loop.now
         for group in watchers.values {
             for watcher in group.values {
-                if let since = watcher.laggingSince, now &- since > Self.maxLagMilliseconds {
+                if let since = watcher.laggingSince, now &- since > engine.config.liveMaxLagMilliseconds {
                     watcher.socket.close(code: WebSocketCloseCode.tryAgainLater, reason: "too slow to keep up")
                 }
             }

@@ -12,6 +12,7 @@ final class LiveSeatMapTests {
             config.webSocketEcho = true
             config.maxWatchersPerAddress = 12
             config.maxHoldsPerUser = 10
+            config.liveMaxLagMilliseconds = 1_000
         }
         fixture = try BookingFixture(server: server)
     }
@@ -118,5 +119,42 @@ final class LiveSeatMapTests {
         #expect(refused.status == 503)
         #expect(refused.errorCode == "too_many_watchers")
         _ = kept
+    }
+
+    @Test("a watcher that stops reading is cut off, not buffered: it is closed with 1013 while the others keep getting deltas")
+    func slowWatcher() throws {
+        // A big house: each snapshot is about 400 KB, so a few unread ones fill the socket buffers.
+        let auditorium = try server.create("/v1/auditoriums", """
+            {"theater_id":\(try server.create("/v1/theaters", #"{"name":"Big"}"#)),"name":"Big","layout":{"rows":50,"columns":60,"prices":{"standard":900}}}
+            """)
+        let showtime = try BookingFixture.addShowtime(server: server, movie: fixture.movie, auditorium: auditorium, startsInSeconds: 3 * 86_400)
+        let path = "/v1/showtimes/\(showtime)/live"
+        let slow = try TestWebSocket(port: server.port, path: path)
+        let healthy = try TestWebSocket(port: server.port, path: path)
+        _ = try healthy.readText()
+        // Ask for snapshot after snapshot and read none of them.
+        for _ in 0..<60 {
+            try slow.send(text: #"{"type":"resync"}"#)
+            usleep(30_000)
+        }
+        usleep(300_000)
+        // The others are served as usual meanwhile.
+        let token = try fixture.customers(1)[0].token
+        let started = Date()
+        #expect(try fixture.hold(["A1"], token: token, showtime: showtime).status == 201)
+        var delta = try healthy.readText()
+        while delta.hasPrefix("{\"type\":\"snapshot\"") { delta = try healthy.readText() }
+        #expect(delta.contains("\"A1\""))
+        #expect(Date().timeIntervalSince(started) < 2)
+        // Past the lag limit the slow one is closed with 1013 (after the bytes already queued).
+        usleep(2_500_000)
+        #expect(try slow.client.waitForClose(), "the server closed the stuck watcher")
+        let received = try slow.client.readRaw(count: slow.client.unreadBytes)
+        let snapshots = received.indices.filter { received[$0] == 0x7B && received[$0...].starts(with: Array(#"{"type":"snapshot""#.utf8)) }.count
+        // A close frame (0x88, length) with code 1013 (0x03F5).
+        let closes = received.indices.dropLast(3).filter { received[$0] == 0x88 && received[$0 + 2] == 0x03 && received[$0 + 3] == 0xF5 }
+        #expect(!closes.isEmpty, "a 1013 close frame came last")
+        let frames = snapshots
+        #expect(frames < 60, "not every asked-for snapshot was queued: \(frames) of 61")
     }
 }
