@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "marquee", targets: ["Marquee"]),
         .executable(name: "marquee-fuzz-http", targets: ["MarqueeFuzzHTTP"]),
         .executable(name: "marquee-bench", targets: ["MarqueeBench"]),
+        .executable(name: "marquee-micro", targets: ["MarqueeMicro"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         // Latency histograms for the load generator (Benchmarks/).
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        // Allocation counting for the microbenchmarks (Benchmarks/micro.sh).
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
     ],
     targets: [
         // C libraries, each behind its own module map; see CShims/.
@@ -77,6 +80,9 @@ let package = Package(
             "MarqueeBenchKit", "MarqueeLoop", "MarqueeStore", "MarqueeUsers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/Sources/MarqueeBench"),
+        .executableTarget(name: "MarqueeMicro", dependencies: [
+            "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+        ], path: "Benchmarks/Sources/MarqueeMicro"),
         .testTarget(name: "MarqueeBenchTests", dependencies: ["MarqueeBenchKit"], path: "Tests/MarqueeBenchTests"),
 
         // Blocking socket client and process helpers shared by the test targets.

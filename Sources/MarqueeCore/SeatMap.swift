@@ -55,15 +55,26 @@ public final class SeatMap: @unchecked Sendable {
     }
 
     /// Holds every seat in `seats` for `hold` until `expiry`, or none.
-    /// `seats` must be distinct valid indices (any order).
+    /// `seats` must be distinct valid indices (any order). The success path
+    /// does not allocate: the sorted order and the words replaced live in
+    /// stack scratch space (microbenchmark: Benchmarks/micro.sh).
     public func hold(_ seats: [Int], by hold: UInt32, until expiry: UInt32, now: UInt32) -> HoldOutcome {
-        let ordered = seats.sorted()
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: seats.count) { scratch in
+            var ordered = scratch
+            _ = ordered.initialize(from: seats)
+            ordered.sort()
+            return withUnsafeTemporaryAllocation(of: SeatWord.self, capacity: seats.count) { previous in
+                holdSorted(UnsafeBufferPointer(ordered), previous, by: hold, until: expiry, now: now)
+            }
+        }
+    }
+
+    private func holdSorted(_ ordered: UnsafeBufferPointer<Int>, _ previous: UnsafeMutableBufferPointer<SeatWord>,
+                            by hold: UInt32, until expiry: UInt32, now: UInt32) -> HoldOutcome {
         let desired = SeatWord.held(by: hold, until: expiry)
-        // What each taken seat held before (free, or an expired hold), so a
-        // rollback puts back exactly that.
-        var previous: [SeatWord] = []
-        previous.reserveCapacity(ordered.count)
-        for seat in ordered {
+        // previous[i]: what ordered[i] held before (free, or an expired hold),
+        // so a rollback puts back exactly that.
+        for (taken, seat) in ordered.enumerated() {
             var current = word(seat)
             var won = false
             while current.state(at: now) == .free {
@@ -76,13 +87,12 @@ public final class SeatMap: @unchecked Sendable {
             guard won else {
                 // Give back what this call took, newest first, then report
                 // every requested seat that is not free.
-                for index in stride(from: previous.count - 1, through: 0, by: -1) {
+                for index in stride(from: taken - 1, through: 0, by: -1) {
                     _ = exchange(ordered[index], expected: desired, desired: previous[index])
                 }
-                let failed = ordered[previous.count]
-                return .unavailable(ordered.filter { $0 == failed || word($0).state(at: now) != .free })
+                return .unavailable(ordered.filter { $0 == seat || word($0).state(at: now) != .free })
             }
-            previous.append(current)
+            previous[taken] = current
         }
         return .held
     }
