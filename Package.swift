@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "MarqueeCoreTests", dependencies: [
             "MarqueeCore", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP"]),
+        .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP", "MarqueeTestSupport"]),
         // Catalog and users share one real-server harness (CatalogTestServer).
         .testTarget(name: "MarqueeCatalogTests", dependencies: [
             "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",

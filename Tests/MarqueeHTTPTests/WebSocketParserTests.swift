@@ -1,22 +1,12 @@
 import MarqueeHTTP
+import MarqueeTestSupport
 import Testing
 
 @Suite("WebSocket frames")
 struct WebSocketParserTests {
+    /// A masked client frame (the test client's encoder).
     static func masked(_ opcode: UInt8, _ payload: [UInt8], fin: Bool = true) -> [UInt8] {
-        let mask: [UInt8] = [0xA1, 0x02, 0xF3, 0x44]
-        var out: [UInt8] = [(fin ? 0x80 : 0) | opcode]
-        if payload.count < 126 {
-            out.append(0x80 | UInt8(payload.count))
-        } else if payload.count <= 0xFFFF {
-            out += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
-        } else {
-            out.append(0x80 | 127)
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8((payload.count >> shift) & 0xFF)) }
-        }
-        out += mask
-        for (index, byte) in payload.enumerated() { out.append(byte ^ mask[index % 4]) }
-        return out
+        TestWebSocket.frame(opcode: opcode, payload, fin: fin, mask: [0xA1, 0x02, 0xF3, 0x44])
     }
 
     func events(_ bytes: [UInt8], splitAt split: Int? = nil, parser: WebSocketParser = WebSocketParser()) -> [WebSocketParser.Event] {
