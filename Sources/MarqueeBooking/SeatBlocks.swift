@@ -42,7 +42,7 @@ extension OwnerShard {
         guard let seat = seats.labelIndex[label], seats.map.word(seat).storedState == .blocked else {
             return reply.fail(APIError(.notFound, code: "seat_not_blocked", message: "That seat is not blocked."))
         }
-        database.query("DELETE FROM seat_blocks WHERE showtime_id = $1 AND seat = $2", [String(seats.id), String(seat)]) { [self] result in
+        database.query("DELETE FROM seat_blocks WHERE showtime_id = $1 AND seat = $2", [String(seats.id), String(seat)]) { result in
             if case .failure(let error) = result {
                 return reply.fail(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
             }
