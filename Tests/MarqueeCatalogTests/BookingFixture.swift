@@ -64,14 +64,18 @@ struct BookingFixture: @unchecked Sendable {
         return states
     }
 
-    func hold(_ seats: [String], token: String, showtime: Int? = nil, headers: [String: String] = [:]) throws -> TestClient.Response {
+    /// (A long timeout serves the races: hundreds of clients on a server slowed by Thread Sanitizer.)
+    func hold(_ seats: [String], token: String, showtime: Int? = nil, headers: [String: String] = [:],
+              timeoutSeconds: Int = 5) throws -> TestClient.Response {
         let list = seats.map { "\"\($0)\"" }.joined(separator: ",")
         return try server.request("POST", "/v1/showtimes/\(showtime ?? self.showtime)/holds", json: "{\"seats\":[\(list)]}",
-                                  token: token, headers: headers)
+                                  token: token, headers: headers, timeoutSeconds: timeoutSeconds)
     }
 
-    func checkout(_ hold: String, method: String = "pm_card_visa", token: String, headers: [String: String] = [:]) throws -> TestClient.Response {
-        try server.request("POST", "/v1/holds/\(hold)/checkout", json: "{\"payment_method\":\"\(method)\"}", token: token, headers: headers)
+    func checkout(_ hold: String, method: String = "pm_card_visa", token: String, headers: [String: String] = [:],
+                  timeoutSeconds: Int = 5) throws -> TestClient.Response {
+        try server.request("POST", "/v1/holds/\(hold)/checkout", json: "{\"payment_method\":\"\(method)\"}", token: token,
+                           headers: headers, timeoutSeconds: timeoutSeconds)
     }
 
     func sql(_ text: String) throws -> [[String?]] {

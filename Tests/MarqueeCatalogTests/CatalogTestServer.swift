@@ -73,8 +73,8 @@ final class CatalogTestServer {
     }
 
     func request(_ method: String, _ path: String, json: String? = nil, token: String? = adminToken,
-                 headers: [String: String] = [:]) throws -> TestClient.Response {
-        let client = try TestClient(port: port)
+                 headers: [String: String] = [:], timeoutSeconds: Int = 5) throws -> TestClient.Response {
+        let client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }

@@ -114,9 +114,9 @@ final class CheckoutTests {
             // Half want C3+C4, half C5+C6: exactly one winner per pair.
             let start = index % 2 * 2
             let wanted = Array(seats[start..<(start + 2)])
-            guard let response = try? fixture.hold(wanted, token: buyer.token) else { return results.append(([], nil, 0)) }
+            guard let response = try? fixture.hold(wanted, token: buyer.token, timeoutSeconds: 60) else { return results.append(([], nil, 0)) }
             guard response.status == 201, let hold = response.object?["id"] as? String else { return results.append(([], nil, response.status)) }
-            let booked = try? fixture.checkout(hold, token: buyer.token)
+            let booked = try? fixture.checkout(hold, token: buyer.token, timeoutSeconds: 60)
             results.append((wanted, booked?.status == 201 ? booked?.object?["id"] as? String : nil, 201))
         }
         let outcomes = results.values
