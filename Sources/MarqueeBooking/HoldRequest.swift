@@ -9,6 +9,12 @@ enum HoldRequest: Sendable {
     case bestAvailable(count: Int, category: String?)
 
     static func parse(_ request: HTTPRequest, maxSeats: Int) throws(APIError) -> HoldRequest {
+        // The common shape, read without Foundation; anything else (and every
+        // error) goes through the general JSON path below.
+        if let labels = fastSeats(request.body), !labels.isEmpty, labels.count <= maxSeats, Set(labels).count == labels.count,
+           request.head.headers["content-type"].map({ $0.lowercased().hasPrefix("application/json") }) ?? true {
+            return .seats(labels)
+        }
         let body = try JSONBody(request, allowed: ["seats", "best_available"])
         switch (body.has("seats"), body.has("best_available")) {
         case (true, true), (false, false):
@@ -46,6 +52,45 @@ enum HoldRequest: Sendable {
                            detailsJSON: "\"seats\":\(BookingJSON.labels(Array(Set(duplicates)).sorted()))")
         }
         return labels
+    }
+
+    /// `{"seats":["F7","F8"]}` with optional spaces, labels of capitals and
+    /// digits only; nil for any other text.
+    static func fastSeats(_ body: [UInt8]) -> [String]? {
+        var index = 0
+        func skipSpaces() { while index < body.count && (body[index] == 32 || body[index] == 10 || body[index] == 13 || body[index] == 9) { index += 1 } }
+        func expect(_ byte: UInt8) -> Bool {
+            skipSpaces()
+            guard index < body.count && body[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        guard expect(UInt8(ascii: "{")), expect(UInt8(ascii: "\"")) else { return nil }
+        let key: [UInt8] = Array("seats\"".utf8)
+        guard body.count - index >= key.count, body[index..<(index + key.count)].elementsEqual(key) else { return nil }
+        index += key.count
+        guard expect(UInt8(ascii: ":")), expect(UInt8(ascii: "[")) else { return nil }
+        var labels: [String] = []
+        while true {
+            guard expect(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            while index < body.count, (body[index] >= 48 && body[index] <= 57) || (body[index] >= 65 && body[index] <= 90) { index += 1 }
+            guard index < body.count, body[index] == UInt8(ascii: "\""), (2...8).contains(index - start) else { return nil }
+            labels.append(String(decoding: body[start..<index], as: UTF8.self))
+            index += 1
+            skipSpaces()
+            guard index < body.count else { return nil }
+            if body[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            guard body[index] == UInt8(ascii: "]") else { return nil }
+            index += 1
+            break
+        }
+        guard expect(UInt8(ascii: "}")) else { return nil }
+        skipSpaces()
+        return index == body.count ? labels : nil
     }
 
     static func tooMany(_ max: Int) -> APIError {

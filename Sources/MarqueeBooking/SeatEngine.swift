@@ -29,7 +29,13 @@ public final class SeatEngine: Sendable {
                  _ body: @escaping @Sendable (OwnerShard, Reply) -> Void) {
         let reply = Reply(context: LoopBound(context, loop: context.loop))
         let server = context.server
-        server.onShard(Self.owner(of: showtime, shards: server.shardCount)) { [self] access in
+        let owner = Self.owner(of: showtime, shards: server.shardCount)
+        if owner == context.shardIndex {
+            // Already on the owner's loop: no hop there and back.
+            body(OwnerShard.on(context.shardAccess, engine: self), reply)
+            return
+        }
+        server.onShard(owner) { [self] access in
             body(OwnerShard.on(access, engine: self), reply)
         }
     }
@@ -80,7 +86,11 @@ struct Reply: Sendable {
     let context: LoopBound<RequestContext>
 
     func callAsFunction(_ response: HTTPResponse) {
-        context.execute { $0.respond(response) }
+        if context.loop.isInLoop {
+            context.value.respond(response)
+        } else {
+            context.execute { $0.respond(response) }
+        }
     }
 
     func fail(_ error: APIError) { self(.error(error)) }
