@@ -48,6 +48,10 @@ struct MarqueeBench: ParsableCommand {
             ? "WARNING: the machine was \(Int(busy * 100))% busy before the run: figures will be low and noisy"
             : "machine idle before the run (\(Int(busy * 100))% busy)"
         print(idleNote)
+        // Correctness checks (not speed): a failure makes the run fail.
+        let correctness: Set = ["one_winner_per_seat", "losers_got_clean_409", "every_buyer_answered", "watchers_converged",
+                                "every_watcher_connected", "every_map_loaded"]
+        var failedChecks: [String] = []
         for scenario in chosen {
             print("== \(scenario)")
             fflush(nil)  // progress shows as it happens, also through a pipe
@@ -64,9 +68,14 @@ struct MarqueeBench: ParsableCommand {
             default: throw ValidationError("unknown scenario \(scenario)")
             }
             result.notes.append(idleNote)
+            failedChecks += result.checks.filter { correctness.contains($0.key) && !$0.value }.map { "\(scenario): \($0.key)" }
             try result.write(to: out)
             print(summary(result))
             fflush(nil)
+        }
+        if !failedChecks.isEmpty {
+            print("marquee-bench: correctness checks failed: " + failedChecks.joined(separator: ", "))
+            throw ExitCode(2)
         }
     }
 
