@@ -4,13 +4,14 @@ plots: latency percentiles per scenario and throughput over time."""
 import json, os, subprocess, sys
 
 out = sys.argv[1] if len(sys.argv) > 1 else "Benchmarks/results"
-order = ["healthz", "browse", "hold-release", "hold-release-zipf", "checkout", "flash-sale", "seat-memory"]
+order = ["healthz", "browse", "hold-release", "hold-release-zipf", "checkout", "flash-sale", "fanout", "fanout-5000", "fanout-10000-over-100", "seat-memory"]
 results = {}
 for name in os.listdir(out):
     if name.endswith(".json"):
         with open(os.path.join(out, name)) as f:
             data = json.load(f)
-        results[data["scenario"]] = data
+        if "scenario" in data:  # micro.json has a shape of its own
+            results[data["scenario"]] = data
 names = [n for n in order if n in results] + sorted(n for n in results if n not in order)
 
 def num(value, digits=0):

@@ -105,6 +105,10 @@ struct ServeCommand: ParsableCommand {
             ?? config.maxWatchersPerAddress
         guard config.maxWatchers > 0, config.maxWatchersPerAddress > 0 else { throw ConfigurationError("watcher limits must be positive") }
         config.webSocketEcho = websocketEcho || Environment.string("WEBSOCKET_ECHO") == "1"
+        if let window = try Environment.integer("LIVE_COALESCE_MS") {
+            guard (0...1_000).contains(window) else { throw ConfigurationError("LIVE_COALESCE_MS must be 0...1000") }
+            config.liveCoalesceMilliseconds = UInt64(window)
+        }
         return config
     }
 

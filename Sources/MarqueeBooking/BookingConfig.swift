@@ -26,6 +26,10 @@ public struct BookingConfig: Sendable {
     /// (then a fresh snapshot); one lagging longer than the second limit is closed (1013).
     public var liveMaxUnsentBytes = 256 * 1024
     public var liveMaxLagMilliseconds: UInt64 = 10_000
+    /// Changes of one showtime are gathered for this long before a delta goes
+    /// out (LIVE_COALESCE_MS; 0: every loop turn): fewer, fuller frames per
+    /// watcher, at the price of this much added latency at most.
+    public var liveCoalesceMilliseconds: UInt64 = 50
     /// Serve `/v1/ws-echo` (WebSocket echo, for conformance suites); off by default.
     public var webSocketEcho = false
     /// How long after a showtime ends its seat map stays loaded.

@@ -21,6 +21,7 @@ final class LiveFeed {
     /// showtime -> (first seq of the turn, seats changed this turn).
     private var pending: [Int64: (from: UInt64, to: UInt64, seats: Set<Int>)] = [:]
     private var scheduled = false
+    private var timer: LoopTimer?
 
     init(owner: OwnerShard) {
         self.owner = owner
@@ -49,9 +50,19 @@ final class LiveFeed {
         }
         guard !scheduled else { return }
         scheduled = true
-        // After this turn's callbacks: everything they changed goes in one batch.
-        let bound = LoopBound(self, loop: owner.access.loop)
-        owner.access.loop.execute { bound.value.flush() }
+        let window = owner.config.liveCoalesceMilliseconds
+        guard window > 0 else {
+            // After this turn's callbacks: everything they changed goes in one batch.
+            let bound = LoopBound(self, loop: owner.access.loop)
+            owner.access.loop.execute { bound.value.flush() }
+            return
+        }
+        if timer == nil {
+            let made = LoopTimer(loop: owner.access.loop)
+            owner.access.onFinish { made.close() }
+            timer = made
+        }
+        timer?.start(after: window) { [unowned self] in flush() }
     }
 
     private func flush() {

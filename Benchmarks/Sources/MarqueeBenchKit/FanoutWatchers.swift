@@ -147,8 +147,14 @@ final class WatcherLoop: @unchecked Sendable {
     var recorder = Recorder()
     var measuring = false
     var gaps = 0
-    private var cache: [String: Parsed] = [:]
-    private var cacheOrder: [String] = []
+    private struct Key: Hashable {
+        let snapshot: Bool
+        let showtime: UInt64
+        let seq: UInt64
+        let count: Int
+    }
+    private var cache: [Key: Parsed] = [:]
+    private var cacheOrder: [Key] = []
     private var measureStart: UInt64 = 0
     private var connecting = 0
 
@@ -272,9 +278,30 @@ final class WatcherLoop: @unchecked Sendable {
         }
     }
 
-    /// Deltas are keyed by showtime and seq, snapshots by their bytes' size and seq.
-    private func cacheKey(_ payload: ArraySlice<UInt8>) -> String {
-        String(decoding: payload.prefix(80), as: UTF8.self) + "#\(payload.count)"
+    /// Messages are keyed by kind, showtime, seq and size, read from the
+    /// bytes without making a string: every watcher of a loop gets the same
+    /// frame, and only the first one of them parses it.
+    private func cacheKey(_ payload: ArraySlice<UInt8>) -> Key {
+        func number(after name: StaticString) -> UInt64 {
+            let needle = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            let limit = min(payload.endIndex, payload.startIndex + 120)
+            var index = payload.startIndex
+            while index + needle.count < limit {
+                if payload[index] == needle[0] && payload[index..<(index + needle.count)].elementsEqual(needle) {
+                    var value: UInt64 = 0
+                    var digit = index + needle.count
+                    while digit < limit, payload[digit] >= 48, payload[digit] <= 57 {
+                        value = value * 10 + UInt64(payload[digit] - 48)
+                        digit += 1
+                    }
+                    return value
+                }
+                index += 1
+            }
+            return 0
+        }
+        let snapshot = payload.count > 10 && payload[payload.startIndex + 9] == UInt8(ascii: "s")  // {"type":"s...
+        return Key(snapshot: snapshot, showtime: number(after: "\"showtime\":"), seq: number(after: "\"seq\":"), count: payload.count)
     }
 
     private func parse(_ payload: ArraySlice<UInt8>) -> Parsed? {
