@@ -37,6 +37,7 @@ final class LiveFeed {
 
     func unsubscribe(_ showtime: Int64, shard: Int) {
         subscribers[showtime]?.remove(shard)
+        if subscribers[showtime]?.isEmpty == true { forgetSnapshot(showtime) }
     }
 
     private func record(_ event: SeatEvent) {
@@ -82,9 +83,21 @@ final class LiveFeed {
         }
     }
 
+    /// The last anonymous snapshot per showtime: a crowd connecting at an
+    /// on-sale gets the same text, built once per sequence number (and second,
+    /// since expiries change states without an event until the wheel ticks).
+    private var anonymousSnapshots: [Int64: (seq: UInt64, second: UInt32, text: String)] = [:]
+
     /// A snapshot for one watcher, with the seq it reflects.
     func snapshot(_ seats: ShowtimeSeats, user: Int64?) -> String {
-        let map = BookingJSON.seatMap(seats, user: user, now: OwnerShard.now())
-        return "{\"type\":\"snapshot\"," + map.dropFirst()
+        let now = OwnerShard.now()
+        if user == nil, let cached = anonymousSnapshots[seats.id], cached.seq == seats.seq, cached.second == now {
+            return cached.text
+        }
+        let text = "{\"type\":\"snapshot\"," + BookingJSON.seatMap(seats, user: user, now: now).dropFirst()
+        if user == nil { anonymousSnapshots[seats.id] = (seats.seq, now, text) }
+        return text
     }
+
+    func forgetSnapshot(_ showtime: Int64) { anonymousSnapshots[showtime] = nil }
 }
