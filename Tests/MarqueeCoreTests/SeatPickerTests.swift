@@ -29,7 +29,7 @@ struct SeatPickerTests {
         let picker = SeatPicker(seats: layout(rows: 1, columns: 6))
         let best = picker.candidates(count: 3, category: nil) { $0 != 0 }.first
         #expect(best == [3, 4, 5] || best == [1, 2, 3])
-        for candidate in picker.candidates(count: 3, category: nil, limit: 1) { $0 != 0 } {
+        for candidate in picker.candidates(count: 3, category: nil, limit: 1, isFree: { $0 != 0 }) {
             let left = candidate.first! - 1, right = 5 - candidate.last!
             #expect(left != 1 && right != 1)
         }
