@@ -21,14 +21,14 @@ enum BookingCancellation {
 
 extension OwnerShard {
     func cancelBooking(_ number: UInt32, user: Int64, in seats: ShowtimeSeats, reply: Reply) {
-        guard let database = access.database else { return reply.fail(ShowtimeLoader.unavailable) }
+        guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
         guard seats.startsAtUnix > Int64(time(nil)) else {
             return reply.fail(APIError(.conflict, code: "showtime_started", message: "A booking cannot be cancelled once its showtime has started."))
         }
         database.query(BookingCancellation.sql, [String(seats.id), String(number), nil, String(user)]) { [self] result in
             switch result {
             case .failure(let error):
-                reply.fail(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+                reply.fail(APIError(databaseFailure: error))
             case .success(let rows):
                 guard let row = rows.rows.first else {
                     // Not cancelled now: someone else's, missing, or cancelled before.

@@ -25,7 +25,7 @@ enum BookingReads {
                        [String(showtime), String(number), String(user)]) { result in
             switch result {
             case .failure(let error):
-                completion(.failure(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError))
+                completion(.failure(APIError(databaseFailure: error)))
             case .success(let rows):
                 if let json = rows.scalar { completion(.success(json)) } else { completion(.failure(notFound)) }
             }
@@ -34,7 +34,7 @@ enum BookingReads {
 
     static func one(_ context: RequestContext, id: String, user: Int64) {
         guard let (showtime, number) = PublicID.parse(id, prefix: "bkg") else { return context.fail(notFound) }
-        guard let database = context.database else { return context.fail(ShowtimeLoader.unavailable) }
+        guard let database = context.database else { return context.fail(APIError.databaseUnavailable) }
         fetch(database, showtime: showtime, number: number, user: user) { result in
             switch result {
             case .success(let json): context.respond(.json(.ok, json))

@@ -29,7 +29,7 @@ extension OwnerShard {
         }
         if hold.paying { return reply.fail(Self.checkoutInProgress) }
         if let closed = closedError(seats) { return reply.fail(closed) }
-        guard let writer else { return reply.fail(ShowtimeLoader.unavailable) }
+        guard let writer else { return reply.fail(APIError.databaseUnavailable) }
 
         let now = Self.now()
         let window = max(hold.expiry, now + config.paymentWindowSeconds)
@@ -49,7 +49,7 @@ extension OwnerShard {
         writer.whenCommitted { [self] error in
             if let error {
                 resume(number, in: seats)
-                return reply.fail(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+                return reply.fail(APIError(databaseFailure: error))
             }
             let request = PaymentRequest(amountCents: payment.amountCents, currency: payment.currency, paymentMethod: paymentMethod,
                                          idempotencyKey: "marquee-\(seats.id)-\(number)-\(payment.attempt)")
@@ -179,6 +179,6 @@ extension OwnerShard {
             persist(restored, in: seats, status: "live")
             seats.emit(.held, hold.seats)
         }
-        reply.fail(ShowtimeLoader.internalError)
+        reply.fail(APIError.internalError)
     }
 }

@@ -63,7 +63,7 @@ final class OwnerShard {
             return
         }
         guard let database = access.database, let reconciler else {
-            completion(.failure(ShowtimeLoader.unavailable))
+            completion(.failure(APIError.databaseUnavailable))
             return
         }
         if loading[id] != nil {

@@ -38,7 +38,7 @@ final class PaymentReconciler {
         database.query(Self.unsettledSQL, [String(showtime)]) { [self] result in
             switch result {
             case .failure(let error):
-                completion(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+                completion(APIError(databaseFailure: error))
             case .success(let rows):
                 settle(showtime, rows.rows[...], completion)
             }
@@ -54,7 +54,7 @@ final class PaymentReconciler {
         let number = row[1] ?? "0"
         let next: (PostgresConnection.Completion) = { [self] result in
             if case .failure(let error) = result {
-                completion(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+                completion(APIError(databaseFailure: error))
                 return
             }
             settle(showtime, rest, completion)

@@ -5,7 +5,7 @@ import MarqueeHTTP
 /// slips in), then the rows commit, and a failed commit undoes the words.
 extension OwnerShard {
     func block(_ labels: [String], reason: String, in seats: ShowtimeSeats, reply: Reply) {
-        guard let database = access.database else { return reply.fail(ShowtimeLoader.unavailable) }
+        guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
         let unknown = labels.filter { seats.labelIndex[$0] == nil }
         guard unknown.isEmpty else {
             return reply.fail(APIError(.unprocessableContent, code: "unknown_seats", message: "No such seat in this auditorium.",
@@ -30,7 +30,7 @@ extension OwnerShard {
             """, [String(seats.id), PostgresArray.literal(indices), reason]) { [self] result in
             if case .failure(let error) = result {
                 for seat in changed { _ = seats.map.unblock(seat) }
-                return reply.fail(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+                return reply.fail(APIError(databaseFailure: error))
             }
             if !changed.isEmpty { seats.emit(.blocked, changed) }
             reply(.json(.ok, "{\"showtime_id\":\(seats.id),\"blocked\":\(BookingJSON.labels(blockedLabels(seats)))}"))
@@ -38,13 +38,13 @@ extension OwnerShard {
     }
 
     func unblock(_ label: String, in seats: ShowtimeSeats, reply: Reply) {
-        guard let database = access.database else { return reply.fail(ShowtimeLoader.unavailable) }
+        guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
         guard let seat = seats.labelIndex[label], seats.map.word(seat).storedState == .blocked else {
             return reply.fail(APIError(.notFound, code: "seat_not_blocked", message: "That seat is not blocked."))
         }
         database.query("DELETE FROM seat_blocks WHERE showtime_id = $1 AND seat = $2", [String(seats.id), String(seat)]) { result in
             if case .failure(let error) = result {
-                return reply.fail(error.isUnavailable ? ShowtimeLoader.unavailable : ShowtimeLoader.internalError)
+                return reply.fail(APIError(databaseFailure: error))
             }
             if seats.map.unblock(seat) { seats.emit(.unblocked, [seat]) }
             reply(HTTPResponse(status: .noContent))

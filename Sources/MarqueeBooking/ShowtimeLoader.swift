@@ -37,7 +37,7 @@ enum ShowtimeLoader {
             database.query(sql, [String(id)]) { result in
                 switch result {
                 case .failure(let error):
-                    completion(.failure(error.isUnavailable ? unavailable : internalError))
+                    completion(.failure(APIError(databaseFailure: error)))
                 case .success(let rows):
                     guard let row = rows.rows.first else {
                         completion(.failure(.notFound("No such showtime.")))
@@ -52,11 +52,6 @@ enum ShowtimeLoader {
             }
         }
     }
-
-    static let unavailable = APIError(.serviceUnavailable, code: "database_unavailable",
-                                      message: "The database is not reachable; retry shortly.",
-                                      headers: [HTTPResponse.Field(name: "Retry-After", value: "1")])
-    static let internalError = APIError(.internalServerError, code: "internal_error", message: "The request failed on our side.")
 
     private static func json(_ text: String?) -> [Any] {
         guard let text, let value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else { return [] }

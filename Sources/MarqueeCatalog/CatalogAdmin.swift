@@ -440,7 +440,7 @@ enum CatalogAdmin {
         case "23514", "22007", "22008", "22P02":
             return APIError(.badRequest, code: "invalid_field", message: "A field is out of range.")
         default:
-            return APIError(.internalServerError, code: "internal_error", message: "The request failed on our side.")
+            return APIError.internalError
         }
     }
 }

@@ -147,15 +147,13 @@ public final class RequestContext {
             case .success(let rows):
                 onSuccess(rows)
             case .failure(let error) where error.isUnavailable:
-                fail(APIError(.serviceUnavailable, code: "database_unavailable",
-                              message: "The database is not reachable; retry shortly.",
-                              headers: [HTTPResponse.Field(name: "Retry-After", value: "1")]))
+                fail(.databaseUnavailable)
             case .failure(let error):
                 if let onError {
                     onError(error)
                 } else {
                     logger.error("query failed", metadata: ["error": .string(error.description)])
-                    fail(APIError(.internalServerError, code: "internal_error", message: "The request failed on our side."))
+                    fail(.internalError)
                 }
             }
         }

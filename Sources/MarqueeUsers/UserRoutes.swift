@@ -35,7 +35,7 @@ public enum UserRoutes {
                     if error.sqlState == "23505" {
                         context.fail(APIError(.conflict, code: "email_taken", message: "An account with that email exists."))
                     } else {
-                        context.fail(APIError(.internalServerError, code: "internal_error", message: "The request failed on our side."))
+                        context.fail(APIError.internalError)
                     }
                 }) { result in
                     context.query(userJSON, [result.scalar]) { user in
