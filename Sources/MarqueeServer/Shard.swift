@@ -21,12 +21,10 @@ final class Shard {
     /// Per-shard state of features built on the server (see ShardAccess).
     var locals: [ObjectIdentifier: AnyObject] = [:]
     var finishHandlers: [() -> Void] = []
-    /// Run when the catalog changed somewhere (NOTIFY), after the cache is dropped.
-    var catalogChangeHandlers: [() -> Void] = []
-    /// Other NOTIFY channels features listen to, and what runs on each
-    /// (re)connect: notifications may have been missed meanwhile.
-    var notificationHandlers: [String: [(String) -> Void]] = [:]
-    var readyHandlers: [() -> Void] = []
+    /// NOTIFY channels listened to (the response cache's among them), and
+    /// what runs on each (re)connect: notifications may have been missed.
+    private var notificationHandlers: [String: [(String) -> Void]] = [:]
+    private var readyHandlers: [() -> Void] = []
     // unowned(unsafe): the server outlives its shards by construction.
     unowned(unsafe) let server: Server
     private var listener: TCPListener?
@@ -54,21 +52,28 @@ final class Shard {
         self.logger = logger
         if let database {
             database.onReady = { [unowned database, unowned(unsafe) self] in
-                self.catalogChanged()
-                database.query("LISTEN \(ResponseCache.channel)") { _ in }
                 for channel in self.notificationHandlers.keys { database.query("LISTEN \(channel)") { _ in } }
                 for handler in self.readyHandlers { handler() }
             }
             database.onNotification = { [unowned(unsafe) self] channel, payload in
-                if channel == ResponseCache.channel { self.catalogChanged() }
                 for handler in self.notificationHandlers[channel] ?? [] { handler(payload) }
             }
         }
+        // The catalog changed somewhere, or changes may have been missed: drop cached reads.
+        let cache = self.cache
+        listen(ResponseCache.channel, ready: { cache.invalidateAll() }) { _ in cache.invalidateAll() }
     }
 
-    private func catalogChanged() {
-        cache.invalidateAll()
-        for handler in catalogChangeHandlers { handler() }
+    /// Runs `handler` with each NOTIFY payload on `channel` (a plain
+    /// identifier), and `ready` now if connected and after every (re)connect.
+    func listen(_ channel: String, ready: @escaping () -> Void, _ handler: @escaping (String) -> Void) {
+        let first = notificationHandlers[channel] == nil
+        notificationHandlers[channel, default: []].append(handler)
+        readyHandlers.append(ready)
+        if let database, database.isReady {
+            if first { database.query("LISTEN \(channel)") { _ in } }
+            ready()
+        }
     }
 
     /// Binds the shard's listener; before the loop runs, from the starting thread.

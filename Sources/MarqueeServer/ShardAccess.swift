@@ -26,22 +26,17 @@ public struct ShardAccess {
     }
 
     /// Runs `handler` whenever any instance changed the catalog (and after
-    /// a database reconnect, when changes may have been missed).
+    /// a database reconnect, when changes may have been missed), after the
+    /// shard's response cache is dropped.
     public func onCatalogChange(_ handler: @escaping () -> Void) {
-        shard.catalogChangeHandlers.append(handler)
+        shard.listen(ResponseCache.channel, ready: handler) { _ in handler() }
     }
 
     /// Runs `handler` with each NOTIFY payload on `channel` (a plain
     /// identifier), and `ready` now if connected and after every
     /// (re)connect, when notifications may have been missed.
     public func listen(_ channel: String, ready: @escaping () -> Void, _ handler: @escaping (String) -> Void) {
-        let first = shard.notificationHandlers[channel] == nil
-        shard.notificationHandlers[channel, default: []].append(handler)
-        shard.readyHandlers.append(ready)
-        if let database = shard.database, database.isReady {
-            if first { database.query("LISTEN \(channel)") { _ in } }
-            ready()
-        }
+        shard.listen(channel, ready: ready, handler)
     }
 
     /// Runs `handler` once, when the shard has no connections left and is
