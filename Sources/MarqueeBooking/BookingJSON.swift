@@ -33,10 +33,10 @@ enum BookingJSON {
         return out
     }
 
-    static func hold(_ hold: HoldRecord, in seats: ShowtimeSeats, replaced: UInt32? = nil) -> String {
+    static func hold(_ hold: HoldRecord, in seats: ShowtimeSeats, currency: String, replaced: UInt32? = nil) -> String {
         var out = "{\"id\":\"\(PublicID.hold(seats.id, hold.number))\",\"showtime_id\":\(seats.id),"
         out += "\"seats\":\(labels(seats.labels(of: hold.seats))),\"total\":\(seats.total(of: hold.seats)),"
-        out += "\"currency\":\"usd\",\"status\":\"\(hold.paying ? "checking_out" : "live")\","
+        out += "\"currency\":\(JSONText.quoted(currency)),\"status\":\"\(hold.paying ? "checking_out" : "live")\","
         out += "\"expires_at\":\"\(ISO8601.format(SeatWord.unix(seconds: hold.expiry)))\","
         out += "\"created_at\":\"\(ISO8601.format(hold.createdUnix))\""
         if let replaced { out += ",\"replaced\":\"\(PublicID.hold(seats.id, replaced))\"" }

@@ -40,7 +40,7 @@ public enum BookingRoutes {
         routes.add(.GET, "/v1/holds/{id}") { context in
             withHold(context, engine: engine) { owner, seats, number, user, reply in
                 switch owner.liveHold(number, user: user, in: seats) {
-                case .success(let hold): reply(.json(.ok, BookingJSON.hold(hold, in: seats)))
+                case .success(let hold): reply(.json(.ok, BookingJSON.hold(hold, in: seats, currency: config.currency)))
                 case .failure(let error): reply.fail(error)
                 }
             }

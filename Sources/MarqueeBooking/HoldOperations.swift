@@ -41,17 +41,12 @@ extension OwnerShard {
         var chosen: [Int]
         switch request {
         case .seats(let labels):
-            let unknown = labels.filter { seats.labelIndex[$0] == nil }
-            guard unknown.isEmpty else {
-                return giveUp(APIError(.unprocessableContent, code: "unknown_seats", message: "No such seat in this auditorium.",
-                                       detailsJSON: "\"seats\":\(BookingJSON.labels(unknown))"))
+            do throws(APIError) {
+                chosen = try seats.indices(of: labels)
+            } catch {
+                return giveUp(error)
             }
-            chosen = labels.map { seats.labelIndex[$0]! }
-            let blocked = chosen.filter { seats.map.word($0).storedState == .blocked }
-            guard blocked.isEmpty else {
-                return giveUp(APIError(.conflict, code: "seats_blocked", message: "These seats are not for sale.",
-                                       detailsJSON: "\"seats\":\(BookingJSON.labels(seats.labels(of: blocked)))"))
-            }
+            if let blocked = seats.blockedError(chosen) { return giveUp(blocked) }
             if case .unavailable(let taken) = seats.map.hold(chosen, by: number, until: expiry, now: now) {
                 return giveUp(APIError(.conflict, code: "seats_unavailable", message: "Some of these seats are taken; nothing was held.",
                                        detailsJSON: "\"seats\":\(BookingJSON.labels(seats.labels(of: taken)))"))
@@ -94,7 +89,7 @@ extension OwnerShard {
             if !freed.isEmpty { seats.emit(.released, freed) }
         }
         seats.emit(.held, chosen)
-        return .success(BookingJSON.hold(record, in: seats, replaced: replacing?.number))
+        return .success(BookingJSON.hold(record, in: seats, currency: config.currency, replaced: replacing?.number))
     }
 
     /// The caller's live hold, or 404 (someone else's hold is not found either).
@@ -127,13 +122,14 @@ extension OwnerShard {
         case .success(let found): hold = found
         }
         if hold.paying { return .failure(Self.checkoutInProgress) }
-        let unknown = (add + remove).filter { seats.labelIndex[$0] == nil }
-        guard unknown.isEmpty else {
-            return .failure(APIError(.unprocessableContent, code: "unknown_seats", message: "No such seat in this auditorium.",
-                                     detailsJSON: "\"seats\":\(BookingJSON.labels(unknown))"))
+        let named: [Int]
+        do throws(APIError) {
+            named = try seats.indices(of: add + remove)
+        } catch {
+            return .failure(error)
         }
-        let adding = add.map { seats.labelIndex[$0]! }
-        let removing = remove.map { seats.labelIndex[$0]! }
+        let adding = Array(named.prefix(add.count))
+        let removing = Array(named.dropFirst(add.count))
         let current = Set(hold.seats)
         if let both = adding.first(where: { removing.contains($0) }) {
             return .failure(APIError(.badRequest, code: "invalid_field", message: "Seat \(seats.seats[both].label) is both added and removed."))
@@ -154,11 +150,7 @@ extension OwnerShard {
         }
         guard result.count <= config.maxSeatsPerHold else { return .failure(HoldRequest.tooMany(config.maxSeatsPerHold)) }
         if let closed = closedError(seats) { return .failure(closed) }
-        let blocked = adding.filter { seats.map.word($0).storedState == .blocked }
-        guard blocked.isEmpty else {
-            return .failure(APIError(.conflict, code: "seats_blocked", message: "These seats are not for sale.",
-                                     detailsJSON: "\"seats\":\(BookingJSON.labels(seats.labels(of: blocked)))"))
-        }
+        if let blocked = seats.blockedError(adding) { return .failure(blocked) }
         if !adding.isEmpty, case .unavailable(let taken) = seats.map.hold(adding, by: number, until: hold.expiry, now: Self.now()) {
             return .failure(APIError(.conflict, code: "seats_unavailable", message: "Some of these seats are taken; the hold is unchanged.",
                                      detailsJSON: "\"seats\":\(BookingJSON.labels(seats.labels(of: taken)))"))
@@ -169,7 +161,7 @@ extension OwnerShard {
         persist(hold, in: seats, status: "live")
         if !adding.isEmpty { seats.emit(.held, adding) }
         if !freed.isEmpty { seats.emit(.released, freed) }
-        return .success(BookingJSON.hold(hold, in: seats))
+        return .success(BookingJSON.hold(hold, in: seats, currency: config.currency))
     }
 
     /// 409 for a showtime that is cancelled or has started.

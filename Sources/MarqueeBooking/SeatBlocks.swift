@@ -6,12 +6,12 @@ import MarqueeHTTP
 extension OwnerShard {
     func block(_ labels: [String], reason: String, in seats: ShowtimeSeats, reply: Reply) {
         guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
-        let unknown = labels.filter { seats.labelIndex[$0] == nil }
-        guard unknown.isEmpty else {
-            return reply.fail(APIError(.unprocessableContent, code: "unknown_seats", message: "No such seat in this auditorium.",
-                                       detailsJSON: "\"seats\":\(BookingJSON.labels(unknown))"))
+        let indices: [Int]
+        do throws(APIError) {
+            indices = try seats.indices(of: labels)
+        } catch {
+            return reply.fail(error)
         }
-        let indices = labels.map { seats.labelIndex[$0]! }
         let now = Self.now()
         let newlyBlocked = indices.filter { seats.map.word($0).storedState != .blocked }
         var changed: [Int] = []

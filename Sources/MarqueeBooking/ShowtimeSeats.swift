@@ -1,4 +1,5 @@
 import MarqueeCore
+import MarqueeHTTP
 
 /// A seat change, numbered per showtime in the order the owner shard made
 /// it: what persistence records and live seat maps broadcast.
@@ -92,6 +93,25 @@ final class ShowtimeSeats {
         let event = SeatEvent(showtime: id, seq: seq, kind: kind, seats: seats.sorted())
         for listener in listeners { listener(event) }
         return event
+    }
+
+    /// The seat-map indices of `labels`, in order; 422 `unknown_seats`
+    /// naming every label this auditorium lacks.
+    func indices(of labels: [String]) throws(APIError) -> [Int] {
+        let unknown = labels.filter { labelIndex[$0] == nil }
+        guard unknown.isEmpty else {
+            throw APIError(.unprocessableContent, code: "unknown_seats", message: "No such seat in this auditorium.",
+                           detailsJSON: "\"seats\":\(BookingJSON.labels(unknown))")
+        }
+        return labels.map { labelIndex[$0]! }
+    }
+
+    /// 409 `seats_blocked` naming the blocked ones among `seats`, or nil.
+    func blockedError(_ seats: [Int]) -> APIError? {
+        let blocked = seats.filter { map.word($0).storedState == .blocked }
+        guard !blocked.isEmpty else { return nil }
+        return APIError(.conflict, code: "seats_blocked", message: "These seats are not for sale.",
+                        detailsJSON: "\"seats\":\(BookingJSON.labels(labels(of: blocked)))")
     }
 
     func total(of seats: [Int]) -> Int { seats.reduce(0) { $0 + self.seats[$1].priceCents } }
