@@ -23,6 +23,8 @@ final class BatchWriter {
         let seats: [Int]
         let expiresUnix: Int64
         let status: String
+
+        var key: Key { Key(showtime: showtime, number: number, attempt: 0) }
     }
 
     struct PaymentRow {
@@ -36,6 +38,8 @@ final class BatchWriter {
         var intent: String?
         var status: String
         var errorCode: String?
+
+        var key: Key { Key(showtime: showtime, number: hold, attempt: attempt) }
     }
 
     struct BookingRow {
@@ -49,7 +53,8 @@ final class BatchWriter {
         let intent: String
     }
 
-    private struct Key: Hashable {
+    /// A hold (attempt 0), a payment attempt, or a booking's payment status.
+    struct Key: Hashable {
         let showtime: Int64
         let number: UInt32
         let attempt: Int
@@ -67,8 +72,6 @@ final class BatchWriter {
     private var inFlight = false
     private var retryTimer: LoopTimer?
     private var closed = false
-    private(set) var batchesWritten = 0
-    private(set) var rowsWritten = 0
 
     init(database: PostgresConnection, loop: EventLoop, logger: Logger) {
         self.database = database
@@ -77,12 +80,12 @@ final class BatchWriter {
     }
 
     func hold(_ row: HoldRow) {
-        holds[Key(showtime: row.showtime, number: row.number, attempt: 0)] = row
+        holds[row.key] = row
         schedule()
     }
 
     func payment(_ row: PaymentRow) {
-        payments[Key(showtime: row.showtime, number: row.hold, attempt: row.attempt)] = row
+        payments[row.key] = row
         schedule()
     }
 
@@ -146,21 +149,14 @@ final class BatchWriter {
         database.query(Self.sql, Self.parameters(holdRows, paymentRows, bookingRows, statusRows)) { [self] result in
             inFlight = false
             var failure: PostgresError?
-            switch result {
-            case .success:
-                batchesWritten += 1
-                rowsWritten += holdRows.count + paymentRows.count + bookingRows.count + statusRows.count
-            case .failure(let error):
+            if case .failure(let error) = result {
                 failure = error
                 if error.isUnavailable {
                     // Write-behind rows are upserts of final states: writing them
                     // again is harmless, so keep them for the next batch (newer wins).
-                    for row in holdRows { holds[Key(showtime: row.showtime, number: row.number, attempt: 0)] = holds[Key(showtime: row.showtime, number: row.number, attempt: 0)] ?? row }
-                    for row in paymentRows {
-                        let key = Key(showtime: row.showtime, number: row.hold, attempt: row.attempt)
-                        payments[key] = payments[key] ?? row
-                    }
-                    for (key, status) in statusRows { bookingPaymentStatus[key] = bookingPaymentStatus[key] ?? status }
+                    for row in holdRows where holds[row.key] == nil { holds[row.key] = row }
+                    for row in paymentRows where payments[row.key] == nil { payments[row.key] = row }
+                    for (key, status) in statusRows where bookingPaymentStatus[key] == nil { bookingPaymentStatus[key] = status }
                 } else {
                     logger.error("seat batch failed: a constraint the seat map should have kept", metadata: [
                         "error": .string(error.description), "holds": .stringConvertible(holdRows.count),

@@ -33,7 +33,6 @@ final class LiveHub {
     let engine: SeatEngine
     private var watchers: [Int64: [ObjectIdentifier: Watcher]] = [:]
     private var timer: LoopTimer?
-    private(set) var framesSent = 0
 
     static func on(_ access: ShardAccess, engine: SeatEngine? = nil) -> LiveHub {
         access.local(LiveHub.self) { LiveHub(access: access, engine: engine!) }
@@ -47,8 +46,6 @@ final class LiveHub {
             timer = nil
         }
     }
-
-    var count: Int { watchers.values.reduce(0) { $0 + $1.count } }
 
     func add(_ watcher: Watcher) {
         let key = ObjectIdentifier(watcher.socket)
@@ -78,7 +75,7 @@ final class LiveHub {
         if watchers[showtime]?.isEmpty == true {
             watchers[showtime] = nil
             let shard = access.index
-            engine.onOwnerShard(of: showtime, server: access.server) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
+            engine.onOwnerShard(of: showtime, from: access) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
         }
     }
 
@@ -99,7 +96,7 @@ final class LiveHub {
         let showtime = watcher.showtime
         let user = watcher.user
         let reply = LoopBound(watcher, loop: access.loop)
-        engine.onOwnerShard(of: showtime, server: access.server) { owner in
+        engine.onOwnerShard(of: showtime, from: access) { owner in
             owner.showtime(showtime) { result in
                 switch result {
                 case .success(let seats):
@@ -144,7 +141,6 @@ final class LiveHub {
             }
             watcher.socket.send(frame: frame)
             watcher.seq = batch.toSeq
-            framesSent += 1
         }
     }
 
@@ -157,10 +153,5 @@ final class LiveHub {
                 }
             }
         }
-    }
-
-    /// Watchers on this shard from one client address.
-    func count(from address: String) -> Int {
-        watchers.values.reduce(0) { $0 + $1.values.filter { $0.address == address }.count }
     }
 }

@@ -146,16 +146,17 @@ final class OwnerShard {
             end(hold, in: seats, status: "expired", event: .expired)
         }
         let unixNow = Int64(time(nil))
-        for (id, seats) in showtimes where seats.endsAtUnix + config.evictAfterEndSeconds < unixNow {
-            guard !seats.holds.values.contains(where: \.paying) else { continue }
-            for hold in seats.holds.values { engine.userHolds.release(hold.userID) }
-            showtimes[id] = nil
-            plans.prune(keeping: showtimes.values.map(\.plan))
+        let ended = showtimes.values.filter { seats in
+            seats.endsAtUnix + config.evictAfterEndSeconds < unixNow && !seats.holds.values.contains(where: \.paying)
         }
+        guard !ended.isEmpty else { return }
+        for seats in ended { forget(seats.id) }
+        plans.prune(keeping: showtimes.values.map(\.plan))
     }
 
-    /// Drops a showtime's in-memory state so the next touch reloads it
-    /// from PostgreSQL: after a commit whose outcome is unknown.
+    /// Drops a showtime's in-memory state (its holds' slots in the per-user
+    /// counts with it): after it ended, or after a commit whose outcome is
+    /// unknown, so the next touch reloads it from PostgreSQL.
     func forget(_ id: Int64) {
         guard let seats = showtimes.removeValue(forKey: id) else { return }
         for hold in seats.holds.values { engine.userHolds.release(hold.userID) }

@@ -28,21 +28,19 @@ public final class SeatEngine: Sendable {
     func onOwner(_ context: RequestContext, showtime: Int64,
                  _ body: @escaping @Sendable (OwnerShard, Reply) -> Void) {
         let reply = Reply(context: LoopBound(context, loop: context.loop))
-        let server = context.server
+        onOwnerShard(of: showtime, from: context.shardAccess) { owner in body(owner, reply) }
+    }
+
+    /// Runs `body` on the owner shard of `showtime`: right here when `here`
+    /// is the owner (no hop there and back), else on the owner's loop.
+    func onOwnerShard(of showtime: Int64, from here: ShardAccess, _ body: @escaping @Sendable (OwnerShard) -> Void) {
+        let server = here.server
         let owner = Self.owner(of: showtime, shards: server.shardCount)
-        if owner == context.shardIndex {
-            // Already on the owner's loop: no hop there and back.
-            body(OwnerShard.on(context.shardAccess, engine: self), reply)
+        if owner == here.index {
+            body(OwnerShard.on(here, engine: self))
             return
         }
         server.onShard(owner) { [self] access in
-            body(OwnerShard.on(access, engine: self), reply)
-        }
-    }
-
-    /// Runs `body` on the owner shard of `showtime`, from any shard.
-    func onOwnerShard(of showtime: Int64, server: Server, _ body: @escaping @Sendable (OwnerShard) -> Void) {
-        server.onShard(Self.owner(of: showtime, shards: server.shardCount)) { [self] access in
             body(OwnerShard.on(access, engine: self))
         }
     }
@@ -126,5 +124,4 @@ final class UserHoldCounter: Sendable {
         }
     }
 
-    func count(_ user: Int64) -> Int { stripe(user).withLock { $0[user, default: 0] } }
 }
