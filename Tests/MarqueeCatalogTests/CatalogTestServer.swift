@@ -107,7 +107,6 @@ final class CatalogTestServer {
 }
 
 extension TestClient.Response {
-    var object: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
     var items: [[String: Any]] { object?["items"] as? [[String: Any]] ?? [] }
     var errorCode: String? { (object?["error"] as? [String: Any])?["code"] as? String }
     var nextCursor: String? { object?["next_cursor"] as? String }

@@ -154,13 +154,6 @@ func runConcurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     group.wait()
 }
 
-final class LockedArray<Element>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Element] = []
-    func append(_ element: Element) { lock.withLock { storage.append(element) } }
-    var values: [Element] { lock.withLock { storage } }
-}
-
 /// Holds of two seconds, on a server of their own (the other suites keep
 /// the default ten minutes, so slow machines cannot expire their holds).
 @Suite("Hold expiry", .serialized)

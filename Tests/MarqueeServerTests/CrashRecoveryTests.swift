@@ -60,7 +60,7 @@ struct CrashRecoveryTests {
         usleep(300_000)
 
         // Six buyers hold two seats and check out, over and over, until the kill.
-        let acknowledged = LockedList<Booking>()
+        let acknowledged = LockedArray<Booking>()
         let port = first.port
         let buyers = DispatchGroup()
         for token in tokens.dropFirst() {
@@ -146,15 +146,4 @@ struct CrashRecoveryTests {
         try client.send(head + "\r\n" + (json ?? ""))
         return try client.readResponse()
     }
-}
-
-extension TestClient.Response {
-    var object: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
-}
-
-final class LockedList<Element>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Element] = []
-    func append(_ element: Element) { lock.withLock { storage.append(element) } }
-    var values: [Element] { lock.withLock { storage } }
 }

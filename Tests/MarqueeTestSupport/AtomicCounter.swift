@@ -18,3 +18,17 @@ public final class LockedSet<Element: Hashable & Sendable>: @unchecked Sendable 
     public func insert(_ element: Element) { lock.withLock { _ = set.insert(element) } }
     public var values: Set<Element> { lock.withLock { set } }
 }
+
+/// A list threads can append to in tests.
+public final class LockedArray<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Element] = []
+    public init() {}
+    public func append(_ element: Element) { lock.withLock { storage.append(element) } }
+    public var values: [Element] { lock.withLock { storage } }
+}
+
+extension TestClient.Response {
+    /// The body as a JSON object, nil when it is not one.
+    public var object: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+}
