@@ -65,7 +65,7 @@ extension MarqueeBench {
         // The default shape is "fanout"; others are named by their shape.
         let name = watchers == 10_000 && watchedShowtimes == 1 ? "fanout"
             : "fanout-\(watchers)" + (watchedShowtimes > 1 ? "-over-\(watchedShowtimes)" : "")
-        var result = BenchResult(scenario: name, commit: gitCommit(), machine: ProcessStats.machine(), params: parameters, ours: ours)
+        var result = BenchResult(scenario: name, commit: currentCommit, machine: ProcessStats.machine(), params: parameters, ours: ours)
         result.checks["watchers_converged"] = converged
         result.checks["every_watcher_connected"] = ready == plan.showtimes.count * plan.watchersPerShowtime
         result.notes.append("ours: delta frames delivered per second over all watchers; latency from the change's request to the frame's arrival; gaps resynced: \(gaps)")

@@ -8,7 +8,7 @@ extension MarqueeBench {
     /// GET /healthz: the raw server path, against nginx; the harness's own
     /// figure for nginx is checked against wrk's in the same run.
     func healthz() throws -> BenchResult {
-        var result = BenchResult(scenario: "healthz", commit: gitCommit(), machine: ProcessStats.machine(), params: params,
+        var result = BenchResult(scenario: "healthz", commit: currentCommit, machine: ProcessStats.machine(), params: params,
                                  ours: measure(plan, pid: serverPid) { _ in FixedScript(Requests.get("/healthz")) })
         nginxBaseline(into: &result)
         if nginxPort > 0, FileManager.default.fileExists(atPath: "/usr/bin/wrk") {
@@ -27,7 +27,7 @@ extension MarqueeBench {
 
     /// A mix of catalog searches and movie pages (the demo catalog).
     func browse() throws -> BenchResult {
-        var result = BenchResult(scenario: "browse", commit: gitCommit(), machine: ProcessStats.machine(), params: params,
+        var result = BenchResult(scenario: "browse", commit: currentCommit, machine: ProcessStats.machine(), params: params,
                                  ours: measure(plan, pid: serverPid) { _ in BrowseScript(movies: 300) })
         nginxBaseline(into: &result)
         return result
@@ -44,7 +44,7 @@ extension MarqueeBench {
         var parameters = params
         parameters["showtimes"] = String(showtimes.count)
         parameters["distribution"] = zipf ? "zipf (s = 1)" : "uniform"
-        var result = BenchResult(scenario: zipf ? "hold-release-zipf" : "hold-release", commit: gitCommit(),
+        var result = BenchResult(scenario: zipf ? "hold-release-zipf" : "hold-release", commit: currentCommit,
                                  machine: ProcessStats.machine(), params: parameters,
                                  ours: measure(plan, pid: serverPid) { HoldReleaseScript(token: tokens[$0], picker: picker) })
         result.notes.append("ours: requests/s, a cycle is two requests (hold, release); pg_conventional: cycles/s x 2")
@@ -88,8 +88,8 @@ extension MarqueeBench {
         let requestsPerSecond = ours.throughput_per_s
         // The figure that matters: confirmed, durable bookings per second
         // (latency figures stay per request).
-        ours.throughput_per_s = Double(counter.value) / (duration + warmup) * 1
-        var result = BenchResult(scenario: "checkout", commit: gitCommit(), machine: ProcessStats.machine(), params: params, ours: ours)
+        ours.throughput_per_s = Double(counter.value) / (duration + warmup)
+        var result = BenchResult(scenario: "checkout", commit: currentCommit, machine: ProcessStats.machine(), params: params, ours: ours)
         result.notes.append(String(format: "requests/s (holds and checkouts): %.0f; bookings counted over warm-up and measurement", requestsPerSecond))
         try catalog.database.execute("CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, client integer, at timestamptz DEFAULT now())")
         if let insert = try pgbench("INSERT INTO bench_commits (client) VALUES (:client_id);\n", clients: connections) {
@@ -128,7 +128,7 @@ extension MarqueeBench {
         var parameters = params
         parameters["buyers"] = String(buyers)
         parameters["seats_on_sale"] = seats.joined(separator: ",")
-        var result = BenchResult(scenario: "flash-sale", commit: gitCommit(), machine: ProcessStats.machine(), params: parameters, ours: ours)
+        var result = BenchResult(scenario: "flash-sale", commit: currentCommit, machine: ProcessStats.machine(), params: parameters, ours: ours)
         result.checks["one_winner_per_seat"] = verdict.oneWinnerPerSeat && verdict.databaseAgrees
         result.checks["losers_got_clean_409"] = verdict.losersGotCleanConflicts
         result.checks["every_buyer_answered"] = outcomes.count == buyers
@@ -165,7 +165,7 @@ extension MarqueeBench {
         usleep(200_000)
         let after = ProcessStats.residentBytes(pid: serverPid) ?? 0
         let seats = showtimes.count * BenchCatalog.rows * BenchCatalog.columns
-        var result = BenchResult(scenario: "seat-memory", commit: gitCommit(), machine: ProcessStats.machine(), params: params,
+        var result = BenchResult(scenario: "seat-memory", commit: currentCommit, machine: ProcessStats.machine(), params: params,
                                  ours: BenchResult.Figures(recorder, seconds: seconds))
         let perSeat = Double(after - before) / Double(seats)
         result.params["seats_loaded"] = String(seats)

@@ -54,6 +54,7 @@ func parsePgbench(_ text: String) -> BenchResult.Figures? {
     return BenchResult.Figures(throughput: rate)
 }
 
-func gitCommit() -> String {
+/// The commit under test, asked of git once per run.
+let currentCommit: String = {
     (try? runTool("/usr/bin/git", ["rev-parse", "--short", "HEAD"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
-}
+}()
