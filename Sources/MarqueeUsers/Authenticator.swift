@@ -8,7 +8,7 @@ import MarqueeServer
 public enum Authenticator {
     public static func authenticate(_ context: RequestContext, signer: TokenSigner,
                                     _ then: @escaping (TokenSigner.Claims) -> Void) {
-        guard let header = context.request.head.headers["authorization"], header.hasPrefix("Bearer "), header.count > 7 else {
+        guard let header = context.request.head.headers["authorization"], header.hasPrefix("Bearer "), header.utf8.count > 7 else {
             context.fail(unauthorized("missing_token", "This route needs `Authorization: Bearer <access token>`."))
             return
         }
