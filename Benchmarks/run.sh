@@ -10,7 +10,7 @@
 #   SMOKE=1 bash Benchmarks/run.sh             a second or two each (the test suite does this)
 #
 # Scenarios: seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale fanout
-# (fanout: WATCHERS=10000 WATCHED_SHOWTIMES=1 CHANGE_RATE=1000).
+# (fanout: WATCHERS=10000 WATCHED_SHOWTIMES=1 CHANGE_RATE=1000 WATCHER_THREADS=1).
 # Loopback only; every load loop is bounded by its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +76,7 @@ mkdir -p "$out"
 "$bin/marquee-bench" "${scenarios[@]}" "${smoke[@]}" --port "$marquee_port" --nginx-port "$nginx_port" \
     --server-pid "$marquee_pid" --database-url "$database_url" --jwt-secret "$secret" \
     --connections "$connections" --duration "$duration" --out "$out" \
-    --watchers "${WATCHERS:-10000}" --watched-showtimes "${WATCHED_SHOWTIMES:-1}" --change-rate "${CHANGE_RATE:-1000}" 2>&1 | grep --line-buffered -v "^NOTICE"
+    --watchers "${WATCHERS:-10000}" --watched-showtimes "${WATCHED_SHOWTIMES:-1}" --change-rate "${CHANGE_RATE:-1000}" \
+    --watcher-threads "${WATCHER_THREADS:-1}" 2>&1 | grep --line-buffered -v "^NOTICE"
 python3 Benchmarks/report.py "$out"
 echo "run: results in $out (results.md, *.json, *.png)"

@@ -3,9 +3,14 @@ import MarqueeLoop
 import MarqueeServer
 
 /// The owner shard's side of live seat maps: which shards watch a showtime,
-/// and the changes of one loop turn coalesced into one batch per showtime,
-/// handed to each watching shard in sequence order (one MPSC queue per
-/// shard keeps them ordered after the snapshots sent before them).
+/// and its changes coalesced into one batch per showtime, handed to each
+/// watching shard in sequence order (one MPSC queue per shard keeps them
+/// ordered after the snapshots sent before them).
+///
+/// Coalescing is a rate limit, not a delay: at most one batch every
+/// `liveCoalesceMilliseconds`, and the first change after a quiet spell
+/// goes out after its own loop turn. A crowd's frame rate is bounded the
+/// same way a fixed window bounds it, without making a lone change wait.
 final class LiveFeed {
     /// A turn's changes of one showtime: seats and their state now.
     struct Batch: Sendable {
@@ -22,6 +27,8 @@ final class LiveFeed {
     private var pending: [Int64: (from: UInt64, to: UInt64, seats: Set<Int>)] = [:]
     private var scheduled = false
     private var timer: LoopTimer?
+    /// Loop time (milliseconds) of the last flush.
+    private var lastFlush: UInt64 = 0
 
     init(owner: OwnerShard) {
         self.owner = owner
@@ -51,11 +58,13 @@ final class LiveFeed {
         }
         guard !scheduled else { return }
         scheduled = true
+        let loop = owner.access.loop
         let window = owner.config.liveCoalesceMilliseconds
-        guard window > 0 else {
+        let sinceLast = loop.now &- lastFlush
+        guard sinceLast < window else {
             // After this turn's callbacks: everything they changed goes in one batch.
-            let bound = LoopBound(self, loop: owner.access.loop)
-            owner.access.loop.execute { bound.value.flush() }
+            let bound = LoopBound(self, loop: loop)
+            loop.execute { bound.value.flush() }
             return
         }
         if timer == nil {
@@ -63,11 +72,12 @@ final class LiveFeed {
             owner.access.onFinish { made.close() }
             timer = made
         }
-        timer?.start(after: window) { [unowned self] in flush() }
+        timer?.start(after: window - sinceLast) { [unowned self] in flush() }
     }
 
     private func flush() {
         scheduled = false
+        lastFlush = owner.access.loop.now
         let now = OwnerShard.now()
         let turn = pending
         pending = [:]

@@ -19,6 +19,8 @@ final class LiveHub {
         var hasSnapshot = false
         var laggingSince: UInt64?
         var snapshotRequested = false
+        /// Its place in its showtime's array (removal swaps the last one in).
+        var slot = 0
 
         init(socket: WebSocketConnection, showtime: Int64, user: Int64?, address: String) {
             self.socket = socket
@@ -31,7 +33,8 @@ final class LiveHub {
 
     let access: ShardAccess
     let engine: SeatEngine
-    private var watchers: [Int64: [ObjectIdentifier: Watcher]] = [:]
+    /// Showtime -> its watchers here; an array, since a delivery walks all of them.
+    private var watchers: [Int64: [Watcher]] = [:]
     private var timer: LoopTimer?
 
     static func on(_ access: ShardAccess, engine: SeatEngine? = nil) -> LiveHub {
@@ -48,9 +51,9 @@ final class LiveHub {
     }
 
     func add(_ watcher: Watcher) {
-        let key = ObjectIdentifier(watcher.socket)
         let first = watchers[watcher.showtime]?.isEmpty ?? true
-        watchers[watcher.showtime, default: [:]][key] = watcher
+        watcher.slot = watchers[watcher.showtime]?.count ?? 0
+        watchers[watcher.showtime, default: []].append(watcher)
         watcher.socket.onText = { [unowned self, unowned watcher] text in
             if String(decoding: text, as: UTF8.self).contains("\"resync\"") { requestSnapshot(watcher) }
         }
@@ -60,7 +63,7 @@ final class LiveHub {
                 requestSnapshot(watcher)
             }
         }
-        watcher.socket.onClose = { [unowned self] in remove(key, showtime: watcher.showtime) }
+        watcher.socket.onClose = { [unowned self, unowned watcher] in remove(watcher) }
         watcher.socket.start()
         if timer == nil {
             let timer = LoopTimer(loop: access.loop)
@@ -70,9 +73,17 @@ final class LiveHub {
         requestSnapshot(watcher, subscribe: first)
     }
 
-    private func remove(_ key: ObjectIdentifier, showtime: Int64) {
-        watchers[showtime]?[key] = nil
-        if watchers[showtime]?.isEmpty == true {
+    private func remove(_ watcher: Watcher) {
+        let showtime = watcher.showtime
+        guard var group = watchers.removeValue(forKey: showtime), watcher.slot < group.count,
+              group[watcher.slot] === watcher else { return }
+        let last = group.removeLast()
+        if last !== watcher {
+            last.slot = watcher.slot
+            group[watcher.slot] = last
+        }
+        if !group.isEmpty { watchers[showtime] = group }
+        if group.isEmpty {
             watchers[showtime] = nil
             let shard = access.index
             engine.onOwnerShard(of: showtime, from: access) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
@@ -131,7 +142,7 @@ final class LiveHub {
         text += "]}"
         let frame = WebSocketEncoder.text(text)
         let now = access.loop.now
-        for watcher in group.values where watcher.hasSnapshot && batch.toSeq > watcher.seq {
+        for watcher in group where watcher.hasSnapshot && batch.toSeq > watcher.seq {
             if watcher.laggingSince != nil { continue }
             if watcher.socket.pendingWriteBytes > engine.config.liveMaxUnsentBytes {
                 // Too far behind: stop queueing; a fresh snapshot follows when it drains.
@@ -147,7 +158,7 @@ final class LiveHub {
     private func checkLaggards() {
         let now = access.loop.now
         for group in watchers.values {
-            for watcher in group.values {
+            for watcher in group {
                 if let since = watcher.laggingSince, now &- since > engine.config.liveMaxLagMilliseconds {
                     watcher.socket.close(code: WebSocketCloseCode.tryAgainLater, reason: "too slow to keep up")
                 }

@@ -158,3 +158,33 @@ final class LiveSeatMapTests {
         #expect(frames < 60, "not every asked-for snapshot was queued: \(frames) of 61")
     }
 }
+
+@Suite("Live seat maps: coalescing")
+final class LiveCoalescingTests {
+    let server: CatalogTestServer
+    let fixture: BookingFixture
+
+    init() throws {
+        server = try CatalogTestServer { config in config.liveCoalesceMilliseconds = 1_500 }
+        fixture = try BookingFixture(server: server)
+    }
+    deinit { server.stop() }
+
+    @Test("a lone change goes out at once; changes in the next window share one delta, sent no sooner than the window")
+    func rateLimitNotDelay() throws {
+        let socket = try TestWebSocket(port: server.port, path: "/v1/showtimes/\(fixture.showtime)/live")
+        _ = try socket.readText()
+        let buyers = try fixture.customers(3)
+        let started = Date()
+        #expect(try fixture.hold(["A1"], token: buyers[0].token).status == 201)
+        let first = try socket.readText()
+        let firstArrived = Date()
+        #expect(first.contains("\"A1\""))
+        #expect(firstArrived.timeIntervalSince(started) < 1.0, "the first change did not wait for the 1.5 s window")
+        #expect(try fixture.hold(["B1"], token: buyers[1].token).status == 201)
+        #expect(try fixture.hold(["C1"], token: buyers[2].token).status == 201)
+        let second = try socket.readText()
+        #expect(Date().timeIntervalSince(firstArrived) > 1.2, "one delta per window at most")
+        #expect(second.contains("\"B1\"") && second.contains("\"C1\""), "both changes in one delta: \(second)")
+    }
+}

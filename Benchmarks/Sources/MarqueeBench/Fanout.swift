@@ -16,7 +16,7 @@ extension MarqueeBench {
         let times = ChangeTimes(showtimes: showtimes.count, seats: seats)
         var plan = FanoutWatchers.Plan(port: port, showtimes: showtimes, watchersPerShowtime: max(1, watchers / showtimes.count),
                                        labels: (0..<seats).map(BenchCatalog.label))
-        plan.threads = threads
+        plan.threads = watcherThreads
         let group = FanoutWatchers(plan: plan, times: times)
         let rssBefore = serverPid.flatMap(ProcessStats.residentBytes)
         let connectStarted = Date()
@@ -47,7 +47,7 @@ extension MarqueeBench {
             let object = capture.body.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
             truth.append((object?["seats"] as? [[String: Any]] ?? []).map { FanoutWatchers.code($0["state"] as? String ?? "") })
         }
-        let (recorder, maps, gaps) = group.stop()
+        let (recorder, oldestPerFrame, maps, gaps) = group.stop()
         let converged = maps.count == plan.showtimes.count * plan.watchersPerShowtime
             && maps.allSatisfy { truth[$0.slot] == $0.states }
         var ours = BenchResult.Figures(recorder, seconds: writeSeconds)
@@ -57,18 +57,25 @@ extension MarqueeBench {
         var parameters = params
         parameters["watchers"] = String(plan.showtimes.count * plan.watchersPerShowtime)
         parameters["watched_showtimes"] = String(showtimes.count)
+        parameters["watcher_threads"] = String(watcherThreads)
         parameters["change_rate_per_s"] = String(changeRate)
         parameters["writer_requests_per_s"] = String(format: "%.0f", Double(writes.completed) / max(0.001, writeSeconds))
         parameters["writer_errors"] = String(writes.errors)
         if let rssBefore, let rssDuring { parameters["server_rss_growth_bytes"] = String(rssDuring - rssBefore) }
         parameters["connect_seconds"] = String(format: "%.1f", connectSeconds)
+        parameters["coalesce_ms"] = ProcessInfo.processInfo.environment["LIVE_COALESCE_MS"] ?? "50"
+        parameters["oldest_change_per_frame_ms"] = String(format: "p50 %.1f, p99 %.1f, max %.1f",
+                                                          oldestPerFrame.milliseconds(atPercentile: 50),
+                                                          oldestPerFrame.milliseconds(atPercentile: 99),
+                                                          Double(oldestPerFrame.latency.max) / 1_000)
         // The default shape is "fanout"; others are named by their shape.
         let name = watchers == 10_000 && watchedShowtimes == 1 ? "fanout"
             : "fanout-\(watchers)" + (watchedShowtimes > 1 ? "-over-\(watchedShowtimes)" : "")
+        print("  oldest change per frame: \(parameters["oldest_change_per_frame_ms"]!) ms")
         var result = BenchResult(scenario: name, commit: currentCommit, machine: ProcessStats.machine(), params: parameters, ours: ours)
         result.checks["watchers_converged"] = converged
         result.checks["every_watcher_connected"] = ready == plan.showtimes.count * plan.watchersPerShowtime
-        result.notes.append("ours: delta frames delivered per second over all watchers; latency from the change's request to the frame's arrival; gaps resynced: \(gaps)")
+        result.notes.append("ours: delta frames delivered per second over all watchers; latency per seat change, from the request that made it to the arrival of the frame carrying it (oldest change per frame in params); gaps resynced: \(gaps)")
         return result
     }
 }

@@ -29,6 +29,7 @@ struct MarqueeBench: ParsableCommand {
     @Option(help: "flash-sale: seats on sale (all buyers want all of them).") var seatsOnSale = 4
     @Option(help: "fanout: WebSocket watchers in total.") var watchers = 10_000
     @Option(help: "fanout: showtimes watched (watchers split evenly).") var watchedShowtimes = 1
+    @Option(help: "fanout: watcher threads (each its own libuv loop); the watchers stand for many browsers, one thread measured best on 2 cores.") var watcherThreads = 1
     @Option(help: "fanout: seat changes per second (holds and releases).") var changeRate = 1_000.0
     @Option(help: "Where results go.") var out = "Benchmarks/results"
     @Flag(help: "Tiny runs for the test suite: checks the harness works, not speed.") var smoke = false

@@ -14,7 +14,18 @@ public struct Recorder: Sendable {
     public init() {}
 
     public mutating func record(status: Int, micros: UInt64, second: Int) {
+        recordLatency(micros: micros)
+        count(status: status, second: second)
+    }
+
+    /// A latency sample alone (the fan-out takes one per seat change and
+    /// counts frames apart).
+    public mutating func recordLatency(micros: UInt64) {
         _ = latency.record(max(1, min(micros, 60_000_000)))
+    }
+
+    /// An answer or frame, without a latency sample.
+    public mutating func count(status: Int, second: Int) {
         statuses[status, default: 0] += 1
         completed += 1
         if second >= 0 {
