@@ -34,8 +34,15 @@ enum BookingJSON {
     }
 
     static func hold(_ hold: HoldRecord, in seats: ShowtimeSeats, currency: String, replaced: UInt32? = nil) -> String {
-        var out = "{\"id\":\"\(PublicID.hold(seats.id, hold.number))\",\"showtime_id\":\(seats.id),"
-        out += "\"seats\":\(labels(seats.labels(of: hold.seats))),\"total\":\(seats.total(of: hold.seats)),"
+        var out = ""
+        out.reserveCapacity(256)
+        out += "{\"id\":\"\(PublicID.hold(seats.id, hold.number))\",\"showtime_id\":\(seats.id),\"seats\":["
+        for (index, seat) in hold.seats.sorted().enumerated() {
+            out += index == 0 ? "\"" : ",\""
+            out += seats.seats[seat].label
+            out += "\""
+        }
+        out += "],\"total\":\(seats.total(of: hold.seats)),"
         out += "\"currency\":\(JSONText.quoted(currency)),\"status\":\"\(hold.paying ? "checking_out" : "live")\","
         out += "\"expires_at\":\"\(ISO8601.format(SeatWord.unix(seconds: hold.expiry)))\","
         out += "\"created_at\":\"\(ISO8601.format(hold.createdUnix))\""
@@ -44,6 +51,12 @@ enum BookingJSON {
     }
 
     static func labels(_ labels: [String]) -> String {
-        "[" + labels.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        var out = "["
+        for (index, label) in labels.enumerated() {
+            out += index == 0 ? "\"" : ",\""
+            out += label
+            out += "\""
+        }
+        return out + "]"
     }
 }

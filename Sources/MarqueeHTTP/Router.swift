@@ -8,6 +8,10 @@
 /// and at most one parameter child. Matching walks one segment at a time,
 /// preferring a literal over a parameter and backtracking if that fails,
 /// so cost is proportional to the path's depth, not the number of routes.
+/// Nodes are classes and segments are slices of the request's path: a
+/// match allocates nothing but the captured parameters (it runs for
+/// every request; copying node structs and splitting the path into an
+/// array were a twentieth of the hold path's CPU).
 public struct Router: Sendable {
     struct Endpoint: Sendable {
         let method: HTTPMethod
@@ -16,10 +20,22 @@ public struct Router: Sendable {
         let parameters: [(name: String, kind: PathParameterKind)]
     }
 
-    struct Node: Sendable {
-        var literals: [String: Node] = [:]
-        var parameterChild: [Node] = []  // zero or one
+    /// Mutated only while routes are added (before serving, copied first
+    /// if shared), then only read: safe to share between threads.
+    final class Node: @unchecked Sendable {
+        var literals: [Substring: Node] = [:]
+        var parameterChild: Node?
         var endpoints: [Endpoint] = []
+
+        init() {}
+
+        func copy() -> Node {
+            let copy = Node()
+            copy.literals = literals.mapValues { $0.copy() }
+            copy.parameterChild = parameterChild?.copy()
+            copy.endpoints = endpoints
+            return copy
+        }
     }
 
     private var root = Node()
@@ -27,7 +43,7 @@ public struct Router: Sendable {
     public private(set) var patterns: [String] = []
     /// Routes without parameters by their exact path: one hash lookup,
     /// no tree walk, for the hottest endpoints (health, metrics, lists).
-    private var staticPaths: [Substring: Node] = [:]
+    private var staticPaths: [Substring: [Endpoint]] = [:]
 
     public init() {}
 
@@ -52,9 +68,10 @@ public struct Router: Sendable {
         let route = RouteID(rawValue: patterns.firstIndex(of: pattern) ?? patterns.count)
         if route.rawValue == patterns.count { patterns.append(pattern) }
         let endpoint = Endpoint(method: method, endpoint: endpoint, route: route, parameters: parameters)
-        Self.insert(endpoint, keys: keys[...], into: &root)
+        if !isKnownUniquelyReferenced(&root) { root = root.copy() }  // value semantics for a copied router
+        Self.insert(endpoint, keys: keys[...], into: root)
         if parameters.isEmpty {
-            staticPaths[Substring(pattern), default: Node()].endpoints.append(endpoint)
+            staticPaths[Substring(pattern), default: []].append(endpoint)
         }
     }
 
@@ -62,7 +79,7 @@ public struct Router: Sendable {
 
     enum Segment { case literal(String), parameter }
 
-    private static func insert(_ endpoint: Endpoint, keys: ArraySlice<Segment>, into node: inout Node) {
+    private static func insert(_ endpoint: Endpoint, keys: ArraySlice<Segment>, into node: Node) {
         guard let first = keys.first else {
             precondition(!node.endpoints.contains { $0.method == endpoint.method },
                          "duplicate route \(endpoint.method) for pattern #\(endpoint.route.rawValue)")
@@ -71,10 +88,13 @@ public struct Router: Sendable {
         }
         switch first {
         case .literal(let name):
-            insert(endpoint, keys: keys.dropFirst(), into: &node.literals[name, default: Node()])
+            let child = node.literals[Substring(name)] ?? Node()
+            node.literals[Substring(name)] = child
+            insert(endpoint, keys: keys.dropFirst(), into: child)
         case .parameter:
-            if node.parameterChild.isEmpty { node.parameterChild.append(Node()) }
-            insert(endpoint, keys: keys.dropFirst(), into: &node.parameterChild[0])
+            let child = node.parameterChild ?? Node()
+            node.parameterChild = child
+            insert(endpoint, keys: keys.dropFirst(), into: child)
         }
     }
 
@@ -82,20 +102,17 @@ public struct Router: Sendable {
     public func match(_ method: HTTPMethod, path: Substring) -> RouteMatch {
         guard path.utf8.first == UInt8(ascii: "/") else { return .notFound }
         var captured: [Substring] = []
-        let node: Node
+        let endpoints: [Endpoint]
         if let exact = staticPaths[path] {
-            node = exact
+            endpoints = exact
         } else {
-            var segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-                .map { Substring($0) }
-            segments.removeFirst()
-            guard let found = Self.find(segments[...], in: root, captured: &captured) else { return .notFound }
-            node = found
+            guard let found = Self.find(path.dropFirst(), in: root, captured: &captured) else { return .notFound }
+            endpoints = found.endpoints
         }
 
-        let wanted = method == .HEAD && !node.endpoints.contains { $0.method == .HEAD } ? HTTPMethod.GET : method
-        guard let endpoint = node.endpoints.first(where: { $0.method == wanted }) else {
-            var allowed = node.endpoints.map(\.method)
+        let wanted = method == .HEAD && !endpoints.contains { $0.method == .HEAD } ? HTTPMethod.GET : method
+        guard let endpoint = endpoints.first(where: { $0.method == wanted }) else {
+            var allowed = endpoints.map(\.method)
             if allowed.contains(.GET) && !allowed.contains(.HEAD) {
                 allowed.insert(.HEAD, at: allowed.firstIndex(of: .GET)! + 1)
             }
@@ -114,16 +131,20 @@ public struct Router: Sendable {
         return .found(endpoint: endpoint.endpoint, parameters, route: endpoint.route)
     }
 
-    /// The node whose route matches all `segments`, literals before parameters.
-    private static func find(_ segments: ArraySlice<Substring>, in node: Node, captured: inout [Substring]) -> Node? {
-        guard let segment = segments.first else { return node.endpoints.isEmpty ? nil : node }
-        if let literal = node.literals[String(segment)],
-           let found = find(segments.dropFirst(), in: literal, captured: &captured) {
+    /// The node whose route matches the segments of `rest` (the path after
+    /// a slash; nil past the last segment), literals before parameters.
+    private static func find(_ rest: Substring?, in node: Node, captured: inout [Substring]) -> Node? {
+        guard let rest else { return node.endpoints.isEmpty ? nil : node }
+        let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/"))
+        let segment = slash.map { rest[..<$0] } ?? rest
+        let next = slash.map { rest[rest.index(after: $0)...] }
+        if let literal = node.literals[segment],
+           let found = find(next, in: literal, captured: &captured) {
             return found
         }
-        if let parameter = node.parameterChild.first, !segment.isEmpty {
+        if let parameter = node.parameterChild, !segment.isEmpty {
             captured.append(segment)
-            if let found = find(segments.dropFirst(), in: parameter, captured: &captured) { return found }
+            if let found = find(next, in: parameter, captured: &captured) { return found }
             captured.removeLast()
         }
         return nil

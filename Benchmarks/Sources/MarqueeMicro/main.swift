@@ -6,8 +6,8 @@ import MarqueeHTTP
 import MarqueeLoop
 
 /// Microbenchmarks of the hot paths, with allocation counting: the HTTP
-/// request parse, a seat-map hold and release (the CAS path), and encoding
-/// a delta frame for fan-out. Each has a ceiling on allocations per
+/// request parse, a seat-map hold and release (the CAS path), routing a
+/// hold request, and encoding a delta frame for fan-out. Each has a ceiling on allocations per
 /// operation (Benchmarks/micro-thresholds.json); exceeding one fails the
 /// check, so a change that starts allocating on a hot path is caught.
 ///
@@ -45,6 +45,13 @@ let seats = [417, 418, 419, 420]
 let delta = Array(#"{"type":"delta","showtime":42,"from_seq":101,"seq":103,"changes":[{"seat":"F7","state":"held"},{"seat":"F8","state":"held"},{"seat":"G2","state":"free"}]}"#.utf8)
 var frame: [UInt8] = []
 frame.reserveCapacity(512)
+var router = Router()
+for (index, route) in ["/healthz", "/v1/movies", "/v1/movies/{id:int}", "/v1/showtimes/{id:int}", "/v1/showtimes/{id:int}/seats",
+                       "/v1/showtimes/{id:int}/holds", "/v1/showtimes/{id:int}/live", "/v1/holds/{id}", "/v1/holds/{id}/checkout",
+                       "/v1/bookings/{id}", "/v1/me/bookings"].enumerated() {
+    router.add(.POST, route, endpoint: index)
+}
+let holdPath: Substring = "/v1/showtimes/42/holds"
 
 let measures = [
     Measure(name: "http_request_parse", iterations: 200_000) {
@@ -56,6 +63,9 @@ let measures = [
         let outcome = map.hold(seats, by: holdNumber, until: 1_000, now: 1)
         blackHole(outcome)
         map.release(seats, by: holdNumber)
+    },
+    Measure(name: "route_match", iterations: 1_000_000) {
+        blackHole(router.match(.POST, path: holdPath))
     },
     Measure(name: "delta_frame_encode", iterations: 1_000_000) {
         frame.removeAll(keepingCapacity: true)
