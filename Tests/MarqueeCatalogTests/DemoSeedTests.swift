@@ -29,7 +29,8 @@ struct DemoSeedTests {
                    (SELECT count(DISTINCT seat_count) FROM auditoriums),
                    (SELECT min(c) FROM (SELECT count(*) c FROM movie_genres GROUP BY movie_id) x),
                    (SELECT min(c) FROM (SELECT count(*) c FROM cast_members GROUP BY movie_id) x),
-                   (SELECT min(starts_at) >= now() - interval '1 day' AND max(starts_at) < now() + interval '15 days' FROM showtimes)
+                   -- From today in the theaters' zones (Sydney's 10:00 is yesterday in UTC), two weeks on.
+                   (SELECT min(starts_at) >= current_date - interval '1 day' AND max(starts_at) < current_date + interval '16 days' FROM showtimes)
             """)
         #expect(shape.rows.first == ["4", "10", "10", "2", "5", "t"])
     }
