@@ -75,19 +75,21 @@ final class LiveHub {
 
     private func remove(_ watcher: Watcher) {
         let showtime = watcher.showtime
-        guard var group = watchers.removeValue(forKey: showtime), watcher.slot < group.count,
-              group[watcher.slot] === watcher else { return }
-        let last = group.removeLast()
-        if last !== watcher {
-            last.slot = watcher.slot
-            group[watcher.slot] = last
+        let slot = watcher.slot
+        guard watchers[showtime].map({ slot < $0.count && $0[slot] === watcher }) == true else { return }
+        // Out of the dictionary while changed, so the array is not copied.
+        var group = watchers.removeValue(forKey: showtime)!
+        let moved = group.removeLast()
+        if moved !== watcher {
+            moved.slot = slot
+            group[slot] = moved
         }
-        if !group.isEmpty { watchers[showtime] = group }
-        if group.isEmpty {
-            watchers[showtime] = nil
-            let shard = access.index
-            engine.onOwnerShard(of: showtime, from: access) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
+        guard group.isEmpty else {
+            watchers[showtime] = group
+            return
         }
+        let shard = access.index
+        engine.onOwnerShard(of: showtime, from: access) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
     }
 
     /// Asks the owner for a snapshot (and, for a shard's first watcher of

@@ -110,6 +110,25 @@ final class LiveSeatMapTests {
         for map in states.values { #expect(map == truth) }
     }
 
+    @Test("watchers that leave are dropped from the list; the ones that stay keep getting every delta")
+    func leaving() throws {
+        // Several on one shard's list: closing ones in the middle moves others within it.
+        let sockets = try (0..<6).map { _ in try TestWebSocket(port: server.port, path: livePath) }
+        for socket in sockets { _ = try socket.readText() }
+        for index in [1, 3] {
+            try sockets[index].send(raw: TestWebSocket.frame(opcode: 8, [0x03, 0xE8]))
+            #expect(try sockets[index].read().closeCode == 1000)
+        }
+        usleep(200_000)
+        let token = try fixture.customers(1)[0].token
+        #expect(try fixture.hold(["E2"], token: token).status == 201)
+        for index in [0, 2, 4, 5] {
+            var text = try sockets[index].readText()
+            while !text.contains("\"E2\"") { text = try sockets[index].readText() }
+            #expect(text.contains(#"{"seat":"E2","state":"held"}"#), "watcher \(index)")
+        }
+    }
+
     @Test("past the per-address limit the upgrade is refused with 503 too_many_watchers")
     func watcherLimit() throws {
         let kept = try (0..<12).map { _ in try TestWebSocket(port: server.port, path: livePath) }
