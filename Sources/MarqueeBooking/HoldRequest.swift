@@ -11,9 +11,13 @@ enum HoldRequest: Sendable {
     static func parse(_ request: HTTPRequest, maxSeats: Int) throws(APIError) -> HoldRequest {
         // The common shape, read without Foundation; anything else (and every
         // error) goes through the general JSON path below.
-        if let labels = fastSeats(request.body), !labels.isEmpty, labels.count <= maxSeats, Set(labels).count == labels.count,
-           request.head.headers["content-type"].map({ $0.lowercased().hasPrefix("application/json") }) ?? true {
-            return .seats(labels)
+        if request.head.headers["content-type"].map({ $0.lowercased().hasPrefix("application/json") }) ?? true {
+            if let labels = fastSeats(request.body), !labels.isEmpty, labels.count <= maxSeats, Set(labels).count == labels.count {
+                return .seats(labels)
+            }
+            if let pick = fastBestAvailable(request.body), (1...maxSeats).contains(pick.count) {
+                return .bestAvailable(count: pick.count, category: pick.category)
+            }
         }
         let body = try JSONBody(request, allowed: ["seats", "best_available"])
         switch (body.has("seats"), body.has("best_available")) {
@@ -57,40 +61,109 @@ enum HoldRequest: Sendable {
     /// `{"seats":["F7","F8"]}` with optional spaces, labels of capitals and
     /// digits only; nil for any other text.
     static func fastSeats(_ body: [UInt8]) -> [String]? {
+        var scan = FastScan(body)
+        guard scan.expect("{"), scan.expectKey("seats"), scan.expect("[") else { return nil }
+        var labels: [String] = []
+        repeat {
+            guard let label = scan.quoted(allowed: { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) }, length: 2...8) else { return nil }
+            labels.append(label)
+        } while scan.expect(",")
+        guard scan.expect("]"), scan.expect("}"), scan.atEnd else { return nil }
+        return labels
+    }
+
+    /// `{"best_available":{"count":4,"category":"standard"}}` (category
+    /// optional, either order, lowercase letters, digits, `_` and `-`);
+    /// nil for any other text. Checkout's hold, so worth a fast path.
+    static func fastBestAvailable(_ body: [UInt8]) -> (count: Int, category: String?)? {
+        var scan = FastScan(body)
+        guard scan.expect("{"), scan.expectKey("best_available"), scan.expect("{") else { return nil }
+        var count: Int?
+        var category: String?
+        repeat {
+            if count == nil, scan.expectKey("count") {
+                guard let value = scan.digits(maxDigits: 4) else { return nil }
+                count = value
+            } else if category == nil, scan.expectKey("category") {
+                guard let value = scan.quoted(allowed: { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 },
+                                              length: 1...40) else { return nil }
+                category = value
+            } else {
+                return nil
+            }
+        } while scan.expect(",")
+        guard let count, scan.expect("}"), scan.expect("}"), scan.atEnd else { return nil }
+        return (count, category)
+    }
+
+    /// A cursor over a small JSON body for the fast paths: only what they
+    /// accept, everything else is a miss and goes to the general parser.
+    struct FastScan {
+        let body: [UInt8]
         var index = 0
-        func skipSpaces() { while index < body.count && (body[index] == 32 || body[index] == 10 || body[index] == 13 || body[index] == 9) { index += 1 } }
-        func expect(_ byte: UInt8) -> Bool {
+
+        init(_ body: [UInt8]) { self.body = body }
+
+        mutating func skipSpaces() {
+            while index < body.count && (body[index] == 32 || body[index] == 10 || body[index] == 13 || body[index] == 9) { index += 1 }
+        }
+
+        /// The byte `character` after optional spaces, consumed.
+        mutating func expect(_ character: Unicode.Scalar) -> Bool {
             skipSpaces()
-            guard index < body.count && body[index] == byte else { return false }
+            guard index < body.count && body[index] == UInt8(ascii: character) else { return false }
             index += 1
             return true
         }
-        guard expect(UInt8(ascii: "{")), expect(UInt8(ascii: "\"")) else { return nil }
-        let key: [UInt8] = Array("seats\"".utf8)
-        guard body.count - index >= key.count, body[index..<(index + key.count)].elementsEqual(key) else { return nil }
-        index += key.count
-        guard expect(UInt8(ascii: ":")), expect(UInt8(ascii: "[")) else { return nil }
-        var labels: [String] = []
-        while true {
-            guard expect(UInt8(ascii: "\"")) else { return nil }
-            let start = index
-            while index < body.count, (body[index] >= 48 && body[index] <= 57) || (body[index] >= 65 && body[index] <= 90) { index += 1 }
-            guard index < body.count, body[index] == UInt8(ascii: "\""), (2...8).contains(index - start) else { return nil }
-            labels.append(String(decoding: body[start..<index], as: UTF8.self))
-            index += 1
-            skipSpaces()
-            guard index < body.count else { return nil }
-            if body[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
+
+        /// `"name":` after optional spaces, consumed; nothing consumed on a miss.
+        mutating func expectKey(_ name: StaticString) -> Bool {
+            let saved = index
+            let key = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            guard expect("\""), body.count - index > key.count, body[index..<(index + key.count)].elementsEqual(key),
+                  body[index + key.count] == UInt8(ascii: "\"") else {
+                index = saved
+                return false
             }
-            guard body[index] == UInt8(ascii: "]") else { return nil }
-            index += 1
-            break
+            index += key.count + 1
+            guard expect(":") else {
+                index = saved
+                return false
+            }
+            return true
         }
-        guard expect(UInt8(ascii: "}")) else { return nil }
-        skipSpaces()
-        return index == body.count ? labels : nil
+
+        /// A string of `allowed` bytes whose length is in `length`.
+        mutating func quoted(allowed: (UInt8) -> Bool, length: ClosedRange<Int>) -> String? {
+            guard expect("\"") else { return nil }
+            let start = index
+            while index < body.count, allowed(body[index]) { index += 1 }
+            guard index < body.count, body[index] == UInt8(ascii: "\""), length.contains(index - start) else { return nil }
+            index += 1
+            return String(decoding: body[start..<index - 1], as: UTF8.self)
+        }
+
+        /// A decimal number without sign, leading zero or fraction.
+        mutating func digits(maxDigits: Int) -> Int? {
+            skipSpaces()
+            let start = index
+            var value = 0
+            while index < body.count, body[index] >= 48, body[index] <= 57, index - start < maxDigits {
+                value = value * 10 + Int(body[index] - 48)
+                index += 1
+            }
+            guard index > start, body[start] != 48 || index - start == 1 else { return nil }
+            if index < body.count, (body[index] >= 48 && body[index] <= 57) || body[index] == UInt8(ascii: ".")
+                || body[index] == UInt8(ascii: "e") || body[index] == UInt8(ascii: "E") { return nil }
+            return value
+        }
+
+        var atEnd: Bool {
+            mutating get {
+                skipSpaces()
+                return index == body.count
+            }
+        }
     }
 
     static func tooMany(_ max: Int) -> APIError {

@@ -15,6 +15,21 @@ struct HoldRequestTests {
     }
 }
 
+extension HoldRequestTests {
+    @Test("best-available bodies have a fast path too; anything unusual goes to the general parser")
+    func fastBestAvailable() {
+        #expect(HoldRequest.fastBestAvailable(Array(#"{"best_available":{"count":4}}"#.utf8))! == (4, nil))
+        #expect(HoldRequest.fastBestAvailable(Array(#" { "best_available" : { "category" : "premium" , "count" : 12 } } "#.utf8))! == (12, "premium"))
+        for odd in [#"{"best_available":{}}"#, #"{"best_available":{"count":04}}"#, #"{"best_available":{"count":4.0}}"#,
+                    #"{"best_available":{"count":-4}}"#, #"{"best_available":{"count":4,"count":5}}"#, #"{"best_available":{"count":4,"x":1}}"#,
+                    #"{"best_available":{"count":4,"category":"Premium"}}"#, #"{"best_available":{"count":4,"category":""}}"#,
+                    #"{"best_available":{"count":4}"#, #"{"best_available":{"count":4}} x"#, #"{"best_available":{"count":"4"}}"#,
+                    #"{"best_available":{"count":4},"seats":["A1"]}"#, #"{"best_available":{"count":12345}}"#] {
+            #expect(HoldRequest.fastBestAvailable(Array(odd.utf8)) == nil, "\(odd)")
+        }
+    }
+}
+
 @Suite("Public ids")
 struct PublicIDTests {
     @Test("hld_<showtime>_<n> round-trips; anything else is not an id")
