@@ -2,7 +2,7 @@ import Logging
 import MarqueeLoop
 import MarqueeStore
 
-/// Group commit for one owner shard. Changes queue here during a loop turn;
+/// Group commit for one owner shard. Changes queue here (see below for how long);
 /// one statement per batch writes them all with array parameters (one
 /// `unnest` per table, data-modifying CTEs: one statement is one
 /// transaction), at most one batch in flight, the next one filling while
