@@ -174,7 +174,9 @@ final class BatchWriter {
         bookingPaymentStatus = [:]
         waiters = []
         inFlight = true
-        let synchronousCommit = durable ? "on" : "off"
+        // Off for write-behind only; a durable batch keeps the server's own
+        // setting (which may be stronger than "on", e.g. remote_apply).
+        let synchronousCommit: String? = durable ? nil : "off"
         let completion: PostgresConnection.Completion = { [self] result in
             inFlight = false
             var failure: PostgresError?
@@ -223,7 +225,7 @@ final class BatchWriter {
     static let holdsStatement = PreparedStatement("marquee_hold_batch", """
         WITH h AS (\(holdsUpsert)
         )
-        SELECT set_config('synchronous_commit', $7, true)
+        SELECT set_config('synchronous_commit', coalesce($7, current_setting('synchronous_commit')), true)
         """)
 
     private static let holdsUpsert = """
@@ -263,7 +265,7 @@ final class BatchWriter {
             FROM unnest($28::bigint[], $29::integer[], $30::text[]) AS t(s, n, ps)
             WHERE bookings.showtime_id = t.s AND bookings.booking_no = t.n
         )
-        SELECT set_config('synchronous_commit', $31, true)
+        SELECT set_config('synchronous_commit', coalesce($31, current_setting('synchronous_commit')), true)
         """
 
     private static func holdParameters(_ holds: [HoldRow]) -> [String?] {
