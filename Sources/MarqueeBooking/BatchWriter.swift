@@ -81,6 +81,9 @@ final class BatchWriter {
     private var retryTimer: LoopTimer?
     private var gatherTimer: LoopTimer?
     private var closed = false
+    /// Set while the shard shuts down: no gathering, and this is called once
+    /// nothing is queued or in flight.
+    private var drained: (() -> Void)?
 
     /// How long write-behind rows wait for company (milliseconds).
     static let writeBehindDelay: UInt64 = 10
@@ -120,8 +123,19 @@ final class BatchWriter {
 
     var isIdle: Bool { !inFlight && holds.isEmpty && payments.isEmpty && bookings.isEmpty && bookingPaymentStatus.isEmpty }
 
+    /// A graceful shutdown: writes everything queued now (no gathering) and
+    /// calls `done` when nothing is queued or in flight, so a restart loses
+    /// no hold the server answered. The shard bounds how long this may take.
+    func drain(_ done: @escaping () -> Void) {
+        guard !isIdle || !waiters.isEmpty else { return done() }
+        drained = done
+        gatherTimer?.close()
+        gatherTimer = nil
+        if !inFlight && retryTimer == nil { flush() }
+    }
+
     /// The shard is stopping: no more retries (the loop must be able to end).
-    /// Write-behind rows still queued are lost, which only frees seats.
+    /// Write-behind rows still queued now are lost, which only frees seats.
     func close() {
         closed = true
         retryTimer?.close()
@@ -132,7 +146,7 @@ final class BatchWriter {
 
     private func schedule() {
         guard !scheduled, !inFlight, retryTimer == nil, !closed else { return }
-        if waiters.isEmpty {
+        if waiters.isEmpty && drained == nil {
             guard gatherTimer == nil else { return }
             let timer = LoopTimer(loop: loop)
             gatherTimer = timer
@@ -160,6 +174,10 @@ final class BatchWriter {
             let done = waiters
             waiters = []
             for waiter in done { waiter(nil) }
+            if let drained {
+                self.drained = nil
+                drained()
+            }
             return
         }
         let holdRows = Array(holds.values)
@@ -200,6 +218,9 @@ final class BatchWriter {
                 retryLater()
             } else if !isIdle || !waiters.isEmpty {
                 schedule()
+            } else if let done = drained {
+                drained = nil
+                done()
             }
         }
         if paymentRows.isEmpty && bookingRows.isEmpty && statusRows.isEmpty {

@@ -44,6 +44,10 @@ final class OwnerShard {
             writer = nil
             reconciler = nil
         }
+        access.onShutdownWriteBack { [unowned self] done in
+            guard let writer else { return done() }
+            writer.drain(done)
+        }
         access.onFinish { [unowned self] in
             ticker?.close()
             ticker = nil

@@ -21,6 +21,9 @@ final class Shard {
     /// Per-shard state of features built on the server (see ShardAccess).
     var locals: [ObjectIdentifier: AnyObject] = [:]
     var finishHandlers: [() -> Void] = []
+    /// Run at shutdown before the finish handlers, with a callback for when
+    /// their queued writes are done (see ShardAccess.onShutdownWriteBack).
+    var writeBackHandlers: [(@escaping () -> Void) -> Void] = []
     /// NOTIFY channels listened to (the response cache's among them), and
     /// what runs on each (re)connect: notifications may have been missed.
     private var notificationHandlers: [String: [(String) -> Void]] = [:]
@@ -190,6 +193,9 @@ final class Shard {
         drainTimer = timer
     }
 
+    /// The connections are gone: lets the last writes land (each
+    /// `writeBackHandlers` entry calls back when its data is written, bounded
+    /// by the drain timeout), then closes everything so the loop ends.
     private func finish() {
         guard !finished else { return }
         finished = true
@@ -197,6 +203,31 @@ final class Shard {
         sweepTimer = nil
         drainTimer?.close()
         drainTimer = nil
+        let writers = writeBackHandlers
+        writeBackHandlers = []
+        guard !writers.isEmpty else { return closeDown() }
+        var remaining = writers.count
+        var closed = false
+        let timer = LoopTimer(loop: loop)
+        let closeOnce = { [unowned self] in
+            guard !closed else { return }
+            closed = true
+            timer.close()
+            closeDown()
+        }
+        timer.start(after: config.drainTimeoutMilliseconds) { [unowned self] in
+            logger.warning("shutdown: writes still pending at the drain timeout")
+            closeOnce()
+        }
+        for writer in writers {
+            writer {
+                remaining -= 1
+                if remaining == 0 { closeOnce() }
+            }
+        }
+    }
+
+    private func closeDown() {
         let handlers = finishHandlers
         finishHandlers = []
         for handler in handlers { handler() }

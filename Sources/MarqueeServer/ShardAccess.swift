@@ -44,6 +44,14 @@ public struct ShardAccess {
     public func onFinish(_ handler: @escaping () -> Void) {
         shard.finishHandlers.append(handler)
     }
+
+    /// At a graceful shutdown, once the shard has no connections left and
+    /// before `onFinish`: `handler` writes what it still holds (the database
+    /// is still open) and calls its argument when done. The shard waits for
+    /// every such handler, at most the drain timeout.
+    public func onShutdownWriteBack(_ handler: @escaping (_ done: @escaping () -> Void) -> Void) {
+        shard.writeBackHandlers.append(handler)
+    }
 }
 
 extension Server {

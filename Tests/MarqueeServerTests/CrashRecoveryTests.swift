@@ -18,16 +18,29 @@ struct CrashRecoveryTests {
         let seats: [String]
     }
 
-    @Test("acknowledged bookings survive kill -9; no seat is sold twice")
-    func killDuringCheckouts() throws {
+    /// A fresh database seeded with the demo catalog, seven buyers, and a
+    /// showtime days away in the biggest auditorium; dropped by `close`.
+    struct Fixture {
+        let admin: BlockingConnection
+        let name: String
+        let url: String
+        let database: BlockingConnection
+        let tokens: [String]
+        let showtime: String
+        var environment: [String: String] { ["DATABASE_URL": url, "JWT_SECRET": CrashRecoveryTests.secret, "MAX_HOLDS_PER_USER": "100"] }
+
+        func close() {
+            database.close()
+            _ = try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            admin.close()
+        }
+    }
+
+    private func fixture() throws -> Fixture {
         let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL")
         let name = TestDatabase.uniqueName("crash")
         let admin = try BlockingConnection(url: serverURL)
         try admin.execute("CREATE DATABASE \(name)")
-        defer {
-            _ = try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            admin.close()
-        }
         let url = try #require(TestDatabase.url(database: name))
         let seed = Process()
         seed.executableURL = ServedProcess.binary
@@ -39,7 +52,6 @@ struct CrashRecoveryTests {
         #expect(seed.terminationStatus == 0)
 
         let database = try BlockingConnection(url: url)
-        defer { database.close() }
         let signer = TokenSigner(secret: Array(Self.secret.utf8), lifetimeSeconds: 600)
         let tokens = try database.query("""
             INSERT INTO users (email, name, password_hash)
@@ -49,8 +61,35 @@ struct CrashRecoveryTests {
             SELECT s.id FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id
             WHERE s.starts_at > now() + interval '1 day' AND s.status = 'scheduled' ORDER BY a.seat_count DESC, s.id LIMIT 1
             """).scalar)
+        return Fixture(admin: admin, name: name, url: url, database: database, tokens: tokens, showtime: showtime)
+    }
 
-        let environment = ["DATABASE_URL": url, "JWT_SECRET": Self.secret, "MAX_HOLDS_PER_USER": "100"]
+    @Test("a graceful stop writes every hold it answered before it exits")
+    func gracefulStopKeepsHolds() throws {
+        let fixture = try fixture()
+        defer { fixture.close() }
+        let server = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: fixture.environment)
+        try waitForDatabase(port: server.port)
+        // Holds answered right before the stop: still within the write-behind gathering.
+        var holds: [String] = []
+        for token in fixture.tokens {
+            let held = try request(port: server.port, "POST", "/v1/showtimes/\(fixture.showtime)/holds", #"{"best_available":{"count":1}}"#, token: token)
+            holds.append(try #require(held.object?["id"] as? String, "\(held)"))
+        }
+        server.signal(SIGTERM)
+        #expect(server.waitForExit() == 0)
+        let written = try fixture.database.query("""
+            SELECT count(*) FROM holds WHERE showtime_id = $1 AND status = 'live'
+              AND 'hld_' || showtime_id || '_' || hold_no = ANY($2::text[])
+            """, [fixture.showtime, "{" + holds.joined(separator: ",") + "}"]).scalar
+        #expect(written == String(holds.count), "every answered hold is in PostgreSQL after a graceful stop")
+    }
+
+    @Test("acknowledged bookings survive kill -9; no seat is sold twice")
+    func killDuringCheckouts() throws {
+        let fixture = try fixture()
+        defer { fixture.close() }
+        let (database, tokens, showtime, environment) = (fixture.database, fixture.tokens, fixture.showtime, fixture.environment)
         let first = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: environment)
         try waitForDatabase(port: first.port)
 
