@@ -134,6 +134,13 @@ final class BatchWriter {
         if !inFlight && retryTimer == nil { flush() }
     }
 
+    /// Ends a `drain` once nothing is queued, waiting or in flight.
+    private func reportDrained() {
+        guard isIdle, waiters.isEmpty, let done = drained else { return }
+        drained = nil
+        done()
+    }
+
     /// The shard is stopping: no more retries (the loop must be able to end).
     /// Write-behind rows still queued now are lost, which only frees seats.
     func close() {
@@ -174,10 +181,7 @@ final class BatchWriter {
             let done = waiters
             waiters = []
             for waiter in done { waiter(nil) }
-            if let drained {
-                self.drained = nil
-                drained()
-            }
+            reportDrained()
             return
         }
         let holdRows = Array(holds.values)
@@ -218,9 +222,8 @@ final class BatchWriter {
                 retryLater()
             } else if !isIdle || !waiters.isEmpty {
                 schedule()
-            } else if let done = drained {
-                drained = nil
-                done()
+            } else {
+                reportDrained()
             }
         }
         if paymentRows.isEmpty && bookingRows.isEmpty && statusRows.isEmpty {

@@ -36,13 +36,9 @@ enum BookingJSON {
     static func hold(_ hold: HoldRecord, in seats: ShowtimeSeats, currency: String, replaced: UInt32? = nil) -> String {
         var out = ""
         out.reserveCapacity(256)
-        out += "{\"id\":\"\(PublicID.hold(seats.id, hold.number))\",\"showtime_id\":\(seats.id),\"seats\":["
-        for (index, seat) in hold.seats.sorted().enumerated() {
-            out += index == 0 ? "\"" : ",\""
-            out += seats.seats[seat].label
-            out += "\""
-        }
-        out += "],\"total\":\(seats.total(of: hold.seats)),"
+        out += "{\"id\":\"\(PublicID.hold(seats.id, hold.number))\",\"showtime_id\":\(seats.id),\"seats\":"
+        appendLabels(seats.labels(of: hold.seats), to: &out)
+        out += ",\"total\":\(seats.total(of: hold.seats)),"
         out += "\"currency\":\(JSONText.quoted(currency)),\"status\":\"\(hold.paying ? "checking_out" : "live")\","
         out += "\"expires_at\":\"\(ISO8601.format(SeatWord.unix(seconds: hold.expiry)))\","
         out += "\"created_at\":\"\(ISO8601.format(hold.createdUnix))\""
@@ -51,12 +47,19 @@ enum BookingJSON {
     }
 
     static func labels(_ labels: [String]) -> String {
-        var out = "["
+        var out = ""
+        appendLabels(labels, to: &out)
+        return out
+    }
+
+    /// `["F7","F8"]` appended in place (labels are capitals and digits: no escaping).
+    static func appendLabels(_ labels: [String], to out: inout String) {
+        out += "["
         for (index, label) in labels.enumerated() {
             out += index == 0 ? "\"" : ",\""
             out += label
             out += "\""
         }
-        return out + "]"
+        out += "]"
     }
 }

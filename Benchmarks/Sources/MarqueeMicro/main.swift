@@ -7,8 +7,9 @@ import MarqueeLoop
 
 /// Microbenchmarks of the hot paths, with allocation counting: the HTTP
 /// request parse, a seat-map hold and release (the CAS path), routing a
-/// hold request, and encoding a delta frame for fan-out. Each has a ceiling on allocations per
-/// operation (Benchmarks/micro-thresholds.json); exceeding one fails the
+/// hold request, and encoding a delta frame for fan-out. Each has a
+/// ceiling on allocations per operation
+/// (Benchmarks/micro-thresholds.json); exceeding one fails the
 /// check, so a change that starts allocating on a hot path is caught.
 ///
 ///   LD_PRELOAD=<bin>/libMallocInterposerSwift.so marquee-micro [--check] [--out FILE]
