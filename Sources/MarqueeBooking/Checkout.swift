@@ -116,8 +116,9 @@ extension OwnerShard {
         writer?.payment(payment)
         let labels = seats.labels(of: hold.seats)
         let total = seats.total(of: hold.seats)
-        writer?.booking(.init(showtime: seats.id, number: number, user: hold.userID, seats: hold.seats, labels: labels,
-                              totalCents: total, currency: config.currency, intent: intent))
+        var booking = BatchWriter.BookingRow(showtime: seats.id, number: number, user: hold.userID, seats: hold.seats, labels: labels,
+                                             totalCents: total, currency: config.currency, intent: intent, paymentStatus: "authorized")
+        writer?.booking(booking)
         seats.emit(.booked, hold.seats)
         writer?.whenCommitted { [self] error in
             if let error {
@@ -128,7 +129,8 @@ extension OwnerShard {
                 case .success:
                     payment.status = "captured"
                     writer?.payment(payment)
-                    writer?.bookingPayment(showtime: seats.id, number: number, status: "captured")
+                    booking.paymentStatus = "captured"
+                    writer?.booking(booking)
                     // The capture's record is write-behind: after a crash the
                     // reconciler captures again, which providers answer idempotently.
                     reply(.json(.created, """
