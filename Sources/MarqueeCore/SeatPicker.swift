@@ -26,7 +26,11 @@ public struct SeatPicker: Sendable {
 
     /// Runs of physically adjacent seats: split at aisles and at removed seats.
     private let segments: [[Seat]]
-    private let rowCount: Int
+    /// Segment indices, rows closest to the ideal row first (then seat-map
+    /// order): once the best list is full of blocks that strand no seat, no
+    /// farther row can beat them, and the search stops there.
+    private let nearestRowsFirst: [Int]
+    private let idealRow: Double
     private let centreColumn: Double
 
     /// `seats` in seat-map order (row by row, column by column).
@@ -42,7 +46,12 @@ public struct SeatPicker: Sendable {
         }
         if !current.isEmpty { segments.append(current) }
         self.segments = segments
-        rowCount = (seats.map(\.row).max() ?? 0) + 1
+        let idealRow = Double(seats.map(\.row).max() ?? 0) * 0.6
+        self.idealRow = idealRow
+        nearestRowsFirst = segments.indices.sorted { a, b in
+            let (distanceA, distanceB) = (abs(Double(segments[a][0].row) - idealRow), abs(Double(segments[b][0].row) - idealRow))
+            return distanceA != distanceB ? distanceA < distanceB : a < b
+        }
         let columns = seats.map(\.column)
         centreColumn = Double((columns.min() ?? 1) + (columns.max() ?? 1)) / 2
     }
@@ -51,7 +60,6 @@ public struct SeatPicker: Sendable {
     /// (any category when nil), best first; each block lists seat indices.
     public func candidates(count: Int, category: String?, limit: Int = 8, isFree: (Int) -> Bool) -> [[Int]] {
         guard count > 0, limit > 0 else { return [] }
-        let idealRow = Double(rowCount - 1) * 0.6
         // The best `limit` blocks so far, best first: (score, segment, first seat in it).
         // No allocation per candidate: a house of a thousand seats has about
         // as many candidate blocks, and this runs for every best-available hold.
@@ -64,11 +72,13 @@ public struct SeatPicker: Sendable {
             if a.centre != b.centre { return a.centre < b.centre }
             return segments[a.segment][a.first].index < segments[b.segment][b.first].index
         }
-        for (segmentIndex, segment) in segments.enumerated() where segment.count >= count {
+        for segmentIndex in nearestRowsFirst {
+            let segment = segments[segmentIndex]
             let rowDistance = abs(Double(segment[0].row) - idealRow)
-            // Rows are visited in seat-map order; a row worse than a full list's worst
-            // stranding-free candidate cannot win.
-            if best.count == limit, let worst = best.last, worst.strands == 0, rowDistance > worst.row { continue }
+            // Every later segment is at least this far: none can beat a full
+            // list whose worst block strands no seat and sits in a nearer row.
+            if best.count == limit, let worst = best.last, worst.strands == 0, rowDistance > worst.row { break }
+            guard segment.count >= count else { continue }
             var start = 0
             while start < segment.count {
                 guard isFree(segment[start].index) else {

@@ -52,3 +52,67 @@ struct SeatPickerTests {
         #expect(picker.candidates(count: 2, category: nil) { $0 % 2 == 0 }.isEmpty)
     }
 }
+
+extension SeatPickerTests {
+    /// Every block the rules allow, ranked by the documented order, without pruning.
+    func bruteForce(_ seats: [SeatPicker.Seat], count: Int, category: String?, limit: Int, isFree: (Int) -> Bool) -> [[Int]] {
+        let idealRow = Double(seats.map(\.row).max() ?? 0) * 0.6
+        let columns = seats.map(\.column)
+        let centre = Double(columns.min()! + columns.max()!) / 2
+        var runs: [[SeatPicker.Seat]] = []  // free runs of physically adjacent seats
+        var run: [SeatPicker.Seat] = []
+        for (position, seat) in seats.enumerated() {
+            if let last = run.last, last.row != seat.row || last.column + 1 != seat.column || last.aisleAfter { runs.append(run); run = [] }
+            if isFree(seat.index) {
+                run.append(seat)
+            } else if !run.isEmpty {
+                runs.append(run)
+                run = []
+            }
+            if position == seats.count - 1, !run.isEmpty { runs.append(run) }
+        }
+        var blocks: [(key: (Int, Double, Double, Int), seats: [Int])] = []
+        for run in runs where run.count >= count {
+            for first in 0...(run.count - count) {
+                let block = Array(run[first..<(first + count)])
+                if let category, block.contains(where: { $0.category != category }) { continue }
+                let left = first, right = run.count - first - count
+                let strands = (left == 1 ? 1 : 0) + (right == 1 ? 1 : 0)
+                let middle = Double(block.first!.column + block.last!.column) / 2
+                blocks.append(((strands, abs(Double(block[0].row) - idealRow), abs(middle - centre), block[0].index), block.map(\.index)))
+            }
+        }
+        blocks.sort { $0.key < $1.key }
+        return blocks.prefix(limit).map(\.seats)
+    }
+
+    @Test("the search's shortcuts never change the answer: random houses against a full ranking", arguments: 0..<200)
+    func matchesFullRanking(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let rows = Int(random.next() % 14) + 1, columns = Int(random.next() % 20) + 2
+        let aisle = random.next() % 2 == 0 ? Int(random.next() % UInt64(columns)) + 1 : nil
+        let seats = layout(rows: rows, columns: columns, aisle: aisle, premiumRow: Int(random.next() % UInt64(rows)))
+        let fullness = random.next() % 100
+        let taken = Set(seats.indices.filter { _ in random.next() % 100 < fullness })
+        let count = Int(random.next() % 5) + 1
+        let category: String? = random.next() % 4 == 0 ? "premium" : nil
+        let limit = Int(random.next() % 8) + 1
+        let picker = SeatPicker(seats: seats)
+        let free: (Int) -> Bool = { !taken.contains($0) }
+        #expect(picker.candidates(count: count, category: category, limit: limit, isFree: free)
+                == bruteForce(seats, count: count, category: category, limit: limit, isFree: free))
+    }
+}
+
+/// A small deterministic generator, so a failing seed can be replayed.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
