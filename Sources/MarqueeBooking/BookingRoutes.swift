@@ -73,8 +73,7 @@ public enum BookingRoutes {
         routes.add(.POST, "/v1/holds/{id}/checkout") { context in
             let method: String
             do throws(APIError) {
-                let body = try JSONBody(context.request, allowed: ["payment_method"])
-                method = try body.string("payment_method", required: true, maxLength: 100)!
+                method = try CheckoutRequest.paymentMethod(context.request)
             } catch {
                 return context.fail(error)
             }

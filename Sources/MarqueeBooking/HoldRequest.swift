@@ -61,7 +61,7 @@ enum HoldRequest: Sendable {
     /// `{"seats":["F7","F8"]}` with optional spaces, labels of capitals and
     /// digits only; nil for any other text.
     static func fastSeats(_ body: [UInt8]) -> [String]? {
-        var scan = FastScan(body)
+        var scan = FastJSONScan(body)
         guard scan.expect("{"), scan.expectKey("seats"), scan.expect("[") else { return nil }
         var labels: [String] = []
         repeat {
@@ -76,7 +76,7 @@ enum HoldRequest: Sendable {
     /// optional, either order, lowercase letters, digits, `_` and `-`);
     /// nil for any other text. Checkout's hold, so worth a fast path.
     static func fastBestAvailable(_ body: [UInt8]) -> (count: Int, category: String?)? {
-        var scan = FastScan(body)
+        var scan = FastJSONScan(body)
         guard scan.expect("{"), scan.expectKey("best_available"), scan.expect("{") else { return nil }
         var count: Int?
         var category: String?
@@ -94,76 +94,6 @@ enum HoldRequest: Sendable {
         } while scan.expect(",")
         guard let count, scan.expect("}"), scan.expect("}"), scan.atEnd else { return nil }
         return (count, category)
-    }
-
-    /// A cursor over a small JSON body for the fast paths: only what they
-    /// accept, everything else is a miss and goes to the general parser.
-    struct FastScan {
-        let body: [UInt8]
-        var index = 0
-
-        init(_ body: [UInt8]) { self.body = body }
-
-        mutating func skipSpaces() {
-            while index < body.count && (body[index] == 32 || body[index] == 10 || body[index] == 13 || body[index] == 9) { index += 1 }
-        }
-
-        /// The byte `character` after optional spaces, consumed.
-        mutating func expect(_ character: Unicode.Scalar) -> Bool {
-            skipSpaces()
-            guard index < body.count && body[index] == UInt8(ascii: character) else { return false }
-            index += 1
-            return true
-        }
-
-        /// `"name":` after optional spaces, consumed; nothing consumed on a miss.
-        mutating func expectKey(_ name: StaticString) -> Bool {
-            let saved = index
-            let key = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-            guard expect("\""), body.count - index > key.count, body[index..<(index + key.count)].elementsEqual(key),
-                  body[index + key.count] == UInt8(ascii: "\"") else {
-                index = saved
-                return false
-            }
-            index += key.count + 1
-            guard expect(":") else {
-                index = saved
-                return false
-            }
-            return true
-        }
-
-        /// A string of `allowed` bytes whose length is in `length`.
-        mutating func quoted(allowed: (UInt8) -> Bool, length: ClosedRange<Int>) -> String? {
-            guard expect("\"") else { return nil }
-            let start = index
-            while index < body.count, allowed(body[index]) { index += 1 }
-            guard index < body.count, body[index] == UInt8(ascii: "\""), length.contains(index - start) else { return nil }
-            index += 1
-            return String(decoding: body[start..<index - 1], as: UTF8.self)
-        }
-
-        /// A decimal number without sign, leading zero or fraction.
-        mutating func digits(maxDigits: Int) -> Int? {
-            skipSpaces()
-            let start = index
-            var value = 0
-            while index < body.count, body[index] >= 48, body[index] <= 57, index - start < maxDigits {
-                value = value * 10 + Int(body[index] - 48)
-                index += 1
-            }
-            guard index > start, body[start] != 48 || index - start == 1 else { return nil }
-            if index < body.count, (body[index] >= 48 && body[index] <= 57) || body[index] == UInt8(ascii: ".")
-                || body[index] == UInt8(ascii: "e") || body[index] == UInt8(ascii: "E") { return nil }
-            return value
-        }
-
-        var atEnd: Bool {
-            mutating get {
-                skipSpaces()
-                return index == body.count
-            }
-        }
     }
 
     static func tooMany(_ max: Int) -> APIError {

@@ -43,3 +43,17 @@ struct PublicIDTests {
         }
     }
 }
+
+extension HoldRequestTests {
+    @Test("checkout's common body is read without Foundation; anything unusual is left to the general parser")
+    func fastPaymentMethod() {
+        #expect(CheckoutRequest.fastPaymentMethod(Array(#"{"payment_method":"pm_card_visa"}"#.utf8)) == "pm_card_visa")
+        #expect(CheckoutRequest.fastPaymentMethod(Array(" { \"payment_method\" : \"4242424242424242\" } \n".utf8)) == "4242424242424242")
+        for odd in [#"{"payment_method":""}"#, #"{"payment_method":" pm_card_visa"}"#, #"{"payment_method":"pm-card"}"#,
+                    #"{"payment_method":"pm_card_visa","x":1}"#, #"{"payment_method":"pm_card_visa"}x"#, #"{"payment_method":1}"#,
+                    #"{"payment_method":"pm\u005fcard"}"#, #"{"Payment_method":"pm_card_visa"}"#, #"{"payment_method":"pm_card_visa""#,
+                    "{\"payment_method\":\"" + String(repeating: "a", count: 101) + "\"}", ""] {
+            #expect(CheckoutRequest.fastPaymentMethod(Array(odd.utf8)) == nil, "\(odd)")
+        }
+    }
+}
