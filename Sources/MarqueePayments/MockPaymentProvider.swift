@@ -38,12 +38,19 @@ public final class MockPaymentProvider: PaymentProvider {
     }
 
     public let latencyMilliseconds: UInt64
-    private var intents: [String: PaymentIntent] = [:]
-    private var byIdempotencyKey: [String: (request: PaymentRequest, result: Result<PaymentIntent, PaymentError>)] = [:]
+    /// The latest intents and idempotency keys, bounded (a long-running
+    /// server makes one of each per checkout): an intent forgotten here is
+    /// known again from its id, as after a restart; a forgotten key, far
+    /// older than any retry of it, would authorise anew.
+    private var intents: RecentMap<String, PaymentIntent>
+    private var byIdempotencyKey: RecentMap<String, (request: PaymentRequest, result: Result<PaymentIntent, PaymentError>)>
     private var nextID = 0
 
-    public init(latencyMilliseconds: UInt64 = 0) {
+    /// `memory`: intents and idempotency keys kept, each (between this and twice this).
+    public init(latencyMilliseconds: UInt64 = 0, memory: Int = 50_000) {
         self.latencyMilliseconds = latencyMilliseconds
+        intents = RecentMap(generationSize: memory)
+        byIdempotencyKey = RecentMap(generationSize: memory)
     }
 
     public func authorize(_ request: PaymentRequest, on loop: EventLoop,
@@ -78,6 +85,9 @@ public final class MockPaymentProvider: PaymentProvider {
 
     /// Completes 3-D Secure for an intent that required it (what the
     /// customer's bank page and Stripe's webhook do in the real flow).
+    /// Intents and idempotency keys held now (for tests of the bound).
+    var remembered: Int { intents.count + byIdempotencyKey.count }
+
     public func completeAuthentication(_ intentID: String) -> PaymentIntent? {
         guard var intent = intents[intentID], intent.status == .requiresAction else { return nil }
         intent.status = .requiresCapture

@@ -1,5 +1,5 @@
 import MarqueeLoop
-import MarqueePayments
+@testable import MarqueePayments
 import Testing
 
 @Suite("Mock payment provider (Stripe test-card semantics)")
@@ -93,5 +93,39 @@ struct MockPaymentProviderTests {
         loop.run()
         #expect((answeredAfter ?? 0) >= 29)
         #expect(loop.close() == 0)
+    }
+}
+
+extension MockPaymentProviderTests {
+    @Test("memory is bounded: old intents are known again from their ids, recent keys still replay")
+    func boundedMemory() throws {
+        let provider = MockPaymentProvider(memory: 3)
+        let oldest = try #require(try authorize(provider, "pm_card_visa", key: "k0")?.get())
+        var latest: PaymentIntent?
+        for index in 1...20 { latest = try authorize(provider, "pm_card_visa", key: "k\(index)")?.get() }
+        #expect(provider.remembered <= 2 * 3 * 2, "intents and keys, two generations each")
+        var result: Result<PaymentIntent, PaymentError>?
+        provider.capture(oldest.id, on: loop) { result = $0 }
+        #expect((try? result?.get())?.status == .succeeded, "an evicted intent is rebuilt from its id")
+        #expect((try? result?.get())?.amountCents == 2_500)
+        #expect(try authorize(provider, "pm_card_visa", key: "k20")?.get() == latest, "a recent key replays")
+    }
+}
+
+@Suite("Recent map")
+struct RecentMapTests {
+    @Test("holds at most two generations; the last generation's writes are always kept")
+    func bounded() {
+        var map = RecentMap<Int, Int>(generationSize: 4)
+        for key in 0..<100 {
+            map[key] = key * 10
+            #expect(map.count <= 8)
+            for recent in max(0, key - 3)...key { #expect(map[recent] == recent * 10) }
+        }
+        #expect(map[0] == nil)
+        map[99] = nil
+        #expect(map[99] == nil)
+        map[98] = 1
+        #expect(map[98] == 1, "a rewrite replaces, in whichever generation it was")
     }
 }
