@@ -1,4 +1,5 @@
 import MarqueeCore
+import PropertyBased
 import Testing
 
 @Suite("Best available")
@@ -86,33 +87,21 @@ extension SeatPickerTests {
         return blocks.prefix(limit).map(\.seats)
     }
 
-    @Test("the search's shortcuts never change the answer: random houses against a full ranking", arguments: 0..<200)
-    func matchesFullRanking(seed: Int) {
-        var random = SplitMix(seed: UInt64(seed))
-        let rows = Int(random.next() % 14) + 1, columns = Int(random.next() % 20) + 2
-        let aisle = random.next() % 2 == 0 ? Int(random.next() % UInt64(columns)) + 1 : nil
-        let seats = layout(rows: rows, columns: columns, aisle: aisle, premiumRow: Int(random.next() % UInt64(rows)))
-        let fullness = random.next() % 100
-        let taken = Set(seats.indices.filter { _ in random.next() % 100 < fullness })
-        let count = Int(random.next() % 5) + 1
-        let category: String? = random.next() % 4 == 0 ? "premium" : nil
-        let limit = Int(random.next() % 8) + 1
-        let picker = SeatPicker(seats: seats)
-        let free: (Int) -> Bool = { !taken.contains($0) }
-        #expect(picker.candidates(count: count, category: category, limit: limit, isFree: free)
-                == bruteForce(seats, count: count, category: category, limit: limit, isFree: free))
-    }
-}
-
-/// A small deterministic generator, so a failing seed can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    @Test("the search's shortcuts never change the answer: random houses against a full ranking")
+    func matchesFullRanking() async {
+        // Six numbers shape the house and the request; the rest decide, seat by seat, whether it is taken.
+        await propertyCheck(count: 300, input: Gen.int(in: 0...999).array(of: 306...306)) { rolls in
+            let rows = rolls[0] % 14 + 1, columns = rolls[1] % 20 + 2
+            let aisle = rolls[2] % 2 == 0 ? rolls[2] % columns + 1 : nil
+            let seats = layout(rows: rows, columns: columns, aisle: aisle, premiumRow: rolls[3] % rows)
+            let fullness = rolls[4] % 100
+            let taken = Set(seats.indices.filter { rolls[6 + $0] % 100 < fullness })
+            let count = rolls[5] % 5 + 1
+            let category: String? = rolls[5] % 4 == 0 ? "premium" : nil
+            let limit = rolls[4] % 8 + 1
+            let free: (Int) -> Bool = { !taken.contains($0) }
+            #expect(SeatPicker(seats: seats).candidates(count: count, category: category, limit: limit, isFree: free)
+                    == bruteForce(seats, count: count, category: category, limit: limit, isFree: free))
+        }
     }
 }
