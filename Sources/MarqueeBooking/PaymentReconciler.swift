@@ -93,9 +93,9 @@ final class PaymentReconciler {
                 }
                 // Pipelined after the statement above on the same connection.
                 database.query("""
-                    UPDATE payments SET status = $3, updated_at = now()
+                    UPDATE payments SET status = $3, intent_id = coalesce(intent_id, $4), updated_at = now()
                     WHERE showtime_id = $1 AND hold_no = $2 AND status IN ('authorizing', 'authorized', 'unknown')
-                    """, [String(showtime), number, paymentStatus], next)
+                    """, [String(showtime), number, paymentStatus, intent], next)
             }
         }
     }

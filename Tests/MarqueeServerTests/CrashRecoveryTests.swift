@@ -163,6 +163,8 @@ struct CrashRecoveryTests {
         #expect(try database.query("SELECT count(*) FROM bookings WHERE payment_status = 'authorized'").scalar == "0",
                 "no payment is left between authorisation and capture")
         #expect(try database.query("SELECT count(*) FROM payments WHERE status IN ('authorizing', 'authorized')").scalar == "0")
+        #expect(try database.query("SELECT count(*) FROM payments WHERE status = 'captured' AND intent_id IS NULL").scalar == "0",
+                "every captured attempt names its intent, also when the reconciler settled it")
         #expect(Set(before.flatMap(\.seats)).count == before.flatMap(\.seats).count)
 
         let back = try request(port: second.port, "GET", "/v1/holds/\(keptHold)", nil, token: tokens[0])
