@@ -33,17 +33,31 @@ enum BookingJSON {
         return out
     }
 
-    static func hold(_ hold: HoldRecord, in seats: ShowtimeSeats, currency: String, replaced: UInt32? = nil) -> String {
-        var out = ""
-        out.reserveCapacity(256)
-        out += "{\"id\":\"\(PublicID.hold(seats.id, hold.number))\",\"showtime_id\":\(seats.id),\"seats\":"
-        appendLabels(seats.labels(of: hold.seats), to: &out)
-        out += ",\"total\":\(seats.total(of: hold.seats)),"
-        out += "\"currency\":\(JSONText.quoted(currency)),\"status\":\"\(hold.paying ? "checking_out" : "live")\","
-        out += "\"expires_at\":\"\(ISO8601.format(SeatWord.unix(seconds: hold.expiry)))\","
-        out += "\"created_at\":\"\(ISO8601.format(hold.createdUnix))\""
-        if let replaced { out += ",\"replaced\":\"\(PublicID.hold(seats.id, replaced))\"" }
-        return out + "}"
+    static func hold(_ hold: HoldRecord, in seats: ShowtimeSeats, currency: String, replaced: UInt32? = nil) -> [UInt8] {
+        var out = JSONBuffer(capacity: 256)
+        out.raw("{\"id\":")
+        PublicID.writeHold(seats.id, hold.number, to: &out)
+        out.raw(",\"showtime_id\":")
+        out.integer(seats.id)
+        out.raw(",\"seats\":[")
+        for (index, label) in seats.labels(of: hold.seats).enumerated() {
+            if index > 0 { out.raw(",") }
+            out.string(label)
+        }
+        out.raw("],\"total\":")
+        out.integer(seats.total(of: hold.seats))
+        out.raw(",\"currency\":")
+        out.string(currency)
+        out.raw(hold.paying ? ",\"status\":\"checking_out\",\"expires_at\":" : ",\"status\":\"live\",\"expires_at\":")
+        out.timestamp(SeatWord.unix(seconds: hold.expiry))
+        out.raw(",\"created_at\":")
+        out.timestamp(hold.createdUnix)
+        if let replaced {
+            out.raw(",\"replaced\":")
+            PublicID.writeHold(seats.id, replaced, to: &out)
+        }
+        out.raw("}")
+        return out.bytes
     }
 
     static func labels(_ labels: [String]) -> String {

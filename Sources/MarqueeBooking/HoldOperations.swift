@@ -6,7 +6,7 @@ import MarqueeHTTP
 /// replacing the user's older hold past the per-showtime limit), change
 /// seats, release. Each is all-or-nothing on the seat words.
 extension OwnerShard {
-    func createHold(_ request: HoldRequest, user: Int64, in seats: ShowtimeSeats) -> Result<String, APIError> {
+    func createHold(_ request: HoldRequest, user: Int64, in seats: ShowtimeSeats) -> Result<[UInt8], APIError> {
         let now = Self.now()
         if let closed = closedError(seats) { return .failure(closed) }
 
@@ -24,7 +24,7 @@ extension OwnerShard {
                                      message: "You have \(config.maxHoldsPerUser) live holds; release or buy one first."))
         }
         // Returns the slot taken above when the hold is not made.
-        func giveUp(_ error: APIError) -> Result<String, APIError> {
+        func giveUp(_ error: APIError) -> Result<[UInt8], APIError> {
             if let replacing {
                 _ = seats.map.hold(replacing.seats, by: replacing.number, until: replacing.expiry, now: now)
             } else {
@@ -115,7 +115,7 @@ extension OwnerShard {
 
     /// Adds and removes seats in one step: the added seats are all taken
     /// (with the hold's expiry) or the hold is left as it was.
-    func changeHold(_ number: UInt32, user: Int64, add: [String], remove: [String], in seats: ShowtimeSeats) -> Result<String, APIError> {
+    func changeHold(_ number: UInt32, user: Int64, add: [String], remove: [String], in seats: ShowtimeSeats) -> Result<[UInt8], APIError> {
         var hold: HoldRecord
         switch liveHold(number, user: user, in: seats) {
         case .failure(let error): return .failure(error)

@@ -1,3 +1,5 @@
+import MarqueeHTTP
+
 /// PostgreSQL array literals for `unnest($n::type[])` parameters: every
 /// text element quoted, so any text (braces, commas, quotes) survives.
 ///
@@ -59,23 +61,7 @@ enum PostgresArray {
     private static func appendList<S: Sequence>(_ values: S, to out: inout [UInt8]) where S.Element: BinaryInteger {
         for (index, value) in values.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendDecimal(Int64(value), to: &out)
-        }
-    }
-
-    /// Decimal digits without an intermediate `String`.
-    private static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, stored backwards
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for position in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[position]) }
+            out.appendDecimal(Int64(value))
         }
     }
 }

@@ -1,9 +1,20 @@
+import MarqueeHTTP
+
 /// Hold and booking ids as clients see them: `hld_<showtime>_<n>` and
 /// `bkg_<showtime>_<n>`. The showtime inside routes a request to its owner
 /// shard without a lookup; `n` is the number in the seat words.
 enum PublicID {
     static func hold(_ showtime: Int64, _ number: UInt32) -> String { "hld_\(showtime)_\(number)" }
     static func booking(_ showtime: Int64, _ number: UInt32) -> String { "bkg_\(showtime)_\(number)" }
+
+    /// A hold's id, quoted, into a JSON answer (the same text as `hold`).
+    static func writeHold(_ showtime: Int64, _ number: UInt32, to out: inout JSONBuffer) {
+        out.raw("\"hld_")
+        out.integer(showtime)
+        out.raw("_")
+        out.integer(number)
+        out.raw("\"")
+    }
 
     /// `<prefix>_<showtime>_<n>` with both numbers positive decimal (at
     /// most 19 and 10 digits); read from the bytes in one pass, since every
