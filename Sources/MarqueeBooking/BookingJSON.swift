@@ -39,12 +39,9 @@ enum BookingJSON {
         PublicID.writeHold(seats.id, hold.number, to: &out)
         out.raw(",\"showtime_id\":")
         out.integer(seats.id)
-        out.raw(",\"seats\":[")
-        for (index, label) in seats.labels(of: hold.seats).enumerated() {
-            if index > 0 { out.raw(",") }
-            out.string(label)
-        }
-        out.raw("],\"total\":")
+        out.raw(",\"seats\":")
+        write(seats.labels(of: hold.seats), to: &out)
+        out.raw(",\"total\":")
         out.integer(seats.total(of: hold.seats))
         out.raw(",\"currency\":")
         out.string(currency)
@@ -58,6 +55,37 @@ enum BookingJSON {
         }
         out.raw("}")
         return out.bytes
+    }
+
+    /// A checkout's answer: the booking, confirmed and captured.
+    static func confirmed(showtime: Int64, number: UInt32, labels: [String], totalCents: Int, currency: String,
+                          intent: String, createdUnix: Int64) -> [UInt8] {
+        var out = JSONBuffer(capacity: 320)
+        out.raw("{\"id\":")
+        PublicID.writeBooking(showtime, number, to: &out)
+        out.raw(",\"showtime_id\":")
+        out.integer(showtime)
+        out.raw(",\"seats\":")
+        write(labels, to: &out)
+        out.raw(",\"total\":")
+        out.integer(totalCents)
+        out.raw(",\"currency\":")
+        out.string(currency)
+        out.raw(",\"status\":\"confirmed\",\"payment\":{\"intent\":")
+        out.string(intent)
+        out.raw(",\"status\":\"captured\"},\"created_at\":")
+        out.timestamp(createdUnix)
+        out.raw("}")
+        return out.bytes
+    }
+
+    private static func write(_ labels: [String], to out: inout JSONBuffer) {
+        out.raw("[")
+        for (index, label) in labels.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.string(label)
+        }
+        out.raw("]")
     }
 
     static func labels(_ labels: [String]) -> String {

@@ -135,12 +135,8 @@ extension OwnerShard {
                     writer?.booking(booking)
                     // The capture's record is write-behind: after a crash the
                     // reconciler captures again, which providers answer idempotently.
-                    reply(.json(.created, """
-                        {"id":"\(PublicID.booking(seats.id, number))","showtime_id":\(seats.id),"seats":\(BookingJSON.labels(labels)),\
-                        "total":\(total),"currency":"\(config.currency)","status":"confirmed",\
-                        "payment":{"intent":\(JSONText.quoted(intent)),"status":"captured"},\
-                        "created_at":"\(ISO8601.format(Int64(time(nil))))"}
-                        """))
+                    reply(.json(.created, BookingJSON.confirmed(showtime: seats.id, number: number, labels: labels, totalCents: total,
+                                                                currency: config.currency, intent: intent, createdUnix: Int64(time(nil)))))
                 case .failure(let failure):
                     access.logger.error("capture failed after booking commit: cancelling the booking",
                                         metadata: ["intent": .string(intent), "error": .string("\(failure)")])

@@ -7,9 +7,12 @@ enum PublicID {
     static func hold(_ showtime: Int64, _ number: UInt32) -> String { "hld_\(showtime)_\(number)" }
     static func booking(_ showtime: Int64, _ number: UInt32) -> String { "bkg_\(showtime)_\(number)" }
 
-    /// A hold's id, quoted, into a JSON answer (the same text as `hold`).
-    static func writeHold(_ showtime: Int64, _ number: UInt32, to out: inout JSONBuffer) {
-        out.raw("\"hld_")
+    /// The same ids, quoted, into a JSON answer.
+    static func writeHold(_ showtime: Int64, _ number: UInt32, to out: inout JSONBuffer) { write("\"hld_", showtime, number, to: &out) }
+    static func writeBooking(_ showtime: Int64, _ number: UInt32, to out: inout JSONBuffer) { write("\"bkg_", showtime, number, to: &out) }
+
+    private static func write(_ opening: StaticString, _ showtime: Int64, _ number: UInt32, to out: inout JSONBuffer) {
+        out.raw(opening)
         out.integer(showtime)
         out.raw("_")
         out.integer(number)
