@@ -12,9 +12,10 @@ import MarqueeStore
 /// last ones, which only frees seats or leaves a payment to reconcile.
 /// Every table is written by an upsert of final states keyed like the row
 /// (a later change to a queued row replaces it), so each statement is an
-/// `unnest` with no join to plan: one prepared statement with a generic
-/// plan serves every batch (planning the batch each time cost PostgreSQL
-/// about a millisecond of CPU per batch, most of its checkout work).
+/// `unnest` with no join to plan and a prepared statement's generic plan
+/// is safe: one for hold churn alone, one for everything (planning each
+/// batch cost PostgreSQL about a millisecond of CPU, most of its checkout
+/// work).
 /// Bookings and checkout records are durable: their callers wait for the
 /// commit of their batch (`whenCommitted`).
 ///

@@ -79,6 +79,7 @@ enum BookingJSON {
         return out.bytes
     }
 
+    /// `["F7","F8"]`.
     private static func write(_ labels: [String], to out: inout JSONBuffer) {
         out.raw("[")
         for (index, label) in labels.enumerated() {
@@ -88,20 +89,10 @@ enum BookingJSON {
         out.raw("]")
     }
 
+    /// `["F7","F8"]`, for error details.
     static func labels(_ labels: [String]) -> String {
-        var out = ""
-        appendLabels(labels, to: &out)
-        return out
-    }
-
-    /// `["F7","F8"]` appended in place (labels are capitals and digits: no escaping).
-    static func appendLabels(_ labels: [String], to out: inout String) {
-        out += "["
-        for (index, label) in labels.enumerated() {
-            out += index == 0 ? "\"" : ",\""
-            out += label
-            out += "\""
-        }
-        out += "]"
+        var out = JSONBuffer(capacity: 8 + labels.count * 6)
+        write(labels, to: &out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 }
