@@ -37,6 +37,9 @@ final class BatchWriter {
         let seats: [Int]
         let expiresUnix: Int64
         let status: String
+        /// No row of this hold has been sent yet: if it ends (released,
+        /// expired, replaced) before one is, none ever needs to be.
+        var unwritten = false
 
         var key: Key { Key(showtime: showtime, number: number, attempt: 0) }
     }
@@ -85,6 +88,8 @@ final class BatchWriter {
     private var holds: [Key: HoldRow] = [:]
     private var payments: [Key: PaymentRow] = [:]
     private var bookings: [Key: BookingRow] = [:]
+    /// Per showtime, the highest hold number reserved (see `reserveHoldNumbers`).
+    private var reservations: [Int64: UInt32] = [:]
     private var waiters: [(PostgresError?) -> Void] = []
     private var scheduled = false
     private var inFlight = false
@@ -105,7 +110,31 @@ final class BatchWriter {
     }
 
     func hold(_ row: HoldRow) {
+        if Self.queue(row, in: &holds) { schedule() }
+    }
+
+    /// A hold's newest row replaces the queued one; a hold that ends before
+    /// any row of it was sent (held and over within one gathering) leaves
+    /// nothing queued: PostgreSQL never hears of it, and its number is
+    /// covered by a reservation. True when a row is queued.
+    static func queue(_ row: HoldRow, in holds: inout [Key: HoldRow]) -> Bool {
+        var row = row
+        if holds[row.key]?.unwritten == true { row.unwritten = true }
+        if row.unwritten && endings.contains(row.status) {
+            holds[row.key] = nil
+            return false
+        }
         holds[row.key] = row
+        return true
+    }
+
+    private static let endings: Set<String> = ["released", "expired", "replaced"]
+
+    /// Records that hold numbers up to `number` may be in use, so a restart
+    /// starts past them even if their holds left no row. Write-behind like
+    /// the holds: a crash may lose both, as documented for holds.
+    func reserveHoldNumbers(showtime: Int64, through number: UInt32) {
+        reservations[showtime] = max(reservations[showtime] ?? 0, number)
         schedule()
     }
 
@@ -126,7 +155,7 @@ final class BatchWriter {
         schedule()
     }
 
-    var isIdle: Bool { !inFlight && holds.isEmpty && payments.isEmpty && bookings.isEmpty }
+    var isIdle: Bool { !inFlight && holds.isEmpty && payments.isEmpty && bookings.isEmpty && reservations.isEmpty }
 
     /// A graceful shutdown: writes everything queued now (no gathering) and
     /// calls `done` when nothing is queued or in flight, so a restart loses
@@ -182,7 +211,7 @@ final class BatchWriter {
 
     private func flush() {
         guard !inFlight else { return }
-        guard !(holds.isEmpty && payments.isEmpty && bookings.isEmpty) else {
+        guard !(holds.isEmpty && payments.isEmpty && bookings.isEmpty && reservations.isEmpty) else {
             let done = waiters
             waiters = []
             for waiter in done { waiter(nil) }
@@ -192,11 +221,13 @@ final class BatchWriter {
         let holdRows = Array(holds.values)
         let paymentRows = Array(payments.values)
         let bookingRows = Array(bookings.values)
+        let reservationRows = reservations
         let batchWaiters = waiters
         let durable = !batchWaiters.isEmpty
         holds = [:]
         payments = [:]
         bookings = [:]
+        reservations = [:]
         waiters = []
         inFlight = true
         // Off for write-behind only; a durable batch keeps the server's own
@@ -210,7 +241,13 @@ final class BatchWriter {
                 if error.isUnavailable {
                     // Write-behind rows are upserts of final states: writing them
                     // again is harmless, so keep them for the next batch (newer wins).
-                    for row in holdRows where holds[row.key] == nil { holds[row.key] = row }
+                    // The outcome is unknown: these rows may be in PostgreSQL now,
+                    // so their holds' endings must be written too.
+                    for var row in holdRows where holds[row.key] == nil {
+                        row.unwritten = false
+                        holds[row.key] = row
+                    }
+                    for (showtime, number) in reservationRows { reservations[showtime] = max(reservations[showtime] ?? 0, number) }
                     for row in paymentRows where payments[row.key] == nil { payments[row.key] = row }
                     // Bookings were waited for: their callers hear of the failure.
                     for row in bookingRows where row.paymentStatus != "authorized" && bookings[row.key] == nil {
@@ -233,9 +270,11 @@ final class BatchWriter {
             }
         }
         if paymentRows.isEmpty && bookingRows.isEmpty {
-            database.query(Self.holdsStatement, Self.holdParameters(holdRows) + [synchronousCommit], completion)
+            database.query(Self.holdsStatement, Self.holdParameters(holdRows) + Self.reservationParameters(reservationRows)
+                           + [synchronousCommit], completion)
         } else {
-            database.query(Self.statement, Self.parameters(holdRows, paymentRows, bookingRows) + [synchronousCommit], completion)
+            database.query(Self.statement, Self.parameters(holdRows, paymentRows, bookingRows) + Self.reservationParameters(reservationRows)
+                           + [synchronousCommit], completion)
         }
     }
 
@@ -253,9 +292,20 @@ final class BatchWriter {
     /// Hold churn alone (most batches): fewer parameters to send and read.
     static let holdsStatement = PreparedStatement("marquee_hold_batch", """
         WITH h AS (\(holdsUpsert)
+        ), r AS (\(reservationsUpsert(showtimes: 7, numbers: 8))
         )
-        SELECT set_config('synchronous_commit', coalesce($7, current_setting('synchronous_commit')), true)
+        SELECT set_config('synchronous_commit', coalesce($9, current_setting('synchronous_commit')), true)
         """)
+
+    private static func reservationsUpsert(showtimes: Int, numbers: Int) -> String {
+        """
+
+            INSERT INTO hold_number_blocks (showtime_id, reserved_through)
+            SELECT * FROM unnest($\(showtimes)::bigint[], $\(numbers)::integer[])
+            ON CONFLICT (showtime_id) DO UPDATE SET
+                reserved_through = greatest(hold_number_blocks.reserved_through, excluded.reserved_through)
+        """
+    }
 
     private static let holdsUpsert = """
 
@@ -288,8 +338,9 @@ final class BatchWriter {
         ), k AS (
             INSERT INTO booked_seats (showtime_id, seat, booking_no)
             SELECT * FROM unnest($26::bigint[], $27::integer[], $28::integer[])
+        ), r AS (\(reservationsUpsert(showtimes: 29, numbers: 30))
         )
-        SELECT set_config('synchronous_commit', coalesce($29, current_setting('synchronous_commit')), true)
+        SELECT set_config('synchronous_commit', coalesce($31, current_setting('synchronous_commit')), true)
         """)
 
     private static func holdParameters(_ holds: [HoldRow]) -> [String?] {
@@ -301,6 +352,10 @@ final class BatchWriter {
             PostgresArray.literal(holds.map(\.expiresUnix)),
             PostgresArray.literal(strings: holds.map(\.status)),
         ]
+    }
+
+    private static func reservationParameters(_ reservations: [Int64: UInt32]) -> [String?] {
+        [PostgresArray.literal(reservations.keys), PostgresArray.literal(reservations.keys.map { reservations[$0]! })]
     }
 
     private static func parameters(_ holds: [HoldRow], _ payments: [PaymentRow], _ bookings: [BookingRow]) -> [String?] {

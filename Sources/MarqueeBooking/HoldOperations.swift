@@ -78,10 +78,11 @@ extension OwnerShard {
         }
         chosen.sort()
         seats.nextHoldNumber += 1
+        reserveHoldNumber(number, in: seats)
         let record = HoldRecord(number: number, userID: user, seats: chosen, expiry: expiry,
                                 createdUnix: Int64(time(nil)), attempts: 0)
         track(record, in: seats)
-        persist(record, in: seats, status: "live")
+        persist(record, in: seats, status: "live", first: true)
         if let replacing {
             seats.holds[replacing.number] = nil
             persist(replacing, in: seats, status: "replaced")

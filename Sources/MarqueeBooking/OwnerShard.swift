@@ -122,10 +122,22 @@ final class OwnerShard {
     }
 
     /// Persists a hold's current state (write-behind).
-    func persist(_ hold: HoldRecord, in seats: ShowtimeSeats, status: String) {
+    /// `first`: the hold's first row (a hold that ends before it is sent needs none).
+    func persist(_ hold: HoldRecord, in seats: ShowtimeSeats, status: String, first: Bool = false) {
         writer?.hold(.init(showtime: seats.id, number: hold.number, user: hold.userID, seats: hold.seats,
-                           expiresUnix: SeatWord.unix(seconds: hold.expiry), status: status))
+                           expiresUnix: SeatWord.unix(seconds: hold.expiry), status: status, unwritten: first))
     }
+
+    /// Before a hold number is used: reserves the next block of numbers in
+    /// PostgreSQL when `number` is past the last reservation, so a hold
+    /// that leaves no row cannot have its number given again after a restart.
+    func reserveHoldNumber(_ number: UInt32, in seats: ShowtimeSeats) {
+        guard number > seats.holdNumbersReserved else { return }
+        seats.holdNumbersReserved = UInt32(min(Int64(number) + Self.holdNumberBlock - 1, Int64(Int32.max)))
+        writer?.reserveHoldNumbers(showtime: seats.id, through: seats.holdNumbersReserved)
+    }
+
+    static let holdNumberBlock: Int64 = 1_000
 
     /// Ends a hold: frees the seats it still holds, forgets it, announces it.
     func end(_ hold: HoldRecord, in seats: ShowtimeSeats, status: String, event: SeatEvent.Kind) {

@@ -22,7 +22,8 @@ enum ShowtimeLoader {
                                                             WHERE p.showtime_id = h.showtime_id AND p.hold_no = h.hold_no))), '[]')
                   FROM holds h WHERE h.showtime_id = s.id AND h.status = 'live' AND h.expires_at > now())::text,
                greatest((SELECT coalesce(max(hold_no), 0) FROM holds WHERE showtime_id = s.id),
-                        (SELECT coalesce(max(booking_no), 0) FROM bookings WHERE showtime_id = s.id))
+                        (SELECT coalesce(max(booking_no), 0) FROM bookings WHERE showtime_id = s.id),
+                        (SELECT coalesce(max(reserved_through), 0) FROM hold_number_blocks WHERE showtime_id = s.id))
         FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id
         WHERE s.id = $1
         """

@@ -74,6 +74,9 @@ final class ShowtimeSeats {
     private(set) var seq: UInt64 = 0
     var holds: [UInt32: HoldRecord] = [:]
     var nextHoldNumber: UInt32
+    /// Hold numbers up to here are covered: by rows, or by a reservation
+    /// queued to PostgreSQL (`OwnerShard.reserveHoldNumber`).
+    var holdNumbersReserved: UInt32
     /// Called on the owner loop with every event, in order.
     var listeners: [(SeatEvent) -> Void] = []
 
@@ -85,6 +88,7 @@ final class ShowtimeSeats {
         self.endsAtUnix = endsAtUnix
         self.cancelled = cancelled
         self.nextHoldNumber = nextHoldNumber
+        holdNumbersReserved = nextHoldNumber - 1
     }
 
     @discardableResult

@@ -85,6 +85,39 @@ struct CrashRecoveryTests {
         #expect(written == String(holds.count), "every answered hold is in PostgreSQL after a graceful stop")
     }
 
+    @Test("holds released before they were written leave no row, and their numbers are not given again after a restart")
+    func unwrittenHoldNumbers() throws {
+        let fixture = try fixture()
+        defer { fixture.close() }
+        let environment = fixture.environment
+        var numbers: [Int] = []
+        let first = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: environment)
+        try waitForDatabase(port: first.port)
+        for _ in 0..<10 {
+            let held = try request(port: first.port, "POST", "/v1/showtimes/\(fixture.showtime)/holds", #"{"best_available":{"count":1}}"#,
+                                   token: fixture.tokens[0])
+            let id = try #require(held.object?["id"] as? String, "\(held)")
+            numbers.append(try #require(id.split(separator: "_").last.flatMap { Int($0) }))
+            #expect(try request(port: first.port, "DELETE", "/v1/holds/\(id)", nil, token: fixture.tokens[0]).status == 204)
+        }
+        first.signal(SIGTERM)
+        #expect(first.waitForExit() == 0)
+        #expect(try fixture.database.query("SELECT count(*) FROM holds WHERE showtime_id = $1 AND status = 'live'",
+                                           [fixture.showtime]).scalar == "0", "no released hold is live in PostgreSQL")
+
+        let second = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: environment)
+        defer {
+            second.signal(SIGTERM)
+            _ = second.waitForExit()
+        }
+        try waitForDatabase(port: second.port)
+        let held = try request(port: second.port, "POST", "/v1/showtimes/\(fixture.showtime)/holds", #"{"best_available":{"count":1}}"#,
+                               token: fixture.tokens[0])
+        let id = try #require(held.object?["id"] as? String, "\(held)")
+        let number = try #require(id.split(separator: "_").last.flatMap { Int($0) })
+        #expect(number > numbers.max()!, "hold \(number) after the restart; before it, up to \(numbers.max()!)")
+    }
+
     @Test("acknowledged bookings survive kill -9; no seat is sold twice")
     func killDuringCheckouts() throws {
         let fixture = try fixture()

@@ -1,0 +1,32 @@
+@testable import MarqueeBooking
+import Testing
+
+@Suite("Write-behind hold rows")
+struct HoldRowQueueTests {
+    func row(_ status: String, first: Bool = false, expires: Int64 = 100) -> BatchWriter.HoldRow {
+        .init(showtime: 1, number: 7, user: 3, seats: [4], expiresUnix: expires, status: status, unwritten: first)
+    }
+
+    @Test("a hold that ends before its first row is sent leaves nothing to write")
+    func endsUnwritten() {
+        for ending in ["released", "expired", "replaced"] {
+            var queued: [BatchWriter.Key: BatchWriter.HoldRow] = [:]
+            #expect(BatchWriter.queue(row("live", first: true), in: &queued))
+            #expect(BatchWriter.queue(row("live", expires: 200), in: &queued), "an extension keeps it unwritten")
+            #expect(queued.first?.value.unwritten == true)
+            #expect(!BatchWriter.queue(row(ending), in: &queued))
+            #expect(queued.isEmpty, "\(ending)")
+        }
+    }
+
+    @Test("once a row was sent, the ending is written; a booking always is")
+    func endsWritten() {
+        var queued: [BatchWriter.Key: BatchWriter.HoldRow] = [:]
+        #expect(BatchWriter.queue(row("released"), in: &queued), "the live row went out in an earlier batch")
+        #expect(queued.first?.value.status == "released")
+        queued = [:]
+        #expect(BatchWriter.queue(row("live", first: true), in: &queued))
+        #expect(BatchWriter.queue(row("booked"), in: &queued))
+        #expect(queued.first?.value.status == "booked")
+    }
+}
