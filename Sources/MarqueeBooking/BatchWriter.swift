@@ -19,7 +19,9 @@ import MarqueeStore
 /// Bookings and checkout records are durable: their callers wait for the
 /// commit of their batch (`whenCommitted`).
 ///
-/// A batch nobody waits for gathers for `writeBehindDelay` and commits
+/// A batch nobody waits for gathers for `writeBehindDelay` (a hold whose
+/// first row was queued within that time waits for the next batch, so one
+/// released a few milliseconds after it was made is never written) and commits
 /// without waiting for its WAL flush (`synchronous_commit` off for that
 /// transaction only): hold churn then costs PostgreSQL a few large
 /// transactions instead of one small fsync'd one per loop turn, and a hold
@@ -40,6 +42,8 @@ final class BatchWriter {
         /// No row of this hold has been sent yet: if it ends (released,
         /// expired, replaced) before one is, none ever needs to be.
         var unwritten = false
+        /// When its first row was queued (monotonic nanoseconds), while unwritten.
+        var firstQueued: UInt64 = 0
 
         var key: Key { Key(showtime: showtime, number: number, attempt: 0) }
     }
@@ -110,16 +114,21 @@ final class BatchWriter {
     }
 
     func hold(_ row: HoldRow) {
-        if Self.queue(row, in: &holds) { schedule() }
+        if Self.queue(row, in: &holds, now: MonotonicClock.nanoseconds()) { schedule() }
     }
 
     /// A hold's newest row replaces the queued one; a hold that ends before
     /// any row of it was sent (held and over within one gathering) leaves
     /// nothing queued: PostgreSQL never hears of it, and its number is
     /// covered by a reservation. True when a row is queued.
-    static func queue(_ row: HoldRow, in holds: inout [Key: HoldRow]) -> Bool {
+    static func queue(_ row: HoldRow, in holds: inout [Key: HoldRow], now: UInt64) -> Bool {
         var row = row
-        if holds[row.key]?.unwritten == true { row.unwritten = true }
+        if let queued = holds[row.key], queued.unwritten {
+            row.unwritten = true
+            row.firstQueued = queued.firstQueued
+        } else if row.unwritten {
+            row.firstQueued = now
+        }
         if row.unwritten && endings.contains(row.status) {
             holds[row.key] = nil
             return false
@@ -218,13 +227,29 @@ final class BatchWriter {
             reportDrained()
             return
         }
-        let holdRows = Array(holds.values)
+        let batchWaiters = waiters
+        let durable = !batchWaiters.isEmpty
+        var holdRows = Array(holds.values)
+        holds = [:]
+        if !durable && drained == nil {
+            // A hold first queued less than a gathering ago waits for the next
+            // batch: if it ends by then (a buyer's hold and release are usually
+            // a few milliseconds apart), it is never written. A row waits at
+            // most two gatherings.
+            let cutoff = MonotonicClock.nanoseconds() &- Self.writeBehindDelay * 1_000_000
+            holdRows.removeAll { row in
+                guard row.unwritten && row.firstQueued > cutoff else { return false }
+                holds[row.key] = row
+                return true
+            }
+            if holdRows.isEmpty && payments.isEmpty && bookings.isEmpty && reservations.isEmpty {
+                schedule()
+                return
+            }
+        }
         let paymentRows = Array(payments.values)
         let bookingRows = Array(bookings.values)
         let reservationRows = reservations
-        let batchWaiters = waiters
-        let durable = !batchWaiters.isEmpty
-        holds = [:]
         payments = [:]
         bookings = [:]
         reservations = [:]

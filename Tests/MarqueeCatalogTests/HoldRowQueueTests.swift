@@ -11,10 +11,10 @@ struct HoldRowQueueTests {
     func endsUnwritten() {
         for ending in ["released", "expired", "replaced"] {
             var queued: [BatchWriter.Key: BatchWriter.HoldRow] = [:]
-            #expect(BatchWriter.queue(row("live", first: true), in: &queued))
-            #expect(BatchWriter.queue(row("live", expires: 200), in: &queued), "an extension keeps it unwritten")
+            #expect(BatchWriter.queue(row("live", first: true), in: &queued, now: 1))
+            #expect(BatchWriter.queue(row("live", expires: 200), in: &queued, now: 1), "an extension keeps it unwritten")
             #expect(queued.first?.value.unwritten == true)
-            #expect(!BatchWriter.queue(row(ending), in: &queued))
+            #expect(!BatchWriter.queue(row(ending), in: &queued, now: 1))
             #expect(queued.isEmpty, "\(ending)")
         }
     }
@@ -22,11 +22,11 @@ struct HoldRowQueueTests {
     @Test("once a row was sent, the ending is written; a booking always is")
     func endsWritten() {
         var queued: [BatchWriter.Key: BatchWriter.HoldRow] = [:]
-        #expect(BatchWriter.queue(row("released"), in: &queued), "the live row went out in an earlier batch")
+        #expect(BatchWriter.queue(row("released"), in: &queued, now: 1), "the live row went out in an earlier batch")
         #expect(queued.first?.value.status == "released")
         queued = [:]
-        #expect(BatchWriter.queue(row("live", first: true), in: &queued))
-        #expect(BatchWriter.queue(row("booked"), in: &queued))
+        #expect(BatchWriter.queue(row("live", first: true), in: &queued, now: 1))
+        #expect(BatchWriter.queue(row("booked"), in: &queued, now: 1))
         #expect(queued.first?.value.status == "booked")
     }
 }
