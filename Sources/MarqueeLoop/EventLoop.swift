@@ -29,14 +29,10 @@ public final class EventLoop: @unchecked Sendable {
         raw = .allocate(capacity: 1)
         wakeup = .allocate(capacity: 1)
         readBuffer = .allocate(byteCount: readBufferSize, alignment: 16)
-        do {
-            try LoopError.check(uv_loop_init(raw), "uv_loop_init")
-        } catch {
-            raw.deallocate()
-            wakeup.deallocate()
-            readBuffer.deallocate()
-            throw error
-        }
+        // On failure deinit frees the three buffers: a class whose throwing
+        // initializer has set every property is deinitialised (freeing them
+        // here as well was a double free).
+        try LoopError.check(uv_loop_init(raw), "uv_loop_init")
         raw.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         uv_async_init(raw, wakeup) { handle in
             let loop = Unmanaged<EventLoop>.fromOpaque(handle!.pointee.loop.pointee.data).takeUnretainedValue()

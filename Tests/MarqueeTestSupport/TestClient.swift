@@ -36,9 +36,11 @@ public final class TestClient {
             }
         }
         guard result == 0 else {
-            let error = errno
-            Glibc.close(fd)
-            throw Failure("connect to \(port): errno \(error)")
+            // No close here: a class whose initializer throws once every
+            // property is set is deinitialised, and deinit closes. Closing
+            // twice closed whatever socket another test (or the in-process
+            // server) had just been given the same number for.
+            throw Failure("connect to \(port): errno \(errno)")
         }
     }
 
