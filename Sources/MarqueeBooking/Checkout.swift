@@ -112,10 +112,9 @@ extension OwnerShard {
         seats.holds[number] = nil
         engine.userHolds.release(hold.userID)
         persist(hold, in: seats, status: "booked")
-        // Not written: the booking below, in the same batch, carries the
-        // intent and "authorized"; the attempt's row goes from authorizing
-        // straight to captured (one row update fewer per booking).
-        payment.status = "authorized"
+        // The attempt's row is not updated here: the booking below, in the
+        // same batch, carries the intent and "authorized"; the attempt goes
+        // from authorizing straight to its outcome (one row update fewer).
         let labels = seats.labels(of: hold.seats)
         let total = seats.total(of: hold.seats)
         var booking = BatchWriter.BookingRow(showtime: seats.id, number: number, user: hold.userID, seats: hold.seats, labels: labels,

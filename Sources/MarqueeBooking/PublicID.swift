@@ -5,7 +5,6 @@ import MarqueeHTTP
 /// shard without a lookup; `n` is the number in the seat words.
 enum PublicID {
     static func hold(_ showtime: Int64, _ number: UInt32) -> String { "hld_\(showtime)_\(number)" }
-    static func booking(_ showtime: Int64, _ number: UInt32) -> String { "bkg_\(showtime)_\(number)" }
 
     /// The same ids, quoted, into a JSON answer.
     static func writeHold(_ showtime: Int64, _ number: UInt32, to out: inout JSONBuffer) { write("\"hld_", showtime, number, to: &out) }

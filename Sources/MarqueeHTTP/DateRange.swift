@@ -120,10 +120,32 @@ public enum ISO8601 {
 
     /// RFC 3339 in UTC, for JSON output and SQL parameters.
     public static func format(_ seconds: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        bytes.appendRFC3339(seconds)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension [UInt8] {
+    /// `seconds` since 1970 as RFC 3339 in UTC ("2026-11-25T20:00:00Z"),
+    /// written in place: JSON answers on the hot path write it this way.
+    public mutating func appendRFC3339(_ seconds: Int64) {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let secondsOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = HTTPDate.civil(fromDays: days)
-        return "\(year)-\(HTTPDate.pad(month))-\(HTTPDate.pad(day))T\(HTTPDate.pad(secondsOfDay / 3600)):"
-            + "\(HTTPDate.pad(secondsOfDay / 60 % 60)):\(HTTPDate.pad(secondsOfDay % 60))Z"
+        appendDecimal(Int64(year))
+        appendTwoDigits(after: "-", month)
+        appendTwoDigits(after: "-", day)
+        appendTwoDigits(after: "T", secondsOfDay / 3600)
+        appendTwoDigits(after: ":", secondsOfDay / 60 % 60)
+        appendTwoDigits(after: ":", secondsOfDay % 60)
+        append(UInt8(ascii: "Z"))
+    }
+
+    private mutating func appendTwoDigits(after separator: Unicode.Scalar, _ value: Int) {
+        append(UInt8(ascii: separator))
+        append(UInt8(ascii: "0") + UInt8(value / 10))
+        append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 }

@@ -16,7 +16,8 @@ public struct JSONBuffer {
 
     public mutating func boolean(_ value: Bool) { value ? raw("true") : raw("false") }
 
-    /// A quoted string, escaped as `JSONText.quoted` escapes it.
+    /// A quoted string (RFC 8259 section 7): quote, backslash and control
+    /// characters escaped, everything else as it is. `JSONText.quoted` is this.
     public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -38,23 +39,9 @@ public struct JSONBuffer {
 
     /// A quoted RFC 3339 UTC time, as `ISO8601.format` writes it: "2026-11-25T20:00:00Z".
     public mutating func timestamp(_ seconds: Int64) {
-        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-        let secondsOfDay = Int(seconds - Int64(days) * 86_400)
-        let (year, month, day) = HTTPDate.civil(fromDays: days)
         bytes.append(UInt8(ascii: "\""))
-        bytes.appendDecimal(Int64(year))
-        twoDigits(after: "-", month)
-        twoDigits(after: "-", day)
-        twoDigits(after: "T", secondsOfDay / 3600)
-        twoDigits(after: ":", secondsOfDay / 60 % 60)
-        twoDigits(after: ":", secondsOfDay % 60)
-        raw("Z\"")
-    }
-
-    private mutating func twoDigits(after separator: Unicode.Scalar, _ value: Int) {
-        bytes.append(UInt8(ascii: separator))
-        bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
-        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+        bytes.appendRFC3339(seconds)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -46,6 +46,9 @@ public final class MockPaymentProvider: PaymentProvider {
     private var byIdempotencyKey: RecentMap<String, (request: PaymentRequest, result: Result<PaymentIntent, PaymentError>)>
     private var nextID = 0
 
+    /// Intents and idempotency keys held now (for tests of the bound).
+    var remembered: Int { intents.count + byIdempotencyKey.count }
+
     /// `memory`: intents and idempotency keys kept, each (between this and twice this).
     public init(latencyMilliseconds: UInt64 = 0, memory: Int = 50_000) {
         self.latencyMilliseconds = latencyMilliseconds
@@ -85,9 +88,6 @@ public final class MockPaymentProvider: PaymentProvider {
 
     /// Completes 3-D Secure for an intent that required it (what the
     /// customer's bank page and Stripe's webhook do in the real flow).
-    /// Intents and idempotency keys held now (for tests of the bound).
-    var remembered: Int { intents.count + byIdempotencyKey.count }
-
     public func completeAuthentication(_ intentID: String) -> PaymentIntent? {
         guard var intent = intents[intentID], intent.status == .requiresAction else { return nil }
         intent.status = .requiresCapture

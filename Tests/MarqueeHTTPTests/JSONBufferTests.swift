@@ -9,19 +9,34 @@ struct JSONBufferTests {
         return String(decoding: buffer.bytes, as: UTF8.self)
     }
 
-    @Test("strings escape exactly as JSONText.quoted does, multi-byte UTF-8 included")
+    @Test("strings: quote, backslash and control characters escaped, everything else as it is (JSONText.quoted too)")
     func strings() {
-        var every = String((1...0x7F).map { Character(Unicode.Scalar(UInt8($0))) })
-        every += "é€🎬 \u{2028}"
-        for text in ["", "F7", "say \"hi\"", "back\\slash", "tab\tnew\nline\r", every] {
-            #expect(written { $0.string(text) } == JSONText.quoted(text), "\(text.debugDescription)")
+        let cases: [(String, String)] = [
+            ("", #""""#), ("F7", #""F7""#), (#"say "hi""#, #""say \"hi\"""#), (#"back\slash"#, #""back\\slash""#),
+            ("tab\tnew\nline\r", #""tab\tnew\nline\r""#), ("\u{01}\u{1F}", #""\u0001\u001f""#),
+            ("\u{7F} é€🎬 \u{2028}", "\"\u{7F} é€🎬 \u{2028}\""),
+        ]
+        for (text, expected) in cases {
+            #expect(written { $0.string(text) } == expected, "\(text.debugDescription)")
+            #expect(JSONText.quoted(text) == expected)
         }
+        let every = String((1...0x7F).map { Character(Unicode.Scalar(UInt8($0))) })
+        let escaped = written { $0.string(every) }
+        #expect(escaped.hasPrefix(#""\u0001\u0002"#) && escaped.contains(#"\u0008\t\n\u000b\u000c\r\u000e"#)
+                && escaped.contains(##" !\"#$"##) && escaped.contains(#"Z[\\]"#) && escaped.hasSuffix("~\u{7F}\""))
     }
 
-    @Test("timestamps are the same text as ISO8601.format, before 1970 and far ahead too")
+    @Test("timestamps are RFC 3339 in UTC, before 1970 and far ahead too (ISO8601.format the same, unquoted)")
     func timestamps() {
-        for seconds: Int64 in [0, 1, 59, 86_399, 86_400, 951_782_400, 1_795_000_000, 4_102_444_799, -1, -86_400, -2_208_988_800] {
-            #expect(written { $0.timestamp(seconds) } == "\"\(ISO8601.format(seconds))\"")
+        let cases: [(Int64, String)] = [
+            (0, "1970-01-01T00:00:00Z"), (1, "1970-01-01T00:00:01Z"), (59, "1970-01-01T00:00:59Z"), (86_399, "1970-01-01T23:59:59Z"),
+            (86_400, "1970-01-02T00:00:00Z"), (951_782_400, "2000-02-29T00:00:00Z"), (1_795_000_000, "2026-11-18T11:06:40Z"),
+            (4_102_444_799, "2099-12-31T23:59:59Z"), (-1, "1969-12-31T23:59:59Z"), (-86_400, "1969-12-31T00:00:00Z"),
+            (-2_208_988_800, "1900-01-01T00:00:00Z"),
+        ]
+        for (seconds, expected) in cases {
+            #expect(written { $0.timestamp(seconds) } == "\"\(expected)\"")
+            #expect(ISO8601.format(seconds) == expected)
         }
     }
 
