@@ -61,6 +61,11 @@ extension MarqueeBench {
         parameters["change_rate_per_s"] = String(changeRate)
         parameters["writer_requests_per_s"] = String(format: "%.0f", Double(writes.completed) / max(0.001, writeSeconds))
         parameters["writer_errors"] = String(writes.errors)
+        // A change is accepted somewhere between its request's send and its
+        // response: the writers' latency bounds how much of the figures above
+        // is waiting to be accepted rather than delivery.
+        parameters["writer_latency_ms"] = String(format: "p50 %.1f, p99 %.1f, max %.1f", writes.milliseconds(atPercentile: 50),
+                                                 writes.milliseconds(atPercentile: 99), Double(writes.latency.max) / 1_000)
         if let rssBefore, let rssDuring { parameters["server_rss_growth_bytes"] = String(rssDuring - rssBefore) }
         parameters["connect_seconds"] = String(format: "%.1f", connectSeconds)
         parameters["coalesce_ms"] = ProcessInfo.processInfo.environment["LIVE_COALESCE_MS"] ?? "50"
@@ -71,7 +76,7 @@ extension MarqueeBench {
         // The default shape is "fanout"; others are named by their shape.
         let name = watchers == 10_000 && watchedShowtimes == 1 ? "fanout"
             : "fanout-\(watchers)" + (watchedShowtimes > 1 ? "-over-\(watchedShowtimes)" : "")
-        print("  oldest change per frame: \(parameters["oldest_change_per_frame_ms"]!) ms")
+        print("  oldest change per frame: \(parameters["oldest_change_per_frame_ms"]!) ms; writers' requests: \(parameters["writer_latency_ms"]!) ms")
         var result = BenchResult(scenario: name, commit: currentCommit, machine: ProcessStats.machine(), params: parameters, ours: ours)
         result.checks["watchers_converged"] = converged
         result.checks["every_watcher_connected"] = ready == plan.showtimes.count * plan.watchersPerShowtime
