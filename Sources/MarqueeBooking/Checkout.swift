@@ -52,7 +52,7 @@ extension OwnerShard {
                 return reply.fail(APIError(databaseFailure: error))
             }
             let request = PaymentRequest(amountCents: payment.amountCents, currency: payment.currency, paymentMethod: paymentMethod,
-                                         idempotencyKey: "marquee-\(seats.id)-\(number)-\(payment.attempt)")
+                                         idempotencyKey: Self.paymentKey(showtime: seats.id, hold: String(number), attempt: String(payment.attempt)))
             payments.authorize(request, on: access.loop) { [self] result in
                 switch result {
                 case .success(let intent) where intent.status == .requiresCapture:
@@ -84,6 +84,12 @@ extension OwnerShard {
                 }
             }
         }
+    }
+
+    /// The provider's idempotency key for one payment attempt of a hold: the
+    /// reconciler asks again with it after a crash.
+    static func paymentKey(showtime: Int64, hold: String, attempt: String) -> String {
+        "marquee-\(showtime)-\(hold)-\(attempt)"
     }
 
     /// The hold leaves checkout: it may be changed, released or expire again.

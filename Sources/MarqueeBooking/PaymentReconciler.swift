@@ -7,7 +7,14 @@ import MarqueeLoop
 /// Settles what a crash left between the payment provider and PostgreSQL,
 /// before a showtime's seat map is built:
 /// - a checkout attempt with no booking (`authorizing`, `authorized`,
-///   `unknown`): its authorisation is cancelled, the attempt marked so;
+///   `unknown`): its authorisation is cancelled, the attempt marked so.
+///   One without an intent id may have been authorised just before the
+///   crash: the authorisation is asked for again with the same idempotency
+///   key, which returns the provider's first answer (or authorises afresh
+///   if the first call never arrived), and that intent is cancelled. Keys
+///   live 24 hours at Stripe, so older attempts are only marked failed
+///   (their authorisations lapse by themselves). When the provider cannot
+///   be reached the attempt is marked `unknown`, settled on a later load;
 /// - a booking committed but not captured: captured now; if the provider
 ///   no longer knows the intent, the booking is cancelled and its seats
 ///   freed, so no seat is ever sold unpaid.
@@ -25,11 +32,13 @@ final class PaymentReconciler {
     }
 
     static let unsettledSQL = """
-        SELECT 'attempt', p.hold_no, p.attempt, p.intent_id FROM payments p
+        SELECT 'attempt', p.hold_no, p.attempt, p.intent_id, p.amount_cents, p.currency, p.payment_method,
+               p.updated_at > now() - interval '23 hours'
+        FROM payments p
         WHERE p.showtime_id = $1 AND p.status IN ('authorizing', 'authorized', 'unknown')
           AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.showtime_id = p.showtime_id AND b.booking_no = p.hold_no)
         UNION ALL
-        SELECT 'booking', b.booking_no, 0, b.payment_intent FROM bookings b
+        SELECT 'booking', b.booking_no, 0, b.payment_intent, NULL, NULL, NULL, NULL FROM bookings b
         WHERE b.showtime_id = $1 AND b.status = 'confirmed' AND b.payment_status = 'authorized'
         """
 
@@ -60,20 +69,36 @@ final class PaymentReconciler {
             settle(showtime, rest, completion)
         }
         if row[0] == "attempt" {
-            let mark = { [self] (status: String) in
-                database.query("UPDATE payments SET status = $4, updated_at = now() WHERE showtime_id = $1 AND hold_no = $2 AND attempt = $3",
-                               [String(showtime), number, row[2], status], next)
+            let attempt = row[2] ?? "0"
+            // The intent, once known, is kept (coalesce): a later load can cancel it.
+            let mark = { [self] (status: String, intent: String?) in
+                database.query("""
+                    UPDATE payments SET status = $4, intent_id = coalesce(intent_id, $5), updated_at = now()
+                    WHERE showtime_id = $1 AND hold_no = $2 AND attempt = $3
+                    """, [String(showtime), number, attempt, status, intent], next)
             }
-            guard let intent = row[3] else {
-                mark("failed")
-                return
+            let cancel = { [self] (intent: String) in
+                provider.cancel(intent, on: loop) { [self] result in
+                    logger.notice("reconciled an unfinished checkout", metadata: [
+                        "showtime": .stringConvertible(showtime), "hold": .string(number), "intent": .string(intent),
+                        "outcome": .string("\(result)"),
+                    ])
+                    if case .failure(.unavailable) = result { mark("unknown", intent) } else { mark("cancelled", intent) }
+                }
             }
-            provider.cancel(intent, on: loop) { [self] result in
-                logger.notice("reconciled an unfinished checkout", metadata: [
-                    "showtime": .stringConvertible(showtime), "hold": .string(number), "intent": .string(intent),
-                    "outcome": .string("\(result)"),
-                ])
-                mark("cancelled")
+            if let intent = row[3] { return cancel(intent) }
+            guard row[7] == "t", let amount = row[4].flatMap({ Int($0) }), let currency = row[5], let method = row[6] else {
+                return mark("failed", nil)
+            }
+            // The same request and key as the checkout's.
+            let request = PaymentRequest(amountCents: amount, currency: currency, paymentMethod: method,
+                                         idempotencyKey: OwnerShard.paymentKey(showtime: showtime, hold: number, attempt: attempt))
+            provider.authorize(request, on: loop) { result in
+                switch result {
+                case .success(let intent): cancel(intent.id)
+                case .failure(.unavailable): mark("unknown", nil)
+                case .failure: mark("failed", nil)  // declined or refused: nothing was authorised
+                }
             }
         } else {
             let intent = row[3] ?? ""

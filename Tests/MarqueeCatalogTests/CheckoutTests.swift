@@ -102,6 +102,29 @@ final class CheckoutTests {
                 == "invalid_idempotency_key")
     }
 
+    @Test("loading a seat map settles attempts a crash left: one authorised just before it is found again by its key and cancelled")
+    func reconcilesUnfinishedAttempts() throws {
+        let showtime = try fixture.anotherShowtime(inDays: 5)
+        let user = try fixture.customers(1)[0].id
+        // As a crash leaves them: committed before the provider was called
+        // (no intent id), or after it answered; one older than the provider keeps keys.
+        _ = try fixture.sql("""
+            INSERT INTO payments (showtime_id, hold_no, attempt, user_id, amount_cents, currency, payment_method, intent_id, status, updated_at)
+            VALUES (\(showtime), 901, 1, \(user), 2400, 'usd', 'pm_card_visa', NULL, 'authorizing', now()),
+                   (\(showtime), 902, 1, \(user), 1200, 'usd', 'pm_card_chargeDeclined', NULL, 'authorizing', now()),
+                   (\(showtime), 903, 1, \(user), 1200, 'usd', 'pm_card_visa', NULL, 'authorizing', now() - interval '2 days'),
+                   (\(showtime), 904, 2, \(user), 1200, 'usd', 'pm_card_visa', 'pi_from_before', 'authorized', now())
+            """)
+        #expect(try server.request("GET", "/v1/showtimes/\(showtime)/seats", token: nil).status == 200)
+        let rows = try fixture.sql("SELECT hold_no, status, intent_id FROM payments WHERE showtime_id = \(showtime) ORDER BY hold_no")
+        #expect(rows.count == 4)
+        #expect(rows[0][1] == "cancelled" && rows[0][2]?.hasPrefix("pi_mock_") == true,
+                "authorised again with the same key, and that intent cancelled: \(rows[0])")
+        #expect(rows[1][1] == "failed" && rows[1][2] == nil, "the card declines: nothing to cancel")
+        #expect(rows[2][1] == "failed" && rows[2][2] == nil, "past the provider's key lifetime: not authorised again")
+        #expect(rows[3][1] == "cancelled" && rows[3][2] == "pi_from_before")
+    }
+
     @Test("flash sale: hundreds of buyers race for the same seats; exactly one winner per seat, and the database agrees")
     func flashSale() throws {
         let buyers = try fixture.customers(300)
