@@ -136,13 +136,12 @@ final class LiveHub {
     /// One owner batch: encoded once, the same frame to every up-to-date watcher.
     func deliver(_ batch: LiveFeed.Batch) {
         guard let group = watchers[batch.showtime], !group.isEmpty else { return }
-        var text = "{\"type\":\"delta\",\"showtime\":\(batch.showtime),\"from_seq\":\(batch.fromSeq),\"seq\":\(batch.toSeq),\"changes\":["
-        for (index, change) in batch.changes.enumerated() {
-            if index > 0 { text += "," }
-            text += "{\"seat\":\"\(change.label)\",\"state\":\"\(change.state)\"}"
-        }
-        text += "]}"
-        let frame = WebSocketEncoder.text(text)
+        let frame = Self.frame(batch, from: batch.fromSeq)
+        // Watchers whose snapshot was taken while this batch was gathering
+        // already have part of it: they get the same changes (each seat's
+        // state now) numbered from just past their snapshot, so a client
+        // checking `from_seq == seq + 1` never takes the overlap for a gap.
+        var rebased: [UInt64: [UInt8]] = [:]
         let now = access.loop.now
         for watcher in group where watcher.hasSnapshot && batch.toSeq > watcher.seq {
             if watcher.laggingSince != nil { continue }
@@ -152,9 +151,26 @@ final class LiveHub {
                 watcher.hasSnapshot = false
                 continue
             }
-            watcher.socket.send(frame: frame)
+            if watcher.seq >= batch.fromSeq {
+                let from = watcher.seq + 1
+                let own = rebased[from] ?? Self.frame(batch, from: from)
+                rebased[from] = own
+                watcher.socket.send(frame: own)
+            } else {
+                watcher.socket.send(frame: frame)
+            }
             watcher.seq = batch.toSeq
         }
+    }
+
+    static func frame(_ batch: LiveFeed.Batch, from: UInt64) -> [UInt8] {
+        var text = "{\"type\":\"delta\",\"showtime\":\(batch.showtime),\"from_seq\":\(from),\"seq\":\(batch.toSeq),\"changes\":["
+        for (index, change) in batch.changes.enumerated() {
+            if index > 0 { text += "," }
+            text += "{\"seat\":\"\(change.label)\",\"state\":\"\(change.state)\"}"
+        }
+        text += "]}"
+        return WebSocketEncoder.text(text)
     }
 
     private func checkLaggards() {

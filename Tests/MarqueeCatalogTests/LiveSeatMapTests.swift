@@ -206,4 +206,30 @@ final class LiveCoalescingTests {
         #expect(Date().timeIntervalSince(firstArrived) > 1.2, "one delta per window at most")
         #expect(second.contains("\"B1\"") && second.contains("\"C1\""), "both changes in one delta: \(second)")
     }
+
+    @Test("a watcher that joins while a delta is gathering gets it numbered from just past its snapshot, not a false gap")
+    func joinMidWindow() throws {
+        let path = "/v1/showtimes/\(fixture.showtime)/live"
+        let early = try TestWebSocket(port: server.port, path: path)
+        _ = try early.readText()
+        let buyers = try fixture.customers(3)
+        #expect(try fixture.hold(["A2"], token: buyers[0].token).status == 201)
+        let first = try object(early.readText())
+        // Inside the window from here: B2 waits for the next delta.
+        #expect(try fixture.hold(["B2"], token: buyers[1].token).status == 201)
+        let late = try TestWebSocket(port: server.port, path: path)
+        let snapshot = try object(late.readText())
+        let seq = try #require(snapshot["seq"] as? Int)
+        #expect(seq == (first["seq"] as? Int ?? 0) + 1, "the snapshot has B2")
+        #expect(try fixture.hold(["C2"], token: buyers[2].token).status == 201)
+        let forEarly = try object(early.readText())
+        let forLate = try object(late.readText())
+        #expect(forEarly["from_seq"] as? Int == seq && forEarly["seq"] as? Int == seq + 1, "B2 and C2 for the early watcher: \(forEarly)")
+        #expect(forLate["from_seq"] as? Int == seq + 1 && forLate["seq"] as? Int == seq + 1, "from just past its snapshot: \(forLate)")
+        #expect((forLate["changes"] as? [[String: String]])?.contains(["seat": "C2", "state": "held"]) == true)
+    }
+
+    private func object(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
 }
