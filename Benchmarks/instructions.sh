@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Instructions per request, by function, under callgrind: a figure that does
+# not move with the neighbours on a shared VM (timings here move 20-50% run
+# to run, and the VM exposes no hardware counters to perf). Use it to judge
+# a change to the request path: same scenario, before and after.
+#
+#   bash Benchmarks/instructions.sh [scenario=hold-release] [seconds=8]
+#
+# Builds in release mode, starts a private PostgreSQL (fresh data folder) and
+# the server under valgrind (debug info stripped from a copy: valgrind 3.19
+# cannot read Swift's DWARF 5), drives the scenario open-loop at 400
+# requests/s over loopback (bounded by its duration), counts instructions only
+# while measuring, and writes Benchmarks/results/instructions-<scenario>.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scenario=${1:-hold-release}
+seconds=${2:-8}
+rate=400
+port=${MARQUEE_PORT:-18085}
+work=$(mktemp -d)
+chmod 755 "$work"
+export PGPORT=${BENCH_PGPORT:-54348}
+secret="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')-secret"
+out=Benchmarks/results/instructions-$scenario.txt
+
+scripts/setup.sh valgrind binutils
+swift build -c release --product marquee 2>&1 | tail -1
+swift build -c release --product marquee-bench 2>&1 | tail -1
+bin=$(swift build -c release --show-bin-path)
+objcopy --strip-debug "$bin/marquee" "$work/marquee"
+
+cleanup() {
+    [[ -n "${server_pid:-}" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+database_url=$(scripts/postgres.sh start "$work/pg")
+DATABASE_URL=$database_url "$bin/marquee" seed --demo >/dev/null
+DATABASE_URL=$database_url JWT_SECRET=$secret MAX_HOLDS_PER_USER=8 \
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
+    "$work/marquee" serve --port "$port" --shards "${SHARDS:-2}" --log-level warning 2>"$work/valgrind.log" &
+server_pid=$!
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+
+# Warm-up (and the bench's own setup) uninstrumented; then count for the run.
+warmup=4
+# Requests answered, from the server's own counters (the bench catches up
+# after a stall, so rate x seconds would not be exact).
+answered() {
+    curl -sf "http://127.0.0.1:$port/metrics" | awk '/^marquee_http_requests_total/ && !/metrics/ {n += $NF} END {print n + 0}'
+}
+( sleep $((warmup + 6)); answered > "$work/before"; callgrind_control -i on "$server_pid" >/dev/null
+  sleep "$seconds"; callgrind_control -i off "$server_pid" >/dev/null; answered > "$work/after" ) &
+toggler=$!
+"$bin/marquee-bench" "$scenario" --port "$port" --nginx-port 0 --database-url "$database_url" --jwt-secret "$secret" \
+    --connections 16 --duration $((seconds + 8)) --warmup "$warmup" --rate "$rate" --out "$work/bench" 2>&1 | grep -E "^ *ours" || true
+wait "$toggler"
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+server_pid=
+
+total=$(callgrind_annotate "$work/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+requests=$(( $(cat "$work/after") - $(cat "$work/before") ))
+{
+    echo "# Instructions per request: $scenario (commit $(git rev-parse --short HEAD), $(date -u +%F))"
+    echo
+    echo "$total instructions in the server for $requests requests ($seconds s at $rate/s): about $((total / requests)) per request"
+    echo "(user space only; the kernel's share, about 40% of the server's CPU time, is not counted)."
+    echo
+    echo "## Inclusive (a function and what it calls), top 40"
+    callgrind_annotate --inclusive=yes "$work/callgrind.out" 2>/dev/null | grep -E '^ *[0-9,]+ +\(' | head -41 | cut -c1-200
+    echo
+    echo "## Self, top 40"
+    callgrind_annotate "$work/callgrind.out" 2>/dev/null | grep -E '^ *[0-9,]+ +\(' | head -41 | cut -c1-200
+} > "$out"
+echo "instructions: $out ($((total / requests)) per request)"
