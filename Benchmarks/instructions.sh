@@ -68,10 +68,14 @@ requests=$(( $(cat "$work/after") - $(cat "$work/before") ))
     echo "$total instructions in the server for $requests requests ($seconds s at $rate/s): about $((total / requests)) per request"
     echo "(user space only; the kernel's share, about 40% of the server's CPU time, is not counted)."
     echo
+    # Whole listings to files first: `head` closing a pipe early would end
+    # this script (pipefail).
+    callgrind_annotate --inclusive=yes "$work/callgrind.out" > "$work/inclusive.txt" 2>/dev/null
+    callgrind_annotate "$work/callgrind.out" > "$work/self.txt" 2>/dev/null
     echo "## Inclusive (a function and what it calls), top 40"
-    callgrind_annotate --inclusive=yes "$work/callgrind.out" 2>/dev/null | grep -E '^ *[0-9,]+ +\(' | head -41 | cut -c1-200
+    grep -E '^ *[0-9,]+ +\(' "$work/inclusive.txt" | sed -n 1,41p | cut -c1-200
     echo
     echo "## Self, top 40"
-    callgrind_annotate "$work/callgrind.out" 2>/dev/null | grep -E '^ *[0-9,]+ +\(' | head -41 | cut -c1-200
+    grep -E '^ *[0-9,]+ +\(' "$work/self.txt" | sed -n 1,41p | cut -c1-200
 } > "$out"
 echo "instructions: $out ($((total / requests)) per request)"

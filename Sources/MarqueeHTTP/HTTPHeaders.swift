@@ -10,6 +10,8 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public init() {}
 
+    init(reservingCapacity capacity: Int) { fields.reserveCapacity(capacity) }
+
     public init(_ pairs: [(String, String)]) {
         fields = pairs.map { Field(name: $0.0.lowercased(), value: $0.1) }
     }

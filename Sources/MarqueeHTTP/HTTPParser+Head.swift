@@ -1,3 +1,5 @@
+import Glibc
+
 /// Request line and header fields (RFC 9112 sections 3 and 5), and the
 /// framing decision that follows from them (section 6).
 extension HTTPParser {
@@ -90,7 +92,7 @@ extension HTTPParser {
         }
         cursor = lineEnd + 2
 
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(reservingCapacity: 8)
         var contentLength: Int?
         var transferEncodings: [String] = []
         var connectionClose = false
@@ -123,6 +125,12 @@ extension HTTPParser {
             headers.append(name: name, value: value)
             cursor = fieldEnd + 2
 
+            // Only names of these lengths need a look (a string compare per
+            // case for every header was most of this switch's cost).
+            switch name.utf8.count {
+            case 4, 6, 10, 14, 17: break
+            default: continue
+            }
             switch name {
             case "content-length":
                 // A list of identical values is one value (RFC 9110 8.6); anything else is smuggling.
@@ -207,18 +215,14 @@ extension HTTPParser {
         }
     }
 
-    /// The CR of the CRLF ending the line that starts at `from`; nil if a
-    /// bare CR or LF comes first (rejected rather than guessed at).
+    /// The CR of the CRLF ending the line that starts at `from`; nil if the
+    /// first LF has no CR before it (rejected rather than guessed at). A
+    /// bare CR earlier in the line is not looked for here: every byte of a
+    /// line fails the character checks `parseHead` makes if it is a CR.
     static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> Int? {
-        var index = from
-        while index < end {
-            let byte = bytes[index]
-            // The head always ends in CRLF CRLF, so `index + 1` is in bounds.
-            if byte == 13 { return bytes[index + 1] == 10 ? index : nil }
-            if byte == 10 { return nil }
-            index += 1
-        }
-        return nil
+        guard from < end, let base = bytes.baseAddress, let hit = memchr(base + from, 10, end - from) else { return nil }
+        let lineFeed = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        return lineFeed > from && bytes[lineFeed - 1] == 13 ? lineFeed - 1 : nil
     }
 
     static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
