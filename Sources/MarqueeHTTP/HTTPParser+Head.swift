@@ -117,7 +117,7 @@ extension HTTPParser {
             var valueEnd = fieldEnd
             while valueStart < valueEnd && (bytes[valueStart] == 32 || bytes[valueStart] == 9) { valueStart += 1 }
             while valueEnd > valueStart && (bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9) { valueEnd -= 1 }
-            for position in valueStart..<valueEnd where !HTTPSyntax.isFieldValueChar(bytes[position]) {
+            guard HTTPSyntax.allFieldValueChars(bytes, from: valueStart, to: valueEnd) else {
                 return .failure(.malformed("invalid character in header field value"))
             }
             let name = lowercasedString(bytes, cursor, colon)

@@ -167,14 +167,11 @@ public struct HTTPParser: Sendable {
 
     /// Index of the blank line ending the head (`\r\n\r\n`), or nil.
     func findHeadEnd(from: Int) -> Int? {
-        buffer.withUnsafeBytes { raw -> Int? in
+        buffer.withUnsafeBufferPointer { bytes -> Int? in
             let start = max(from, 0)
-            guard raw.count - start >= 4, let base = raw.baseAddress else { return nil }
-            let terminator: (UInt8, UInt8, UInt8, UInt8) = (13, 10, 13, 10)
-            return withUnsafeBytes(of: terminator) { needle -> Int? in
-                guard let hit = mq_memmem(base + start, raw.count - start, needle.baseAddress, 4) else { return nil }
-                return base.distance(to: hit)
-            }
+            guard bytes.count - start >= 4, let base = bytes.baseAddress else { return nil }
+            let offset = mq_find_blank_line(base + start, bytes.count - start)
+            return offset < 0 ? nil : start + offset
         }
     }
 }

@@ -2,23 +2,47 @@
 enum HTTPSyntax {
     /// tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
     /// "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+    /// (two 64-bit masks, bit n for byte n: a shift and a test per byte).
     static func isTokenChar(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
+        byte < 64 ? tokenMaskLow >> byte & 1 == 1 : byte < 128 && tokenMaskHigh >> (byte - 64) & 1 == 1
+    }
+
+    static let tokenMaskLow: UInt64 = mask(of: Array("!#$%&'*+-.0123456789".utf8), offset: 0)
+    static let tokenMaskHigh: UInt64 = mask(of: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~".utf8), offset: 64)
+
+    private static func mask(of bytes: [UInt8], offset: UInt8) -> UInt64 {
+        bytes.reduce(0) { $0 | 1 << ($1 - offset) }
     }
 
     /// field-vchar, SP and HTAB; obs-text (0x80...) is allowed, CTLs are not.
     static func isFieldValueChar(_ byte: UInt8) -> Bool {
         byte == 9 || (byte >= 32 && byte != 127)
+    }
+
+    /// Whether every byte of `bytes[from..<to]` passes `isFieldValueChar`,
+    /// eight at a time: a word with no byte below 0x20 and none equal to
+    /// 0x7F passes whole (the classic has-less-than and has-zero-byte
+    /// tests); one with either goes byte by byte (a tab is allowed).
+    static func allFieldValueChars(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = from
+        while end - index >= 8 {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let control = (word &- 0x20 &* ones) & ~word & highs
+            let delete = word ^ (0x7F &* ones)
+            if control | ((delete &- ones) & ~delete & highs) != 0 {
+                for position in index..<index + 8 where !isFieldValueChar(base[position]) { return false }
+            }
+            index += 8
+        }
+        while index < end {
+            if !isFieldValueChar(base[index]) { return false }
+            index += 1
+        }
+        return true
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
