@@ -5,6 +5,7 @@
 # a change to the request path: same scenario, before and after.
 #
 #   bash Benchmarks/instructions.sh [scenario=hold-release] [seconds=8]
+#   KEEP=/tmp/hold.callgrind bash Benchmarks/instructions.sh     (keeps the raw profile)
 #
 # Builds in release mode, starts a private PostgreSQL (fresh data folder) and
 # the server under valgrind (debug info stripped from a copy: valgrind 3.19
@@ -60,6 +61,8 @@ wait "$toggler"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 server_pid=
 
+# KEEP=path keeps the raw profile (callgrind_annotate --tree=calling, kcachegrind).
+[[ -n "${KEEP:-}" ]] && cp "$work/callgrind.out" "$KEEP"
 total=$(callgrind_annotate "$work/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
 requests=$(( $(cat "$work/after") - $(cat "$work/before") ))
 {

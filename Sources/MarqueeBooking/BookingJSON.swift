@@ -34,7 +34,8 @@ enum BookingJSON {
     }
 
     static func hold(_ hold: HoldRecord, in seats: ShowtimeSeats, currency: String, replaced: UInt32? = nil) -> [UInt8] {
-        var out = JSONBuffer(capacity: 256)
+        // Room for the whole answer (about 260-300 bytes with a few seats): no regrowth.
+        var out = JSONBuffer(capacity: 384)
         out.raw("{\"id\":")
         PublicID.writeHold(seats.id, hold.number, to: &out)
         out.raw(",\"showtime_id\":")

@@ -135,17 +135,21 @@ extension [UInt8] {
         let secondsOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = HTTPDate.civil(fromDays: days)
         appendDecimal(Int64(year))
-        appendTwoDigits(after: "-", month)
-        appendTwoDigits(after: "-", day)
-        appendTwoDigits(after: "T", secondsOfDay / 3600)
-        appendTwoDigits(after: ":", secondsOfDay / 60 % 60)
-        appendTwoDigits(after: ":", secondsOfDay % 60)
-        append(UInt8(ascii: "Z"))
-    }
-
-    private mutating func appendTwoDigits(after separator: Unicode.Scalar, _ value: Int) {
-        append(UInt8(ascii: separator))
-        append(UInt8(ascii: "0") + UInt8(value / 10))
-        append(UInt8(ascii: "0") + UInt8(value % 10))
+        // "-MM-DDTHH:MM:SSZ" in a fixed 16 bytes, then one copy.
+        var text: (UInt64, UInt64) = (0, 0)
+        Swift.withUnsafeMutableBytes(of: &text) { out in
+            func two(_ at: Int, _ separator: Unicode.Scalar, _ value: Int) {
+                out[at] = UInt8(ascii: separator)
+                out[at + 1] = UInt8(ascii: "0") + UInt8(value / 10)
+                out[at + 2] = UInt8(ascii: "0") + UInt8(value % 10)
+            }
+            two(0, "-", month)
+            two(3, "-", day)
+            two(6, "T", secondsOfDay / 3600)
+            two(9, ":", secondsOfDay / 60 % 60)
+            two(12, ":", secondsOfDay % 60)
+            out[15] = UInt8(ascii: "Z")
+            append(contentsOf: UnsafeRawBufferPointer(out))
+        }
     }
 }

@@ -20,6 +20,12 @@ public struct JSONBuffer {
     /// characters escaped, everything else as it is. `JSONText.quoted` is this.
     public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (labels, ids, codes) need no escape: copied whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): raw("\\\"")
@@ -55,12 +61,13 @@ extension [UInt8] {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, written backwards
         var count = 0
         Swift.withUnsafeMutableBytes(of: &digits) { buffer in
+            // From the end backwards, then one copy (not an append per digit).
             repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
                 count += 1
+                buffer[buffer.count - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
             } while magnitude > 0
-            for position in stride(from: count - 1, through: 0, by: -1) { append(buffer[position]) }
+            append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(buffer.count - count)...]))
         }
     }
 }
