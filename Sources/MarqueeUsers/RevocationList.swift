@@ -7,8 +7,9 @@ import MarqueeServer
 /// listens, and reloads the whole list after each (re)connect. Until its
 /// first load a shard asks the database instead (`isLoaded`).
 ///
-/// The window between a logout's commit and another shard hearing of it is
-/// the notification's delivery time (milliseconds on one host).
+/// A logout also adds the token on every shard of its own process before it
+/// answers; other instances hear of it after the notification's delivery
+/// time (milliseconds on one host).
 final class RevocationList {
     static let channel = "marquee_token_revoked"
     private(set) var isLoaded = false
@@ -35,6 +36,17 @@ final class RevocationList {
             // Notifications that raced the load are kept too.
             revoked.merge(fresh) { a, _ in a }
             isLoaded = true
+        }
+    }
+
+    /// Adds a revocation on every shard of this process, one after another,
+    /// then calls `done` (on the last shard's loop).
+    static func revokeEverywhere(_ jti: String, expiresAt: Int64, server: Server, from index: Int,
+                                 done: @escaping @Sendable () -> Void) {
+        guard index < server.shardCount else { return done() }
+        server.onShard(index) { access in
+            RevocationList.on(access).revoked[jti] = expiresAt
+            revokeEverywhere(jti, expiresAt: expiresAt, server: server, from: index + 1, done: done)
         }
     }
 

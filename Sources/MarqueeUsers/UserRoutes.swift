@@ -1,6 +1,7 @@
 import Glibc
 import MarqueeCrypto
 import MarqueeHTTP
+import MarqueeLoop
 import MarqueeServer
 
 /// `POST /v1/users` (sign-up), `POST /v1/sessions` (login),
@@ -85,7 +86,14 @@ public enum UserRoutes {
                 )
                 SELECT pg_notify('\(RevocationList.channel)', $1 || ' ' || $2)
                 """, [claims.tokenID, String(claims.expiresAt)]) { _ in
-                context.respond(HTTPResponse(status: .noContent))
+                // This instance's shards learn of it before the answer, so the
+                // next request with the token is refused whichever shard takes
+                // it (the notification alone could arrive after that request);
+                // other instances hear the notification.
+                let reply = LoopBound(context, loop: context.loop)
+                RevocationList.revokeEverywhere(claims.tokenID, expiresAt: claims.expiresAt, server: context.server, from: 0) {
+                    reply.execute { $0.respond(HTTPResponse(status: .noContent)) }
+                }
             }
         }
     }
