@@ -40,9 +40,12 @@ enum BookingJSON {
         PublicID.writeHold(seats.id, hold.number, to: &out)
         out.raw(",\"showtime_id\":")
         out.integer(seats.id)
-        out.raw(",\"seats\":")
-        write(seats.labels(of: hold.seats), to: &out)
-        out.raw(",\"total\":")
+        out.raw(",\"seats\":[")
+        for (index, seat) in hold.seats.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.string(seats.seats[seat].label)  // no array of labels made first
+        }
+        out.raw("],\"total\":")
         out.integer(seats.total(of: hold.seats))
         out.raw(",\"currency\":")
         out.string(currency)

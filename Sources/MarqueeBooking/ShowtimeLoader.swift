@@ -84,7 +84,7 @@ enum ShowtimeLoader {
             let free = holdSeats.filter { showtime.map.word($0) == .free }
             guard !free.isEmpty else { continue }
             let expiry = SeatWord.seconds(unix: expires)
-            let record = HoldRecord(number: UInt32(clamping: number), userID: user, seats: free, expiry: expiry,
+            let record = HoldRecord(number: UInt32(clamping: number), userID: user, seats: free.sorted(), expiry: expiry,
                                     createdUnix: created, attempts: Int(attempts))
             for seat in free { showtime.map.store(seat, .held(by: record.number, until: expiry)) }
             showtime.holds[record.number] = record

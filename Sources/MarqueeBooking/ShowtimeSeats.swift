@@ -18,6 +18,7 @@ public struct SeatEvent: Sendable {
 struct HoldRecord {
     let number: UInt32
     let userID: Int64
+    /// Seat indices, ascending (made, changed and loaded that way).
     var seats: [Int]
     /// Seat-clock seconds (SeatWord epoch).
     var expiry: UInt32
