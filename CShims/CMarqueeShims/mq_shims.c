@@ -13,17 +13,6 @@
 
 _Static_assert(sizeof(size_t) == 8, "Marquee assumes a 64-bit platform");
 
-long mq_find_blank_line(const unsigned char *bytes, size_t length) {
-    const unsigned char *at = bytes, *end = bytes + length;
-    while (at < end) {
-        const unsigned char *lf = memchr(at, '\n', (size_t)(end - at));
-        if (!lf) return -1;
-        if (lf > bytes && lf[-1] == '\r' && end - lf >= 3 && lf[1] == '\r' && lf[2] == '\n') return (long)(lf - 1 - bytes);
-        at = lf + 1;
-    }
-    return -1;
-}
-
 int mq_set_reuseport(int fd) {
     int on = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) return -errno;
