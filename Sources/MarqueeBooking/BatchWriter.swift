@@ -380,7 +380,8 @@ final class BatchWriter {
     }
 
     private static func reservationParameters(_ reservations: [Int64: UInt32]) -> [String?] {
-        [PostgresArray.literal(reservations.keys), PostgresArray.literal(reservations.keys.map { reservations[$0]! })]
+        // A dictionary's keys and values come in the same order.
+        [PostgresArray.literal(reservations.keys), PostgresArray.literal(reservations.values)]
     }
 
     private static func parameters(_ holds: [HoldRow], _ payments: [PaymentRow], _ bookings: [BookingRow]) -> [String?] {

@@ -40,12 +40,9 @@ enum BookingJSON {
         PublicID.writeHold(seats.id, hold.number, to: &out)
         out.raw(",\"showtime_id\":")
         out.integer(seats.id)
-        out.raw(",\"seats\":[")
-        for (index, seat) in hold.seats.enumerated() {
-            if index > 0 { out.raw(",") }
-            out.string(seats.seats[seat].label)  // no array of labels made first
-        }
-        out.raw("],\"total\":")
+        out.raw(",\"seats\":")
+        write(hold.seats.lazy.map { seats.seats[$0].label }, to: &out)  // no array of labels made first
+        out.raw(",\"total\":")
         out.integer(seats.total(of: hold.seats))
         out.raw(",\"currency\":")
         out.string(currency)
@@ -84,7 +81,7 @@ enum BookingJSON {
     }
 
     /// `["F7","F8"]`.
-    private static func write(_ labels: [String], to out: inout JSONBuffer) {
+    private static func write<Labels: Sequence<String>>(_ labels: Labels, to out: inout JSONBuffer) {
         out.raw("[")
         for (index, label) in labels.enumerated() {
             if index > 0 { out.raw(",") }

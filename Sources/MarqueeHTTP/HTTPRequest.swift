@@ -18,8 +18,8 @@ public struct HTTPRequestHead: Sendable {
     /// `utf8.firstIndex(of:)` stepped index by index (700 instructions for
     /// every request's path).
     private var queryMark: String.Index {
-        var bytes = target
-        let offset = bytes.withUTF8 { utf8 -> Int in
+        var text = target  // withUTF8 is mutating; a copy of a native string shares its bytes
+        let offset = text.withUTF8 { utf8 -> Int in
             guard let base = utf8.baseAddress, let hit = memchr(base, Int32(UInt8(ascii: "?")), utf8.count) else { return utf8.count }
             return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
