@@ -18,16 +18,18 @@ public enum BookingRoutes {
                 }
             }
         }
+        // Holds and releases are the on-sale's hot path: local functions,
+        // closures only where a step has to wait (see Authenticator.check).
         routes.add(.POST, "/v1/showtimes/{id:int}/holds") { context in
             let showtime = context.parameters.id("id")!
-            Authenticator.authenticate(context, signer: config.signer) { claims in
+            func hold(_ claims: TokenSigner.Claims) {
                 let request: HoldRequest
                 do throws(APIError) {
                     request = try HoldRequest.parse(context.request, maxSeats: config.maxSeatsPerHold)
                 } catch {
                     return context.fail(error)
                 }
-                Idempotency.run(context, user: claims.userID) {
+                func create() {
                     engine.withShowtime(context, showtime) { owner, seats, reply in
                         switch owner.createHold(request, user: claims.userID, in: seats) {
                         case .success(let json): reply(.json(.created, json))
@@ -35,6 +37,12 @@ public enum BookingRoutes {
                         }
                     }
                 }
+                if Idempotency.isRequested(context) { Idempotency.run(context, user: claims.userID, create) } else { create() }
+            }
+            switch Authenticator.check(context, signer: config.signer) {
+            case .valid(let claims): hold(claims)
+            case .refused: break
+            case .unsettled: Authenticator.authenticate(context, signer: config.signer, hold)
             }
         }
         routes.add(.GET, "/v1/holds/{id}") { context in
@@ -134,16 +142,22 @@ public enum BookingRoutes {
     /// Authenticates, parses a hold id, and runs `body` on its owner shard.
     private static func withHold(_ context: RequestContext, engine: SeatEngine, idempotent: Bool = false,
                                  _ body: @escaping @Sendable (OwnerShard, ShowtimeSeats, UInt32, Int64, Reply) -> Void) {
-        Authenticator.authenticate(context, signer: engine.config.signer) { claims in
+        func withClaims(_ claims: TokenSigner.Claims) {
             guard let (showtime, number) = PublicID.parse(context.parameters["id"] ?? "", prefix: "hld") else {
                 return context.fail(OwnerShard.holdNotFound)
             }
-            let run = {
+            let user = claims.userID
+            func run() {
                 engine.withShowtime(context, showtime) { owner, seats, reply in
-                    body(owner, seats, number, claims.userID, reply)
+                    body(owner, seats, number, user, reply)
                 }
             }
-            if idempotent { Idempotency.run(context, user: claims.userID, run) } else { run() }
+            if idempotent && Idempotency.isRequested(context) { Idempotency.run(context, user: user, run) } else { run() }
+        }
+        switch Authenticator.check(context, signer: engine.config.signer) {
+        case .valid(let claims): withClaims(claims)
+        case .refused: break
+        case .unsettled: Authenticator.authenticate(context, signer: engine.config.signer, withClaims)
         }
     }
 

@@ -11,8 +11,8 @@ enum HoldRequest: Sendable {
     static func parse(_ request: HTTPRequest, maxSeats: Int) throws(APIError) -> HoldRequest {
         // The common shape, read without Foundation; anything else (and every
         // error) goes through the general JSON path below.
-        if request.head.headers["content-type"].map({ $0.lowercased().hasPrefix("application/json") }) ?? true {
-            if let labels = fastSeats(request.body), !labels.isEmpty, labels.count <= maxSeats, Set(labels).count == labels.count {
+        if request.head.headers["content-type"].map(isJSON) ?? true {
+            if let labels = fastSeats(request.body), !labels.isEmpty, labels.count <= maxSeats, allDistinct(labels) {
                 return .seats(labels)
             }
             if let pick = fastBestAvailable(request.body), (1...maxSeats).contains(pick.count) {
@@ -40,6 +40,22 @@ enum HoldRequest: Sendable {
             let category = try inner.string("category", maxLength: 40)
             return .bestAvailable(count: Int(count), category: category)
         }
+    }
+
+    /// `application/json` in any case, parameters allowed: compared in
+    /// place (a lower-cased copy was an allocation per hold).
+    static func isJSON(_ contentType: String) -> Bool {
+        let expected = "application/json".utf8
+        let given = contentType.utf8
+        guard given.count >= expected.count else { return false }
+        return zip(given, expected).allSatisfy { given, expected in (given >= 65 && given <= 90 ? given | 0x20 : given) == expected }
+    }
+
+    /// No label twice: pairwise, since a hold has a few seats (a `Set` was
+    /// an allocation and a hash per label).
+    static func allDistinct(_ labels: [String]) -> Bool {
+        for index in labels.indices.dropFirst() where labels[..<index].contains(labels[index]) { return false }
+        return true
     }
 
     /// A list of distinct seat labels such as "F7".

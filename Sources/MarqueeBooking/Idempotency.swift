@@ -11,6 +11,12 @@ import MarqueeServer
 enum Idempotency {
     static let lifetime = "24 hours"
 
+    /// Whether the request sends a key; without one, `run` only proceeds
+    /// (hot routes test this first and so make no closure for it).
+    static func isRequested(_ context: RequestContext) -> Bool {
+        context.request.head.headers["idempotency-key"] != nil
+    }
+
     static func run(_ context: RequestContext, user: Int64, _ proceed: @escaping () -> Void) {
         guard let key = context.request.head.headers["idempotency-key"] else {
             proceed()

@@ -61,6 +61,9 @@ final class OwnerShard {
 
     // MARK: Loading
 
+    /// A showtime's seats if they are loaded here (no closure, no wait).
+    func loaded(_ id: Int64) -> ShowtimeSeats? { showtimes[id] }
+
     func showtime(_ id: Int64, _ completion: @escaping (Result<ShowtimeSeats, APIError>) -> Void) {
         if let loaded = showtimes[id] {
             completion(.success(loaded))

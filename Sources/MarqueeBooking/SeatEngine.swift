@@ -23,14 +23,6 @@ public final class SeatEngine: Sendable {
         Int((UInt64(bitPattern: showtime) &* 0x9E37_79B9_7F4A_7C15) >> 33) % shards
     }
 
-    /// Runs `body` on the owner shard of `showtime`; `body` answers
-    /// through the `Reply`, which hops back to the request's loop.
-    func onOwner(_ context: RequestContext, showtime: Int64,
-                 _ body: @escaping @Sendable (OwnerShard, Reply) -> Void) {
-        let reply = Reply(context: LoopBound(context, loop: context.loop))
-        onOwnerShard(of: showtime, from: context.shardAccess) { owner in body(owner, reply) }
-    }
-
     /// Runs `body` on the owner shard of `showtime`: right here when `here`
     /// is the owner (no hop there and back), else on the owner's loop.
     func onOwnerShard(of showtime: Int64, from here: ShardAccess, _ body: @escaping @Sendable (OwnerShard) -> Void) {
@@ -65,15 +57,38 @@ public final class SeatEngine: Sendable {
         }
     }
 
-    /// The same with the showtime's seats loaded (lazily, from PostgreSQL).
+    /// Runs `body` on the owner shard of `showtime` with its seats loaded
+    /// (lazily, from PostgreSQL); `body` answers through the `Reply`, which
+    /// hops back to the request's loop when it has to.
+    ///
+    /// The common case, a loaded showtime owned by the shard the request
+    /// arrived on, calls `body` straight away: no closure is made, where
+    /// the general path makes one per step (hop, load) and each cost an
+    /// allocation and its reference counting on every hold and release.
     func withShowtime(_ context: RequestContext, _ showtime: Int64,
                       _ body: @escaping @Sendable (OwnerShard, ShowtimeSeats, Reply) -> Void) {
-        onOwner(context, showtime: showtime) { owner, reply in
-            owner.showtime(showtime) { result in
-                switch result {
-                case .success(let seats): body(owner, seats, reply)
-                case .failure(let error): reply.fail(error)
-                }
+        let here = context.shardAccess
+        let reply = Reply(context: LoopBound(context, loop: context.loop))
+        let ownerIndex = Self.owner(of: showtime, shards: here.server.shardCount)
+        guard ownerIndex == here.index else {
+            here.server.onShard(ownerIndex) { [self] access in
+                Self.run(body, on: OwnerShard.on(access, engine: self), showtime, reply)
+            }
+            return
+        }
+        Self.run(body, on: OwnerShard.on(here, engine: self), showtime, reply)
+    }
+
+    private static func run(_ body: @escaping @Sendable (OwnerShard, ShowtimeSeats, Reply) -> Void,
+                            on owner: OwnerShard, _ showtime: Int64, _ reply: Reply) {
+        if let seats = owner.loaded(showtime) {
+            body(owner, seats, reply)
+            return
+        }
+        owner.showtime(showtime) { result in
+            switch result {
+            case .success(let seats): body(owner, seats, reply)
+            case .failure(let error): reply.fail(error)
             }
         }
     }
@@ -87,7 +102,9 @@ struct Reply: Sendable {
         if context.loop.isInLoop {
             context.value.respond(response)
         } else {
-            context.execute { $0.respond(response) }
+            // One closure for the hop back (LoopBound.execute would wrap it in a second).
+            let context = self.context
+            context.loop.execute { context.value.respond(response) }
         }
     }
 

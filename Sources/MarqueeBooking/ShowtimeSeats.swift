@@ -95,7 +95,9 @@ final class ShowtimeSeats {
     @discardableResult
     func emit(_ kind: SeatEvent.Kind, _ seats: [Int]) -> SeatEvent {
         seq += 1
-        let event = SeatEvent(showtime: id, seq: seq, kind: kind, seats: seats.sorted())
+        // Callers mostly pass ascending seats already: no sorted copy then.
+        let ascending = zip(seats, seats.dropFirst()).allSatisfy { $0 < $1 }
+        let event = SeatEvent(showtime: id, seq: seq, kind: kind, seats: ascending ? seats : seats.sorted())
         for listener in listeners { listener(event) }
         return event
     }

@@ -133,6 +133,14 @@ extension HTTPParser {
             }
             switch name {
             case "content-length":
+                // The usual single number without splitting (an array per POST).
+                if let length = HTTPSyntax.parseDecimal(value[...]) {
+                    if let seen = contentLength, seen != length {
+                        return .failure(.malformed("conflicting Content-Length values"))
+                    }
+                    contentLength = length
+                    continue
+                }
                 // A list of identical values is one value (RFC 9110 8.6); anything else is smuggling.
                 for item in value.split(separator: ",", omittingEmptySubsequences: false) {
                     let trimmed = item.trimmingSpaces

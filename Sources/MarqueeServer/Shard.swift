@@ -18,8 +18,9 @@ final class Shard {
     /// This shard's own database connection (nil without a database).
     let database: PostgresConnection?
     let cache = ResponseCache()
-    /// Per-shard state of features built on the server (see ShardAccess).
-    var locals: [ObjectIdentifier: AnyObject] = [:]
+    /// Per-shard state of features built on the server (see ShardAccess),
+    /// by type: a handful, so a scan of pointers beats hashing the key.
+    var locals: [(type: ObjectIdentifier, object: AnyObject)] = []
     var finishHandlers: [() -> Void] = []
     /// Run at shutdown before the finish handlers, with a callback for when
     /// their queued writes are done (see ShardAccess.onShutdownWriteBack).

@@ -21,10 +21,10 @@ public struct ShardAccess {
         let key = ObjectIdentifier(type)
         // The key is the type itself, so the stored object is a T: no
         // dynamic cast (`as!` was a few hundred instructions per lookup,
-        // several lookups per request).
-        if let existing = shard.locals[key] { return unsafeDowncast(existing, to: T.self) }
+        // several lookups per request; so was hashing the key).
+        for local in shard.locals where local.type == key { return unsafeDowncast(local.object, to: T.self) }
         let made = make()
-        shard.locals[key] = made
+        shard.locals.append((key, made))
         return made
     }
 
@@ -62,7 +62,9 @@ extension Server {
 
     /// Runs `body` on shard `index`'s loop.
     public func onShard(_ index: Int, _ body: @escaping @Sendable (ShardAccess) -> Void) {
-        shards[index].execute { body(ShardAccess(shard: $0)) }
+        // One closure for the hop (LoopBound.execute would wrap it in a second).
+        let shard = shards[index]
+        shard.loop.execute { body(ShardAccess(shard: shard.value)) }
     }
 }
 
