@@ -45,10 +45,16 @@ enum HoldRequest: Sendable {
     /// `application/json` in any case, parameters allowed: compared in
     /// place (a lower-cased copy was an allocation per hold).
     static func isJSON(_ contentType: String) -> Bool {
-        let expected = "application/json".utf8
-        let given = contentType.utf8
-        guard given.count >= expected.count else { return false }
-        return zip(given, expected).allSatisfy { given, expected in (given >= 65 && given <= 90 ? given | 0x20 : given) == expected }
+        let expected: StaticString = "application/json"
+        var contentType = contentType
+        return contentType.withUTF8 { given in
+            guard given.count >= expected.utf8CodeUnitCount else { return false }
+            for index in 0..<expected.utf8CodeUnitCount {
+                let byte = given[index]
+                guard (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) == expected.utf8Start[index] else { return false }
+            }
+            return true
+        }
     }
 
     /// No label twice: pairwise, since a hold has a few seats (a `Set` was

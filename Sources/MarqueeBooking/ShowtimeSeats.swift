@@ -96,7 +96,8 @@ final class ShowtimeSeats {
     func emit(_ kind: SeatEvent.Kind, _ seats: [Int]) -> SeatEvent {
         seq += 1
         // Callers mostly pass ascending seats already: no sorted copy then.
-        let ascending = zip(seats, seats.dropFirst()).allSatisfy { $0 < $1 }
+        var ascending = true
+        for index in seats.indices.dropFirst() where seats[index - 1] >= seats[index] { ascending = false }
         let event = SeatEvent(showtime: id, seq: seq, kind: kind, seats: ascending ? seats : seats.sorted())
         for listener in listeners { listener(event) }
         return event

@@ -92,7 +92,7 @@ extension HTTPParser {
         }
         cursor = lineEnd + 2
 
-        var headers = HTTPHeaders(reservingCapacity: 8)
+        var headers = HTTPHeaders(reservingCapacity: 8, bytes: end - cursor)
         var contentLength: Int?
         var transferEncodings: [String] = []
         var connectionClose = false
@@ -120,58 +120,47 @@ extension HTTPParser {
             guard HTTPSyntax.allFieldValueChars(bytes, from: valueStart, to: valueEnd) else {
                 return .failure(.malformed("invalid character in header field value"))
             }
-            let name = lowercasedString(bytes, cursor, colon)
-            let value = string(bytes, valueStart, valueEnd)
-            headers.append(name: name, value: value)
+            headers.append(name: UnsafeBufferPointer(rebasing: bytes[cursor..<colon]),
+                           value: UnsafeBufferPointer(rebasing: bytes[valueStart..<valueEnd]))
             cursor = fieldEnd + 2
 
-            // Only names of these lengths need a look (a string compare per
-            // case for every header was most of this switch's cost).
-            switch name.utf8.count {
-            case 4, 6, 10, 14, 17: break
-            default: continue
-            }
-            switch name {
-            case "content-length":
-                // The usual single number without splitting (an array per POST).
-                if let length = HTTPSyntax.parseDecimal(value[...]) {
-                    if let seen = contentLength, seen != length {
+            if headers.lastNameIs("content-length") {
+                // The usual single number is read from the bytes. A list of
+                // identical values is one value (RFC 9110 8.6); anything else is smuggling.
+                if let length = headers.withLastValue({ HTTPSyntax.parseDecimal($0) }) {
+                    guard contentLength == nil || contentLength == length else {
                         return .failure(.malformed("conflicting Content-Length values"))
                     }
                     contentLength = length
                     continue
                 }
-                // A list of identical values is one value (RFC 9110 8.6); anything else is smuggling.
-                for item in value.split(separator: ",", omittingEmptySubsequences: false) {
-                    let trimmed = item.trimmingSpaces
-                    guard let length = HTTPSyntax.parseDecimal(trimmed) else {
+                for item in headers.lastValue.split(separator: ",", omittingEmptySubsequences: false) {
+                    guard let length = HTTPSyntax.parseDecimal(item.trimmingSpaces.utf8) else {
                         return .failure(.malformed("invalid Content-Length"))
                     }
-                    if let seen = contentLength, seen != length {
+                    guard contentLength == nil || contentLength == length else {
                         return .failure(.malformed("conflicting Content-Length values"))
                     }
                     contentLength = length
                 }
-            case "transfer-encoding":
-                for item in value.split(separator: ",") {
+            } else if headers.lastNameIs("transfer-encoding") {
+                for item in headers.lastValue.split(separator: ",") {
                     let coding = item.trimmingSpaces.lowercased()
                     if !coding.isEmpty { transferEncodings.append(coding) }
                 }
-            case "connection":
-                for item in value.split(separator: ",") {
+            } else if headers.lastNameIs("connection") {
+                for item in headers.lastValue.split(separator: ",") {
                     switch item.trimmingSpaces.lowercased() {
                     case "close": connectionClose = true
                     case "keep-alive": connectionKeepAlive = true
                     default: break
                     }
                 }
-            case "expect":
-                guard value.lowercased() == "100-continue" else { return .failure(.expectationFailed) }
+            } else if headers.lastNameIs("expect") {
+                guard headers.lastValue.lowercased() == "100-continue" else { return .failure(.expectationFailed) }
                 expectsContinue = version == .http1_1
-            case "host":
+            } else if headers.lastNameIs("host") {
                 hostCount += 1
-            default:
-                break
             }
         }
 
@@ -235,15 +224,5 @@ extension HTTPParser {
 
     static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
-    }
-
-    static func lowercasedString(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
-        String(unsafeUninitializedCapacity: to - from) { out in
-            for index in from..<to {
-                let byte = bytes[index]
-                out[index - from] = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
-            }
-            return to - from
-        }
     }
 }

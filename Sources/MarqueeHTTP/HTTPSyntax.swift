@@ -7,12 +7,14 @@ enum HTTPSyntax {
         byte < 64 ? tokenMaskLow >> byte & 1 == 1 : byte < 128 && tokenMaskHigh >> (byte - 64) & 1 == 1
     }
 
-    static let tokenMaskLow: UInt64 = mask(of: Array("!#$%&'*+-.0123456789".utf8), offset: 0)
-    static let tokenMaskHigh: UInt64 = mask(of: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~".utf8), offset: 64)
-
-    private static func mask(of bytes: [UInt8], offset: UInt8) -> UInt64 {
-        bytes.reduce(0) { $0 | 1 << ($1 - offset) }
-    }
+    // Literal initializers, so the masks are initialized statically: built
+    // from the characters they were lazy globals, a `swift_once` check on
+    // every byte of every header name. HTTPSyntaxTests checks every byte
+    // against the characters listed above.
+    /// `!#$%&'*+-.0123456789`
+    static let tokenMaskLow: UInt64 = 0x03FF_6CFA_0000_0000
+    /// `ABCDEFGHIJKLMNOPQRSTUVWXYZ^_` + "`" + `abcdefghijklmnopqrstuvwxyz|~`
+    static let tokenMaskHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
 
     /// field-vchar, SP and HTAB; obs-text (0x80...) is allowed, CTLs are not.
     static func isFieldValueChar(_ byte: UInt8) -> Bool {
@@ -57,10 +59,10 @@ enum HTTPSyntax {
     }
 
     /// 1*DIGIT without sign or spaces, refusing values that would overflow.
-    static func parseDecimal(_ text: Substring) -> Int? {
-        guard !text.isEmpty, text.utf8.count <= 18 else { return nil }
+    static func parseDecimal<Bytes: Collection<UInt8>>(_ text: Bytes) -> Int? {
+        guard !text.isEmpty, text.count <= 18 else { return nil }
         var value = 0
-        for byte in text.utf8 {
+        for byte in text {
             guard isDigit(byte) else { return nil }
             value = value * 10 + Int(byte - 48)
         }

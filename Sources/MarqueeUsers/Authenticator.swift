@@ -31,8 +31,7 @@ public enum Authenticator {
     /// continuation (an allocation and its reference counting) was a
     /// measurable share of a hold's cost.
     public static func check(_ context: RequestContext, signer: TokenSigner) -> Check {
-        guard let header = context.request.head.headers["authorization"], header.utf8.count > VerifiedTokens.bearerPrefix.count,
-              header.utf8.starts(with: VerifiedTokens.bearerPrefix) else {
+        guard let header = context.request.head.headers["authorization"], VerifiedTokens.isBearer(header) else {
             context.fail(unauthorized("missing_token", "This route needs `Authorization: Bearer <access token>`."))
             return .refused
         }

@@ -1,3 +1,4 @@
+import Glibc
 import MarqueeServer
 
 /// Tokens whose signature this shard has already checked, with their
@@ -35,12 +36,22 @@ final class VerifiedTokens {
             guard known.expiresAt > now else { throw .expired }
             return known
         }
-        let token = bearer ? String(Substring(credential.utf8.dropFirst(Self.bearerPrefix.count))) : credential
+        let token = bearer ? String(Substring(credential.utf8.dropFirst(Self.bearerPrefix.utf8CodeUnitCount))) : credential
         let verified = try signer.verify(token, now: now)
         if claims.count >= Self.capacity { claims.removeAll(keepingCapacity: true) }
         claims[Key(token: credential)] = verified
         return verified
     }
 
-    static let bearerPrefix = "Bearer ".utf8
+    static let bearerPrefix: StaticString = "Bearer "
+
+    /// "Bearer " and at least one more byte (compared with memcmp: a
+    /// generic `starts(with:)` over the UTF-8 view was 500 instructions).
+    static func isBearer(_ header: String) -> Bool {
+        var header = header
+        return header.withUTF8 { bytes in
+            bytes.count > bearerPrefix.utf8CodeUnitCount
+                && memcmp(bytes.baseAddress!, bearerPrefix.utf8Start, bearerPrefix.utf8CodeUnitCount) == 0
+        }
+    }
 }
