@@ -15,7 +15,7 @@ enum BookingJSON {
     /// `{"showtime", "seq", "counts", "seats": [{"label", "row", "column", "category", "price_cents",
     /// "aisle_after", "state", "mine"}]}`; `mine` marks seats held by one of `user`'s holds.
     static func seatMap(_ seats: ShowtimeSeats, user: Int64?, now: UInt32) -> String {
-        let mine = Set(seats.holds.values.filter { $0.userID == user && $0.expiry > now }.map(\.number))
+        let mine = Set(user.map { seats.holds.live(of: $0, now: now).map(\.number) } ?? [])
         var counts = [0, 0, 0, 0]
         var out = "{\"showtime\":\(seats.id),\"seq\":\(seats.seq),\"seats\":["
         out.reserveCapacity(seats.seats.count * 120)

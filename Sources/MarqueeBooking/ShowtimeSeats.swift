@@ -73,7 +73,7 @@ final class ShowtimeSeats {
     var endsAtUnix: Int64
     var cancelled: Bool
     private(set) var seq: UInt64 = 0
-    var holds: [UInt32: HoldRecord] = [:]
+    var holds = HoldTable()
     var nextHoldNumber: UInt32
     /// Hold numbers up to here are covered: by rows, or by a reservation
     /// queued to PostgreSQL (`OwnerShard.reserveHoldNumber`).
@@ -106,12 +106,17 @@ final class ShowtimeSeats {
     /// The seat-map indices of `labels`, in order; 422 `unknown_seats`
     /// naming every label this auditorium lacks.
     func indices(of labels: [String]) throws(APIError) -> [Int] {
-        let unknown = labels.filter { labelIndex[$0] == nil }
-        guard unknown.isEmpty else {
-            throw APIError(.unprocessableContent, code: "unknown_seats", message: "No such seat in this auditorium.",
-                           detailsJSON: "\"seats\":\(BookingJSON.labels(unknown))")
+        var indices: [Int] = []
+        indices.reserveCapacity(labels.count)
+        for label in labels {
+            guard let index = labelIndex[label] else {
+                let unknown = labels.filter { labelIndex[$0] == nil }
+                throw APIError(.unprocessableContent, code: "unknown_seats", message: "No such seat in this auditorium.",
+                               detailsJSON: "\"seats\":\(BookingJSON.labels(unknown))")
+            }
+            indices.append(index)
         }
-        return labels.map { labelIndex[$0]! }
+        return indices
     }
 
     /// 409 `seats_blocked` naming the blocked ones among `seats`, or nil.
@@ -127,6 +132,6 @@ final class ShowtimeSeats {
 
     /// Live holds of one user here, oldest first.
     func liveHolds(of user: Int64, now: UInt32) -> [HoldRecord] {
-        holds.values.filter { $0.userID == user && $0.expiry > now }.sorted { $0.number < $1.number }
+        holds.live(of: user, now: now)
     }
 }

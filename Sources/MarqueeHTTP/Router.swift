@@ -133,9 +133,16 @@ public struct Router: Sendable {
         }
         var parameters = PathParameters()
         for (index, spec) in endpoint.parameters.enumerated() {
-            let raw = Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[captured[index]]), as: UTF8.self))
-            guard let value = PathParameters.percentDecode(raw) else {
-                return .invalidParameter(.invalidPathParameter(spec.name, String(raw), expected: "valid percent-encoded text"))
+            let segment = UnsafeBufferPointer(rebasing: bytes[captured[index]])
+            let value: String
+            if segment.isEmpty || memchr(segment.baseAddress!, Int32(UInt8(ascii: "%")), segment.count) == nil {
+                value = String(decoding: segment, as: UTF8.self)  // nothing escaped: no decoding pass
+            } else {
+                let raw = Substring(String(decoding: segment, as: UTF8.self))
+                guard let decoded = PathParameters.percentDecode(raw) else {
+                    return .invalidParameter(.invalidPathParameter(spec.name, String(raw), expected: "valid percent-encoded text"))
+                }
+                value = decoded
             }
             if spec.kind == .int && PathParameters.parseID(value) == nil {
                 return .invalidParameter(.invalidPathParameter(spec.name, value, expected: "a positive integer id"))

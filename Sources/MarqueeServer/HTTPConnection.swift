@@ -189,7 +189,8 @@ final class HTTPConnection {
             }
             dateBytes = shard.dateBytes()
         }
-        slots.removeFirst(taken)
+        // Usually every slot was answered: emptied in place, not shifted.
+        if taken == slots.count { slots.removeAll(keepingCapacity: true) } else { slots.removeFirst(taken) }
         firstSlotSequence += taken
     }
 
