@@ -20,9 +20,16 @@ public struct JSONBuffer {
     /// characters escaped, everything else as it is. `JSONText.quoted` is this.
     public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        // Most strings (labels, ids, codes) need no escape: copied whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: text.utf8)
+        // Most strings (labels, ids, codes) need no escape: checked and
+        // copied whole over their UTF-8 buffer (the generic UTF8View paths
+        // were a few hundred instructions per label).
+        var text = text
+        let plain = text.withUTF8 { utf8 in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if plain {
             bytes.append(UInt8(ascii: "\""))
             return
         }
