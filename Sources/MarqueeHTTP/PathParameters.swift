@@ -1,13 +1,19 @@
 /// The values a route pattern's `{name}` segments captured, percent-decoded.
 public struct PathParameters: Sendable {
-    private var pairs: [(name: String, value: String)] = []
+    // The first pair inline: most routes have one parameter, and an array
+    // for it was an allocation per request.
+    private var first: (name: String, value: String)?
+    private var others: [(name: String, value: String)] = []
 
     public init() {}
 
-    mutating func append(name: String, value: String) { pairs.append((name, value)) }
+    mutating func append(name: String, value: String) {
+        if first == nil { first = (name, value) } else { others.append((name, value)) }
+    }
 
     public subscript(name: String) -> String? {
-        pairs.first { $0.name == name }?.value
+        if let first, first.name == name { return first.value }
+        return others.first { $0.name == name }?.value
     }
 
     /// The parameter as an id; the router has already checked `{name:int}` ones.

@@ -68,6 +68,7 @@ public struct Router: Sendable {
     /// Registers a route. A malformed pattern is a programming error.
     public mutating func add(_ method: HTTPMethod, _ pattern: String, endpoint: Int) {
         precondition(pattern.hasPrefix("/"), "route pattern must start with /: \(pattern)")
+        precondition(pattern.filter { $0 == "{" }.count <= Captures.capacity, "at most \(Captures.capacity) parameters: \(pattern)")
         var parameters: [(name: String, kind: PathParameterKind)] = []
         let segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         var keys: [Segment] = []
@@ -119,7 +120,7 @@ public struct Router: Sendable {
 
     private func match(_ method: HTTPMethod, bytes: UnsafeBufferPointer<UInt8>) -> RouteMatch {
         guard bytes.first == UInt8(ascii: "/") else { return .notFound }
-        var captured: [Range<Int>] = []
+        var captured = Captures()
         guard let found = Self.find(bytes, from: 1, in: root, captured: &captured) else { return .notFound }
         let endpoints = found.endpoints
 
@@ -156,7 +157,7 @@ public struct Router: Sendable {
     /// (just after a slash; nil past the last segment), literals before
     /// parameters.
     private static func find(_ path: UnsafeBufferPointer<UInt8>, from start: Int?, in node: Node,
-                             captured: inout [Range<Int>]) -> Node? {
+                             captured: inout Captures) -> Node? {
         guard let start else { return node.endpoints.isEmpty ? nil : node }
         var end = start
         while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
@@ -165,12 +166,34 @@ public struct Router: Sendable {
            let found = find(path, from: next, in: literal, captured: &captured) {
             return found
         }
-        if let parameter = node.parameterChild, end > start {
+        if let parameter = node.parameterChild, end > start, captured.count < Captures.capacity {
             captured.append(start..<end)
             if let found = find(path, from: next, in: parameter, captured: &captured) { return found }
             captured.removeLast()
         }
         return nil
+    }
+}
+
+/// The path ranges a match captured, one per parameter on the way down,
+/// kept inline (an array was an allocation per request); patterns have at
+/// most `capacity` parameters.
+struct Captures {
+    static let capacity = 4
+    private var ranges: (Range<Int>, Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0, 0..<0)
+    private(set) var count = 0
+
+    mutating func append(_ range: Range<Int>) {
+        precondition(count < Self.capacity)
+        withUnsafeMutableBytes(of: &ranges) { $0.baseAddress!.assumingMemoryBound(to: Range<Int>.self)[count] = range }
+        count += 1
+    }
+
+    mutating func removeLast() { count -= 1 }
+
+    subscript(index: Int) -> Range<Int> {
+        precondition(index < count)
+        return withUnsafeBytes(of: ranges) { $0.baseAddress!.assumingMemoryBound(to: Range<Int>.self)[index] }
     }
 }
 

@@ -53,6 +53,30 @@ struct RouterTests {
         #expect(ids.id("id") == 9_007_199_254_740_993)
     }
 
+    @Test("several parameters are captured in order, up to four, also after backtracking out of a parameter branch")
+    func severalParameters() {
+        var router = Router()
+        router.add(.GET, "/a/{one}/{two}/{three}/{four}", endpoint: 0)
+        router.add(.GET, "/a/{one}/x/{two}/y", endpoint: 1)
+        router.add(.GET, "/a/{one}/{two}/z", endpoint: 2)
+        guard case .found(0, let four, _) = router.match(.GET, path: "/a/1/2/3/4") else {
+            Issue.record("no match for four parameters")
+            return
+        }
+        #expect([four["one"], four["two"], four["three"], four["four"]] == ["1", "2", "3", "4"])
+        // `x` is tried as a literal first, then as the parameter `two` (the literal branch ends nowhere).
+        guard case .found(2, let backtracked, _) = router.match(.GET, path: "/a/p/x/z") else {
+            Issue.record("no match after backtracking")
+            return
+        }
+        #expect(backtracked["one"] == "p" && backtracked["two"] == "x" && backtracked["three"] == nil)
+        guard case .found(1, let mixed, _) = router.match(.GET, path: "/a/q/x/r/y") else {
+            Issue.record("no match with literals between parameters")
+            return
+        }
+        #expect(mixed["one"] == "q" && mixed["two"] == "r")
+    }
+
     @Test("an int parameter that is not a positive id is a 400 naming it", arguments: [
         "/v1/movies/abc", "/v1/movies/0", "/v1/movies/-1", "/v1/movies/01", "/v1/movies/1.5",
         "/v1/movies/99999999999999999999",
