@@ -43,6 +43,17 @@ public struct HTTPHeaders: Sendable, Sequence {
         return value(at: index)
     }
 
+    /// The first value of `name` (lower case) as the bytes received, for a
+    /// hot lookup that needs no `String` (nil when absent).
+    public func withValue<R>(of name: StaticString, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        let wanted = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        guard let index = spans.indices.first(where: { nameEquals(at: $0, wanted) }) else { return body(nil) }
+        let span = spans[index]
+        return text.withUnsafeBufferPointer {
+            body(UnsafeBufferPointer(rebasing: $0[Int(span.valueStart)..<Int(span.valueStart + span.valueCount)]))
+        }
+    }
+
     /// Every value of a repeated field, in order. `name` must be lower case.
     public func values(_ name: String) -> [String] {
         var name = name

@@ -31,27 +31,35 @@ public enum Authenticator {
     /// continuation (an allocation and its reference counting) was a
     /// measurable share of a hold's cost.
     public static func check(_ context: RequestContext, signer: TokenSigner) -> Check {
-        guard let header = context.request.head.headers["authorization"], VerifiedTokens.isBearer(header) else {
+        let checked = context.request.head.headers.withValue(of: "authorization") { value -> Check? in
+            guard let value, VerifiedTokens.isBearer(value) else { return nil }
+            return check(verified: { verified, now throws(TokenSigner.Failure) in try verified.verify(value, bearer: true, signer: signer, now: now) },
+                         context)
+        }
+        guard let checked else {
             context.fail(unauthorized("missing_token", "This route needs `Authorization: Bearer <access token>`."))
             return .refused
         }
-        return check(credential: header, bearer: true, context, signer: signer)
+        return checked
     }
 
     /// Checks a token from wherever the route takes it (a WebSocket's query).
     public static func verifyToken(_ token: String, _ context: RequestContext, signer: TokenSigner,
                                    _ then: @escaping (TokenSigner.Claims) -> Void) {
-        switch check(credential: token, bearer: false, context, signer: signer) {
+        switch check(verified: { verified, now throws(TokenSigner.Failure) in try verified.verify(token, signer: signer, now: now) }, context) {
         case .valid(let claims): then(claims)
         case .refused: return
         case .unsettled(let claims): lookUpRevocation(claims, context, then)
         }
     }
 
-    private static func check(credential: String, bearer: Bool, _ context: RequestContext, signer: TokenSigner) -> Check {
+    /// Signature and expiry (through the shard's cache of verified tokens),
+    /// then revocation.
+    private static func check(verified: (VerifiedTokens, Int64) throws(TokenSigner.Failure) -> TokenSigner.Claims,
+                              _ context: RequestContext) -> Check {
         let claims: TokenSigner.Claims
         do {
-            claims = try VerifiedTokens.on(context.shardAccess).verify(credential, bearer: bearer, signer: signer, now: Int64(time(nil)))
+            claims = try verified(VerifiedTokens.on(context.shardAccess), Int64(time(nil)))
         } catch {
             switch error {
             case .expired: context.fail(unauthorized("token_expired", "The access token has expired; log in again."))
