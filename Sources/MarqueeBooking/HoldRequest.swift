@@ -11,7 +11,7 @@ enum HoldRequest: Sendable {
     static func parse(_ request: HTTPRequest, maxSeats: Int) throws(APIError) -> HoldRequest {
         // The common shape, read without Foundation; anything else (and every
         // error) goes through the general JSON path below.
-        if request.head.headers["content-type"].map(isJSON) ?? true {
+        if request.head.headers.withValue(of: "content-type", { $0.map(isJSON) ?? true }) {
             if let labels = fastSeats(request.body), !labels.isEmpty, labels.count <= maxSeats, allDistinct(labels) {
                 return .seats(labels)
             }
@@ -43,18 +43,16 @@ enum HoldRequest: Sendable {
     }
 
     /// `application/json` in any case, parameters allowed: compared in
-    /// place (a lower-cased copy was an allocation per hold).
-    static func isJSON(_ contentType: String) -> Bool {
+    /// place, on the header's bytes (a lower-cased copy was an allocation
+    /// per hold).
+    static func isJSON(_ contentType: UnsafeBufferPointer<UInt8>) -> Bool {
         let expected: StaticString = "application/json"
-        var contentType = contentType
-        return contentType.withUTF8 { given in
-            guard given.count >= expected.utf8CodeUnitCount else { return false }
-            for index in 0..<expected.utf8CodeUnitCount {
-                let byte = given[index]
-                guard (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) == expected.utf8Start[index] else { return false }
-            }
-            return true
+        guard contentType.count >= expected.utf8CodeUnitCount else { return false }
+        for index in 0..<expected.utf8CodeUnitCount {
+            let byte = contentType[index]
+            guard (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) == expected.utf8Start[index] else { return false }
         }
+        return true
     }
 
     /// No label twice: pairwise, since a hold has a few seats (a `Set` was

@@ -189,8 +189,8 @@ final class HTTPConnection {
             }
             dateBytes = shard.dateBytes()
         }
-        // Usually every slot was answered: emptied in place, not shifted.
-        if taken == slots.count { slots.removeAll(keepingCapacity: true) } else { slots.removeFirst(taken) }
+        // Usually the one slot there is was answered: removed without a range replacement.
+        if taken == 1 && slots.count == 1 { slots.removeLast() } else { slots.removeFirst(taken) }
         firstSlotSequence += taken
     }
 
