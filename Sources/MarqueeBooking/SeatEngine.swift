@@ -62,9 +62,9 @@ public final class SeatEngine: Sendable {
     /// hops back to the request's loop when it has to.
     ///
     /// The common case, a loaded showtime owned by the shard the request
-    /// arrived on, calls `body` straight away: no closure is made, where
-    /// the general path makes one per step (hop, load) and each cost an
-    /// allocation and its reference counting on every hold and release.
+    /// arrived on, calls `body` straight away: closures are made only for
+    /// a hop or a load (one per step was an allocation and its reference
+    /// counting on every hold and release; hence not `onOwnerShard`).
     func withShowtime(_ context: RequestContext, _ showtime: Int64,
                       _ body: @escaping @Sendable (OwnerShard, ShowtimeSeats, Reply) -> Void) {
         let here = context.shardAccess

@@ -46,8 +46,9 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// The first value of `name` (lower case) as the bytes received, for a
     /// hot lookup that needs no `String` (nil when absent).
     public func withValue<R>(of name: StaticString, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
-        let wanted = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        guard let index = spans.indices.first(where: { nameEquals(at: $0, wanted) }) else { return body(nil) }
+        guard let index = firstIndex(of: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)) else {
+            return body(nil)
+        }
         let span = spans[index]
         return text.withUnsafeBufferPointer {
             body(UnsafeBufferPointer(rebasing: $0[Int(span.valueStart)..<Int(span.valueStart + span.valueCount)]))
@@ -108,14 +109,18 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     private func firstIndex(of name: String) -> Int? {
         var name = name
-        return name.withUTF8 { wanted in spans.indices.first { nameEquals(at: $0, wanted) } }
+        return name.withUTF8 { firstIndex(of: $0) }
+    }
+
+    private func firstIndex(of wanted: UnsafeBufferPointer<UInt8>) -> Int? {
+        spans.indices.first { nameEquals(at: $0, wanted) }
     }
 
     private func nameEquals(at index: Int, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
         let span = spans[index]
         guard Int(span.nameCount) == wanted.count else { return false }
-        guard let wantedBase = wanted.baseAddress else { return true }
-        return text.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(span.nameStart), wantedBase, wanted.count) == 0 }
+        guard wanted.count > 0 else { return true }
+        return text.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(span.nameStart), wanted.baseAddress!, wanted.count) == 0 }
     }
 
     private func name(at index: Int) -> String { string(Int(spans[index].nameStart), Int(spans[index].nameCount)) }

@@ -8,11 +8,7 @@ import MarqueeServer
 public enum Authenticator {
     public static func authenticate(_ context: RequestContext, signer: TokenSigner,
                                     _ then: @escaping (TokenSigner.Claims) -> Void) {
-        switch check(context, signer: signer) {
-        case .valid(let claims): then(claims)
-        case .refused: return
-        case .unsettled(let claims): lookUpRevocation(claims, context, then)
-        }
+        settle(check(context, signer: signer), context, then)
     }
 
     /// What `check` found.
@@ -46,7 +42,13 @@ public enum Authenticator {
     /// Checks a token from wherever the route takes it (a WebSocket's query).
     public static func verifyToken(_ token: String, _ context: RequestContext, signer: TokenSigner,
                                    _ then: @escaping (TokenSigner.Claims) -> Void) {
-        switch check(verified: { verified, now throws(TokenSigner.Failure) in try verified.verify(token, signer: signer, now: now) }, context) {
+        settle(check(verified: { verified, now throws(TokenSigner.Failure) in try verified.verify(token, signer: signer, now: now) }, context),
+               context, then)
+    }
+
+    /// Calls `then` with valid claims, after asking PostgreSQL about revocation if the shard cannot tell yet.
+    private static func settle(_ check: Check, _ context: RequestContext, _ then: @escaping (TokenSigner.Claims) -> Void) {
+        switch check {
         case .valid(let claims): then(claims)
         case .refused: return
         case .unsettled(let claims): lookUpRevocation(claims, context, then)
