@@ -5,8 +5,15 @@
 /// thousands during an on-sale.
 struct HoldTable {
     private var byNumber: [UInt32: HoldRecord] = [:]
-    /// Numbers of each user's holds, in no order (a user has a few).
-    private var byUser: [Int64: [UInt32]] = [:]
+    /// Numbers of each user's holds, in no order (a user has a few; the
+    /// first is kept inline, so the usual single hold allocates nothing).
+    private var byUser: [Int64: Numbers] = [:]
+
+    struct Numbers {
+        var first: UInt32
+        var more: [UInt32] = []
+        var all: [UInt32] { more.isEmpty ? [first] : [first] + more }
+    }
 
     var values: Dictionary<UInt32, HoldRecord>.Values { byNumber.values }
     var count: Int { byNumber.count }
@@ -19,19 +26,34 @@ struct HoldTable {
             // A number keeps its user: the index changes only when a hold comes or goes.
             guard old?.userID != newValue?.userID else { return }
             if let old { forget(number, of: old.userID) }
-            if let newValue { byUser[newValue.userID, default: []].append(number) }
+            if let newValue {
+                if byUser[newValue.userID] == nil {
+                    byUser[newValue.userID] = Numbers(first: number)
+                } else {
+                    byUser[newValue.userID]!.more.append(number)
+                }
+            }
         }
     }
 
     /// A user's holds here that have not expired, oldest (lowest number) first.
     func live(of user: Int64, now: UInt32) -> [HoldRecord] {
         guard let numbers = byUser[user] else { return [] }
-        return numbers.sorted().compactMap { number in byNumber[number].flatMap { $0.expiry > now && $0.userID == user ? $0 : nil } }
+        if numbers.more.isEmpty {
+            guard let hold = byNumber[numbers.first], hold.expiry > now, hold.userID == user else { return [] }
+            return [hold]
+        }
+        return numbers.all.sorted().compactMap { number in byNumber[number].flatMap { $0.expiry > now && $0.userID == user ? $0 : nil } }
     }
 
     private mutating func forget(_ number: UInt32, of user: Int64) {
         guard var numbers = byUser.removeValue(forKey: user) else { return }
-        numbers.removeAll { $0 == number }
-        if !numbers.isEmpty { byUser[user] = numbers }
+        if numbers.first == number {
+            guard !numbers.more.isEmpty else { return }  // the user's last hold here
+            numbers.first = numbers.more.removeFirst()
+        } else {
+            numbers.more.removeAll { $0 == number }
+        }
+        byUser[user] = numbers
     }
 }
