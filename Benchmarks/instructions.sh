@@ -20,7 +20,7 @@ rate=400
 port=${MARQUEE_PORT:-18085}
 work=$(mktemp -d)
 chmod 755 "$work"
-export PGPORT=${BENCH_PGPORT:-54348}
+export PGPORT=${BENCH_PGPORT:-24348}
 secret="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')-secret"
 out=Benchmarks/results/instructions-$scenario.txt
 

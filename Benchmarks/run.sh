@@ -26,7 +26,7 @@ marquee_port=${MARQUEE_PORT:-18080}
 nginx_port=${NGINX_PORT:-18081}
 work=$(mktemp -d)
 chmod 755 "$work"
-export PGPORT=${BENCH_PGPORT:-54349}
+export PGPORT=${BENCH_PGPORT:-24349}
 secret="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')-secret"
 
 scripts/setup.sh nginx-light wrk gnuplot-nox

@@ -8,13 +8,16 @@
 #
 # PostgreSQL refuses to run as root, so as root it runs as the `postgres`
 # system user (the data folder is handed to that user).
-# PGPORT (default 54329) and PGDATABASE (default marquee) pick the port and database.
+# PGPORT (default 24329) and PGDATABASE (default marquee) pick the port and database.
+# The fixed ports here and in the test and benchmark scripts are below the
+# kernel's ephemeral range (32768-60999): a client connection, or its
+# TIME-WAIT, holding the same port number made PostgreSQL's bind fail.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 command=${1:-start}
 dir=${2:-$root/.data/postgres}
-port=${PGPORT:-54329}
+port=${PGPORT:-24329}
 database=${PGDATABASE:-marquee}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [[ -x "$bin/pg_ctl" ]] || { echo "postgres.sh: PostgreSQL server binaries not found (run scripts/setup.sh)" >&2; exit 1; }
@@ -51,7 +54,11 @@ synchronous_commit = on
 CONF
     fi
     if ! as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
-        as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null
+        # -p: the port asked for now, whatever the folder was made with.
+        if ! as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -o "-p $port" -w -t 60 start >/dev/null; then
+            tail -5 "$dir/server.log" >&2
+            exit 1
+        fi
     fi
     if ! as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc \
         "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1; then

@@ -14,7 +14,7 @@ scripts/setup.sh
 
 step "private PostgreSQL for tests"
 test_pg_dir="$PWD/.data/postgres-test"
-export PGPORT=${TEST_PGPORT:-54339}
+export PGPORT=${TEST_PGPORT:-24339}
 export PGDATABASE=marquee_test
 if [[ -z "${TEST_DATABASE_URL:-}" ]]; then
     TEST_DATABASE_URL=$(scripts/postgres.sh start "$test_pg_dir")
