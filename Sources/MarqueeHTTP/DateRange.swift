@@ -126,30 +126,3 @@ public enum ISO8601 {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
-
-extension [UInt8] {
-    /// `seconds` since 1970 as RFC 3339 in UTC ("2026-11-25T20:00:00Z"),
-    /// written in place: JSON answers on the hot path write it this way.
-    public mutating func appendRFC3339(_ seconds: Int64) {
-        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-        let secondsOfDay = Int(seconds - Int64(days) * 86_400)
-        let (year, month, day) = HTTPDate.civil(fromDays: days)
-        appendDecimal(Int64(year))
-        // "-MM-DDTHH:MM:SSZ" in a fixed 16 bytes, then one copy.
-        var text: (UInt64, UInt64) = (0, 0)
-        Swift.withUnsafeMutableBytes(of: &text) { out in
-            func two(_ at: Int, _ separator: Unicode.Scalar, _ value: Int) {
-                out[at] = UInt8(ascii: separator)
-                out[at + 1] = UInt8(ascii: "0") + UInt8(value / 10)
-                out[at + 2] = UInt8(ascii: "0") + UInt8(value % 10)
-            }
-            two(0, "-", month)
-            two(3, "-", day)
-            two(6, "T", secondsOfDay / 3600)
-            two(9, ":", secondsOfDay / 60 % 60)
-            two(12, ":", secondsOfDay % 60)
-            out[15] = UInt8(ascii: "Z")
-            append(contentsOf: UnsafeRawBufferPointer(out))
-        }
-    }
-}

@@ -9,7 +9,7 @@ public enum HTTPResponseEncoder {
         version: HTTPVersion, keepAlive: Bool, isHead: Bool = false, requestID: String? = nil
     ) {
         append(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ", to: &out)
-        appendDecimal(response.status.code, to: &out)
+        out.appendDecimal(Int64(response.status.code))
         out.append(32)
         appendUTF8(response.status.reason, to: &out)
         append("\r\nDate: ", to: &out)
@@ -21,7 +21,7 @@ public enum HTTPResponseEncoder {
         let hasBody = response.status.code >= 200 && response.status.code != 204 && response.status.code != 304
         if hasBody {
             append("\r\nContent-Length: ", to: &out)
-            appendDecimal(response.body.count, to: &out)
+            out.appendDecimal(Int64(response.body.count))
         }
         if !keepAlive {
             append("\r\nConnection: close", to: &out)
@@ -55,25 +55,5 @@ public enum HTTPResponseEncoder {
     static func appendUTF8(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(48 + value))
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var remaining = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while remaining > 0 {
-                buffer[19 - count] = UInt8(48 + remaining % 10)
-                remaining /= 10
-                count += 1
-            }
-            out.append(contentsOf: buffer[(20 - count)...])
-        }
     }
 }

@@ -59,22 +59,3 @@ public struct JSONBuffer {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 }
-
-extension [UInt8] {
-    /// Decimal digits of `value`, without an intermediate `String`.
-    public mutating func appendDecimal(_ value: Int64) {
-        if value < 0 { append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, written backwards
-        var count = 0
-        Swift.withUnsafeMutableBytes(of: &digits) { buffer in
-            // From the end backwards, then one copy (not an append per digit).
-            repeat {
-                count += 1
-                buffer[buffer.count - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(buffer.count - count)...]))
-        }
-    }
-}

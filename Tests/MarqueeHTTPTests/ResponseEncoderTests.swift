@@ -42,10 +42,10 @@ struct ResponseEncoderTests {
 
     @Test("lengths of every size are written in decimal")
     func decimal() {
-        for value in [0, 7, 10, 99, 100, 12_345, 1_048_576, Int(Int32.max)] {
-            var out: [UInt8] = []
-            HTTPResponseEncoder.appendDecimal(value, to: &out)
-            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        for value: Int64 in [0, 7, 10, 99, 100, 12_345, 1_048_576, Int64(Int32.max), -1, -90, Int64.max, Int64.min] {
+            var out: [UInt8] = [UInt8(ascii: "x")]
+            out.appendDecimal(value)
+            #expect(String(decoding: out, as: UTF8.self) == "x" + String(value))
         }
     }
 }
