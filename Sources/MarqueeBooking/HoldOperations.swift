@@ -11,7 +11,7 @@ extension OwnerShard {
         if let closed = closedError(seats) { return .failure(closed) }
 
         // Past the per-showtime limit, the oldest hold not mid-checkout is replaced.
-        let mine = seats.liveHolds(of: user, now: now)
+        let mine = seats.holds.live(of: user, now: now)
         var replacing: HoldRecord?
         if mine.count >= config.maxHoldsPerUserPerShowtime {
             guard let oldest = mine.first(where: { !$0.paying }) else {

@@ -129,9 +129,4 @@ final class ShowtimeSeats {
 
     func total(of seats: [Int]) -> Int { seats.reduce(0) { $0 + self.seats[$1].priceCents } }
     func labels(of seats: [Int]) -> [String] { seats.sorted().map { self.seats[$0].label } }
-
-    /// Live holds of one user here, oldest first.
-    func liveHolds(of user: Int64, now: UInt32) -> [HoldRecord] {
-        holds.live(of: user, now: now)
-    }
 }

@@ -49,10 +49,7 @@ public struct HTTPHeaders: Sendable, Sequence {
         guard let index = firstIndex(of: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)) else {
             return body(nil)
         }
-        let span = spans[index]
-        return text.withUnsafeBufferPointer {
-            body(UnsafeBufferPointer(rebasing: $0[Int(span.valueStart)..<Int(span.valueStart + span.valueCount)]))
-        }
+        return withValue(at: index, body)
     }
 
     /// Every value of a repeated field, in order. `name` must be lower case.
@@ -97,10 +94,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// The last field's value bytes, for the parser's framing fields.
     func withLastValue<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let last = spans[spans.count - 1]
-        return text.withUnsafeBufferPointer {
-            body(UnsafeBufferPointer(rebasing: $0[Int(last.valueStart)..<Int(last.valueStart + last.valueCount)]))
-        }
+        withValue(at: spans.count - 1, body)
     }
 
     var lastValue: String { value(at: spans.count - 1) }
@@ -121,6 +115,13 @@ public struct HTTPHeaders: Sendable, Sequence {
         guard Int(span.nameCount) == wanted.count else { return false }
         guard wanted.count > 0 else { return true }
         return text.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(span.nameStart), wanted.baseAddress!, wanted.count) == 0 }
+    }
+
+    private func withValue<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let span = spans[index]
+        return text.withUnsafeBufferPointer {
+            body(UnsafeBufferPointer(rebasing: $0[Int(span.valueStart)..<Int(span.valueStart + span.valueCount)]))
+        }
     }
 
     private func name(at index: Int) -> String { string(Int(spans[index].nameStart), Int(spans[index].nameCount)) }
