@@ -1,3 +1,4 @@
+import Glibc
 import MarqueeCore
 import MarqueeLoop
 import MarqueeServer
@@ -17,14 +18,17 @@ final class LiveFeed {
         let showtime: Int64
         let fromSeq: UInt64
         let toSeq: UInt64
+        /// When the owner accepted the batch's oldest change (Unix milliseconds):
+        /// a watcher can tell how fresh its map is.
+        let oldestChangeMillis: Int64
         let changes: [(label: String, state: String)]
     }
 
     private unowned let owner: OwnerShard
     /// showtime -> shards with watchers of it.
     private var subscribers: [Int64: Set<Int>] = [:]
-    /// showtime -> (first seq of the turn, seats changed this turn).
-    private var pending: [Int64: (from: UInt64, to: UInt64, seats: Set<Int>)] = [:]
+    /// showtime -> (first seq of the turn, seats changed this turn, when the first was accepted).
+    private var pending: [Int64: (from: UInt64, to: UInt64, seats: Set<Int>, since: Int64)] = [:]
     private var scheduled = false
     private var timer: LoopTimer?
     /// Loop time (milliseconds) of the last flush.
@@ -54,7 +58,7 @@ final class LiveFeed {
             entry.seats.formUnion(event.seats)
             pending[event.showtime] = entry
         } else {
-            pending[event.showtime] = (event.seq, event.seq, Set(event.seats))
+            pending[event.showtime] = (event.seq, event.seq, Set(event.seats), Self.unixMilliseconds())
         }
         guard !scheduled else { return }
         scheduled = true
@@ -86,11 +90,19 @@ final class LiveFeed {
             let changes = entry.seats.sorted().map { seat in
                 (label: seats.seats[seat].label, state: BookingJSON.stateName(seats.map.word(seat).state(at: now)))
             }
-            let batch = Batch(showtime: id, fromSeq: entry.from, toSeq: entry.to, changes: changes)
+            let batch = Batch(showtime: id, fromSeq: entry.from, toSeq: entry.to, oldestChangeMillis: entry.since, changes: changes)
             for shard in shards {
                 owner.access.server.onShard(shard) { access in LiveHub.on(access).deliver(batch) }
             }
         }
+    }
+
+    /// The wall clock (the loop's clock is monotonic, and only to the millisecond
+    /// of the turn's start): one read per batch, at its first change.
+    private static func unixMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
     /// The last anonymous snapshot per showtime: a crowd connecting at an

@@ -164,13 +164,26 @@ final class LiveHub {
     }
 
     static func frame(_ batch: LiveFeed.Batch, from: UInt64) -> [UInt8] {
-        var text = "{\"type\":\"delta\",\"showtime\":\(batch.showtime),\"from_seq\":\(from),\"seq\":\(batch.toSeq),\"changes\":["
+        var json = JSONBuffer(capacity: 96 + 34 * batch.changes.count)
+        json.raw("{\"type\":\"delta\",\"showtime\":")
+        json.integer(batch.showtime)
+        json.raw(",\"from_seq\":")
+        json.integer(from)
+        json.raw(",\"seq\":")
+        json.integer(batch.toSeq)
+        json.raw(",\"oldest_change_at\":")
+        json.timestamp(milliseconds: batch.oldestChangeMillis)
+        json.raw(",\"changes\":[")
         for (index, change) in batch.changes.enumerated() {
-            if index > 0 { text += "," }
-            text += "{\"seat\":\"\(change.label)\",\"state\":\"\(change.state)\"}"
+            if index > 0 { json.raw(",") }
+            json.raw("{\"seat\":")
+            json.string(change.label)
+            json.raw(",\"state\":")
+            json.string(change.state)
+            json.raw("}")
         }
-        text += "]}"
-        return WebSocketEncoder.text(text)
+        json.raw("]}")
+        return WebSocketEncoder.frame(.text, json.bytes)
     }
 
     private func checkLaggards() {

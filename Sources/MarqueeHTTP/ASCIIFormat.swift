@@ -11,13 +11,15 @@ enum ASCIIFormat {
         }
     }
 
-    /// `seconds` since 1970 as RFC 3339 in UTC: "2026-11-25T20:00:00Z".
-    static func rfc3339<R>(_ seconds: Int64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    /// `seconds` since 1970 as RFC 3339 in UTC: "2026-11-25T20:00:00Z", or
+    /// with `milliseconds` (0-999) "2026-11-25T20:00:00.042Z".
+    static func rfc3339<R>(_ seconds: Int64, milliseconds: Int? = nil, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let secondsOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = HTTPDate.civil(fromDays: days)
-        // The year's digits end at 24, then "-MM-DDTHH:MM:SSZ" (16 bytes).
-        var text: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        // The year's digits end at 24, then "-MM-DDTHH:MM:SS" (15 bytes),
+        // ".mmm" if asked for and "Z".
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
         return withUnsafeMutableBytes(of: &text) { out in
             let start = writeDecimal(Int64(year), endingAt: 24, in: out)
             func two(_ at: Int, _ separator: Unicode.Scalar, _ value: Int) {
@@ -30,8 +32,16 @@ enum ASCIIFormat {
             two(30, "T", secondsOfDay / 3600)
             two(33, ":", secondsOfDay / 60 % 60)
             two(36, ":", secondsOfDay % 60)
-            out[39] = UInt8(ascii: "Z")
-            return body(UnsafeRawBufferPointer(rebasing: out[start..<40]))
+            var end = 39
+            if let milliseconds {
+                out[39] = UInt8(ascii: ".")
+                out[40] = UInt8(ascii: "0") + UInt8(milliseconds / 100)
+                out[41] = UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10)
+                out[42] = UInt8(ascii: "0") + UInt8(milliseconds % 10)
+                end = 43
+            }
+            out[end] = UInt8(ascii: "Z")
+            return body(UnsafeRawBufferPointer(rebasing: out[start...end]))
         }
     }
 
@@ -61,5 +71,15 @@ extension [UInt8] {
     /// `seconds` since 1970 as RFC 3339 in UTC ("2026-11-25T20:00:00Z").
     public mutating func appendRFC3339(_ seconds: Int64) {
         ASCIIFormat.rfc3339(seconds) { append(contentsOf: $0) }
+    }
+
+    /// `milliseconds` since 1970 as RFC 3339 in UTC with three decimals
+    /// ("2026-11-25T20:00:00.042Z").
+    public mutating func appendRFC3339(milliseconds: Int64) {
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1_000)
+        let negative = fraction < 0
+        ASCIIFormat.rfc3339(negative ? seconds - 1 : seconds, milliseconds: Int(negative ? fraction + 1_000 : fraction)) {
+            append(contentsOf: $0)
+        }
     }
 }

@@ -57,5 +57,12 @@ public struct JSONBuffer {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// The same to the millisecond: "2026-11-25T20:00:00.042Z".
+    public mutating func timestamp(milliseconds: Int64) {
+        bytes.append(UInt8(ascii: "\""))
+        bytes.appendRFC3339(milliseconds: milliseconds)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 }

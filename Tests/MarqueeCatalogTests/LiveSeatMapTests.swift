@@ -200,11 +200,20 @@ final class LiveCoalescingTests {
         let firstArrived = Date()
         #expect(first.contains("\"A1\""))
         #expect(firstArrived.timeIntervalSince(started) < 1.0, "the first change did not wait for the 1.5 s window")
+        let beforeB1 = Date()
         #expect(try fixture.hold(["B1"], token: buyers[1].token).status == 201)
+        let afterB1 = Date()
         #expect(try fixture.hold(["C1"], token: buyers[2].token).status == 201)
         let second = try socket.readText()
         #expect(Date().timeIntervalSince(firstArrived) > 1.2, "one delta per window at most")
         #expect(second.contains("\"B1\"") && second.contains("\"C1\""), "both changes in one delta: \(second)")
+        // Stamped when B1 was accepted, not when the window let the delta go.
+        let delta = try #require(try JSONSerialization.jsonObject(with: Data(second.utf8)) as? [String: Any])
+        let stamp = try #require(delta["oldest_change_at"] as? String)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let accepted = try #require(formatter.date(from: stamp), "RFC 3339 with milliseconds: \(stamp)")
+        #expect(accepted >= beforeB1.addingTimeInterval(-0.001) && accepted <= afterB1, "\(stamp) within B1's request")
     }
 
     @Test("a watcher that joins while a delta is gathering gets it numbered from just past its snapshot, not a false gap")

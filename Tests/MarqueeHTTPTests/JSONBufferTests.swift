@@ -40,6 +40,18 @@ struct JSONBufferTests {
         }
     }
 
+    @Test("millisecond timestamps keep three decimals, before 1970 too")
+    func millisecondTimestamps() {
+        let cases: [(Int64, String)] = [
+            (0, "1970-01-01T00:00:00.000Z"), (7, "1970-01-01T00:00:00.007Z"), (1_042, "1970-01-01T00:00:01.042Z"),
+            (999, "1970-01-01T00:00:00.999Z"), (1_795_000_000_250, "2026-11-18T11:06:40.250Z"),
+            (-1, "1969-12-31T23:59:59.999Z"), (-1_000, "1969-12-31T23:59:59.000Z"), (-1_001, "1969-12-31T23:59:58.999Z"),
+        ]
+        for (milliseconds, expected) in cases {
+            #expect(written { $0.timestamp(milliseconds: milliseconds) } == "\"\(expected)\"")
+        }
+    }
+
     @Test("a document longer than the buffer's capacity grows it and keeps every byte; reading it twice gives the same")
     func growth() {
         var buffer = JSONBuffer(capacity: 1)

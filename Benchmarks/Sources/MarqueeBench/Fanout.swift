@@ -6,9 +6,10 @@ import MarqueeLoop
 extension MarqueeBench {
     /// W watchers over WebSocket on the watched showtimes while writers
     /// change seats at a set rate: delivery latency from the change's
-    /// request to the delta's arrival (a request's send time stands in for
-    /// its acceptance, so figures err high), frames delivered per second,
-    /// server CPU and memory, and whether every watcher's map converged.
+    /// acceptance to the delta's arrival (an upper bound per change: the
+    /// later of its request's send time and the server's stamp of the
+    /// delta's oldest change), frames delivered per second, server CPU and
+    /// memory, and whether every watcher's map converged.
     func fanout() throws -> BenchResult {
         let catalog = try catalog()
         let showtimes = try catalog.freshShowtimes(watchedShowtimes)
@@ -80,7 +81,7 @@ extension MarqueeBench {
         var result = BenchResult(scenario: name, commit: currentCommit, machine: ProcessStats.machine(), params: parameters, ours: ours)
         result.checks["watchers_converged"] = converged
         result.checks["every_watcher_connected"] = ready == plan.showtimes.count * plan.watchersPerShowtime
-        result.notes.append("ours: delta frames delivered per second over all watchers; latency per seat change, from the request that made it to the arrival of the frame carrying it (oldest change per frame in params); gaps resynced: \(gaps)")
+        result.notes.append("ours: delta frames delivered per second over all watchers; latency per seat change, from its acceptance (at most: the later of its request's send and the server's oldest_change_at stamp of the delta) to the arrival of the frame carrying it; oldest change per frame (from the server's stamp) in params; gaps resynced: \(gaps)")
         return result
     }
 }

@@ -27,9 +27,11 @@ public final class ChangeTimes: @unchecked Sendable {
 
 /// The watchers' side of the fan-out scenario: many WebSocket clients per
 /// libuv loop, each keeping its seat map from the snapshot and deltas, and
-/// timing every seat change a delta carries from the request that made it
-/// (the latency the brief asks for), and each frame by its oldest change
-/// (a stricter figure: a frame's wait for its whole coalescing window). A
+/// timing every seat change a delta carries from its acceptance (the
+/// latency the brief asks for; bounded from above by the later of its
+/// request's send time and the delta's `oldest_change_at`), and each frame
+/// by its oldest change (the server's stamp: a frame's wait for its whole
+/// coalescing window). A
 /// frame's JSON is parsed once per loop, not once per watcher (they
 /// receive the same bytes).
 public final class FanoutWatchers: @unchecked Sendable {
@@ -138,6 +140,9 @@ final class WatcherLoop: @unchecked Sendable {
     struct Parsed {
         let fromSeq: UInt64
         let seq: UInt64
+        /// When the server accepted the delta's oldest change, on this
+        /// process's monotonic clock (0 if the delta does not say).
+        var acceptedNanos: UInt64 = 0
         /// (seat index, state code)
         let changes: [(Int, UInt8)]
         let snapshot: Bool
@@ -274,7 +279,11 @@ final class WatcherLoop: @unchecked Sendable {
             return
         }
         watcher.seq = parsed.seq
-        var oldest = UInt64.max
+        // Every change in the delta was accepted at or after its oldest
+        // change's stamp, and after its request was sent: the later of the
+        // two bounds each change's latency from above.
+        let accepted = parsed.acceptedNanos
+        var oldest = accepted > 0 ? accepted : UInt64.max
         let slot = watcher.slot
         let measuring = measuring
         // One exclusive access to the map and the recorder per frame, not
@@ -284,9 +293,9 @@ final class WatcherLoop: @unchecked Sendable {
             withUnsafeMutablePointer(to: &recorder) { recorder in
                 for (seat, state) in parsed.changes {
                     states[seat] = state
-                    let changed = times.load(showtime: slot, seat: seat)
-                    oldest = min(oldest, changed)
-                    if measuring { recorder.pointee.recordLatency(micros: Self.micros(since: changed, now: now)) }
+                    let sent = times.load(showtime: slot, seat: seat)
+                    if accepted == 0 { oldest = min(oldest, sent) }
+                    if measuring { recorder.pointee.recordLatency(micros: Self.micros(since: max(sent, accepted), now: now)) }
                 }
             }
         }
@@ -345,8 +354,29 @@ final class WatcherLoop: @unchecked Sendable {
             guard let label = change["seat"], let index = labelIndex[label] else { return nil }
             return (index, FanoutWatchers.code(change["state"] ?? "free"))
         }
-        return Parsed(fromSeq: (object["from_seq"] as? NSNumber)?.uint64Value ?? seq, seq: seq, changes: changes, snapshot: false)
+        var parsed = Parsed(fromSeq: (object["from_seq"] as? NSNumber)?.uint64Value ?? seq, seq: seq, changes: changes, snapshot: false)
+        if let stamp = object["oldest_change_at"] as? String, let date = Self.stampFormat.date(from: stamp) {
+            // Rounded down to the millisecond by the server: errs high by under 1 ms.
+            let wallNanos = Int64((date.timeIntervalSince1970 * 1_000).rounded()) * 1_000_000
+            parsed.acceptedNanos = UInt64(max(1, wallNanos - Self.wallMinusMonotonic))
+        }
+        return parsed
     }
+
+    nonisolated(unsafe) private static let stampFormat: ISO8601DateFormatter = {
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return format
+    }()
+
+    /// The wall clock minus the monotonic one (nanoseconds), read once: server
+    /// stamps are wall-clock times on this same machine.
+    private static let wallMinusMonotonic: Int64 = {
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        let monotonic = MonotonicClock.nanoseconds()
+        return Int64(wall.tv_sec) * 1_000_000_000 + Int64(wall.tv_nsec) - Int64(monotonic)
+    }()
 
     private func maskedFrame(opcode: UInt8, _ payload: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = [0x80 | opcode, 0x80 | UInt8(payload.count), 1, 2, 3, 4]
