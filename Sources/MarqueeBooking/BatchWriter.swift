@@ -11,11 +11,13 @@ import MarqueeStore
 /// Holds and payment status changes are write-behind: a crash may lose the
 /// last ones, which only frees seats or leaves a payment to reconcile.
 /// Every table is written by an upsert of final states keyed like the row
-/// (a later change to a queued row replaces it), so each statement is an
-/// `unnest` with no join to plan and a prepared statement's generic plan
-/// is safe: one for hold churn alone, one for everything (planning each
-/// batch cost PostgreSQL about a millisecond of CPU, most of its checkout
-/// work).
+/// (a later change to a queued row replaces it), or by a plain insert for
+/// a payment attempt's or booking's first row (the upsert's index probe
+/// and speculative insert cost PostgreSQL more than the row itself), so
+/// each statement is an `unnest` with no join to plan and a prepared
+/// statement's generic plan is safe: one for hold churn alone, one for
+/// everything (planning each batch cost PostgreSQL about a millisecond of
+/// CPU, most of its checkout work).
 /// Bookings and checkout records are durable: their callers wait for the
 /// commit of their batch (`whenCommitted`).
 ///
@@ -59,6 +61,9 @@ final class BatchWriter {
         var intent: String?
         var status: String
         var errorCode: String?
+        /// No row of this attempt can be in PostgreSQL yet: a plain insert
+        /// (an upsert first probes the key's index and inserts speculatively).
+        var isNew = false
 
         var key: Key { Key(showtime: showtime, number: hold, attempt: attempt) }
     }
@@ -75,6 +80,8 @@ final class BatchWriter {
         let currency: String
         let intent: String
         var paymentStatus: String
+        /// As for payments: the booking's first row, a plain insert.
+        var isNew = false
 
         var key: Key { Key(showtime: showtime, number: number, attempt: 0) }
     }
@@ -137,10 +144,12 @@ final class BatchWriter {
         return true
     }
 
-    /// Statuses that end a hold (three small-string compares: hashing into
-    /// a `Set` was a few hundred instructions of every hold change).
+    /// Statuses that end a hold (small-string compares: hashing into a `Set`
+    /// was a few hundred instructions of every hold change). A booked hold's
+    /// row is not needed either: the booking's row, committed in the same
+    /// batch, stands for it (seats, number, buyer).
     private static func isEnding(_ status: String) -> Bool {
-        status == "released" || status == "expired" || status == "replaced"
+        status == "released" || status == "expired" || status == "replaced" || status == "booked"
     }
 
     /// Records that hold numbers up to `number` may be in use, so a restart
@@ -151,18 +160,26 @@ final class BatchWriter {
         schedule()
     }
 
+    /// An attempt's row; `isNew` for its first, which stays an insert if a
+    /// later row replaces it before it is sent.
     func payment(_ row: PaymentRow) {
+        var row = row
+        if payments[row.key]?.isNew == true { row.isNew = true }
         payments[row.key] = row
         schedule()
     }
 
     func booking(_ row: BookingRow) {
+        var row = row
+        if bookings[row.key]?.isNew == true { row.isNew = true }
         bookings[row.key] = row
         schedule()
     }
 
     /// Calls `completion` when everything queued so far is committed (nil)
-    /// or has failed (the error; `isUnavailable` means the outcome is unknown).
+    /// or has failed (the error; `isUnavailable` means the outcome is unknown),
+    /// except the rows of holds made within the last gathering: they are
+    /// write-behind, and may end (released, booked) before they need a row.
     func whenCommitted(_ completion: @escaping (PostgresError?) -> Void) {
         waiters.append(completion)
         schedule()
@@ -235,11 +252,12 @@ final class BatchWriter {
         let durable = !batchWaiters.isEmpty
         var holdRows = Array(holds.values)
         holds = [:]
-        if !durable && drained == nil {
+        if drained == nil {
             // A hold first queued less than a gathering ago waits for the next
             // batch: if it ends by then (a buyer's hold and release are usually
-            // a few milliseconds apart), it is never written. A row waits at
-            // most two gatherings.
+            // a few milliseconds apart, a hold and its checkout too), it is
+            // never written. A row waits at most two gatherings. So too in a
+            // batch someone waits for: nobody waits for a hold's row.
             let cutoff = MonotonicClock.nanoseconds() &- Self.writeBehindDelay * 1_000_000
             holdRows.removeAll { row in
                 guard row.unwritten && row.firstQueued > cutoff else { return false }
@@ -247,6 +265,11 @@ final class BatchWriter {
                 return true
             }
             if holdRows.isEmpty && payments.isEmpty && bookings.isEmpty && reservations.isEmpty {
+                if durable {
+                    // Only young holds queued: nothing the waiters wait for.
+                    waiters = []
+                    for waiter in batchWaiters { waiter(nil) }
+                }
                 schedule()
                 return
             }
@@ -277,9 +300,13 @@ final class BatchWriter {
                         holds[row.key] = row
                     }
                     for (showtime, number) in reservationRows { reservations[showtime] = max(reservations[showtime] ?? 0, number) }
-                    for row in paymentRows where payments[row.key] == nil { payments[row.key] = row }
+                    for var row in paymentRows where payments[row.key] == nil {
+                        row.isNew = false
+                        payments[row.key] = row
+                    }
                     // Bookings were waited for: their callers hear of the failure.
-                    for row in bookingRows where row.paymentStatus != "authorized" && bookings[row.key] == nil {
+                    for var row in bookingRows where row.paymentStatus != "authorized" && bookings[row.key] == nil {
+                        row.isNew = false
                         bookings[row.key] = row
                     }
                 } else {
@@ -345,31 +372,45 @@ final class BatchWriter {
                 expires_at = excluded.expires_at, status = excluded.status, updated_at = now()
         """
 
-    /// Everything: holds, payment attempts, bookings and their seats.
+    /// Everything: holds, payment attempts, bookings and their seats. Rows
+    /// that cannot exist yet (`isNew`) are plain inserts, the others upserts.
     static let statement = PreparedStatement("marquee_seat_batch", """
         WITH h AS (\(holdsUpsert)
+        ), pr AS (
+            SELECT * FROM unnest($7::bigint[], $8::integer[], $9::integer[], $10::bigint[], $11::integer[], $12::text[],
+                                 $13::text[], $14::text[], $15::text[], $16::text[], $17::boolean[])
+                AS t(s, n, a, u, amount, cur, method, intent, st, error, fresh)
+        ), pn AS (
+            INSERT INTO payments (showtime_id, hold_no, attempt, user_id, amount_cents, currency, payment_method,
+                                  intent_id, status, error_code)
+            SELECT s, n, a, u, amount, cur, method, intent, st, error FROM pr WHERE fresh
         ), p AS (
             INSERT INTO payments (showtime_id, hold_no, attempt, user_id, amount_cents, currency, payment_method,
                                   intent_id, status, error_code)
-            SELECT * FROM unnest($7::bigint[], $8::integer[], $9::integer[], $10::bigint[], $11::integer[], $12::text[],
-                                 $13::text[], $14::text[], $15::text[], $16::text[])
+            SELECT s, n, a, u, amount, cur, method, intent, st, error FROM pr WHERE NOT fresh
             ON CONFLICT (showtime_id, hold_no, attempt) DO UPDATE SET
                 intent_id = coalesce(excluded.intent_id, payments.intent_id), status = excluded.status,
                 error_code = excluded.error_code, updated_at = now()
+        ), br AS (
+            SELECT t.s, t.n, t.u, t.seats::integer[] AS seats, t.labels::text[] AS labels, t.total, t.cur, t.intent, t.ps, t.fresh
+            FROM unnest($18::bigint[], $19::integer[], $20::bigint[], $21::text[], $22::text[], $23::integer[],
+                        $24::text[], $25::text[], $26::text[], $27::boolean[]) AS t(s, n, u, seats, labels, total, cur, intent, ps, fresh)
+        ), bn AS (
+            INSERT INTO bookings (showtime_id, booking_no, user_id, seats, seat_labels, total_cents, currency,
+                                  payment_intent, payment_status, status)
+            SELECT s, n, u, seats, labels, total, cur, intent, ps, 'confirmed' FROM br WHERE fresh
         ), b AS (
             INSERT INTO bookings (showtime_id, booking_no, user_id, seats, seat_labels, total_cents, currency,
                                   payment_intent, payment_status, status)
-            SELECT t.s, t.n, t.u, t.seats::integer[], t.labels::text[], t.total, t.cur, t.intent, t.ps, 'confirmed'
-            FROM unnest($17::bigint[], $18::integer[], $19::bigint[], $20::text[], $21::text[], $22::integer[],
-                        $23::text[], $24::text[], $25::text[]) AS t(s, n, u, seats, labels, total, cur, intent, ps)
+            SELECT s, n, u, seats, labels, total, cur, intent, ps, 'confirmed' FROM br WHERE NOT fresh
             ON CONFLICT (showtime_id, booking_no) DO UPDATE SET payment_status = excluded.payment_status
                 WHERE bookings.payment_status = 'authorized'
         ), k AS (
             INSERT INTO booked_seats (showtime_id, seat, booking_no)
-            SELECT * FROM unnest($26::bigint[], $27::integer[], $28::integer[])
-        ), r AS (\(reservationsUpsert(showtimes: 29, numbers: 30))
+            SELECT * FROM unnest($28::bigint[], $29::integer[], $30::integer[])
+        ), r AS (\(reservationsUpsert(showtimes: 31, numbers: 32))
         )
-        SELECT set_config('synchronous_commit', coalesce($31, current_setting('synchronous_commit')), true)
+        SELECT set_config('synchronous_commit', coalesce($33, current_setting('synchronous_commit')), true)
         """)
 
     private static func holdParameters(_ holds: [HoldRow]) -> [String?] {
@@ -403,6 +444,7 @@ final class BatchWriter {
             PostgresArray.literal(payments.map(\.intent)),
             PostgresArray.literal(strings: payments.map(\.status)),
             PostgresArray.literal(payments.map(\.errorCode)),
+            PostgresArray.literal(strings: payments.map { $0.isNew ? "t" : "f" }),
             PostgresArray.literal(bookings.map(\.showtime)),
             PostgresArray.literal(bookings.map(\.number)),
             PostgresArray.literal(bookings.map(\.user)),
@@ -412,6 +454,7 @@ final class BatchWriter {
             PostgresArray.literal(strings: bookings.map(\.currency)),
             PostgresArray.literal(strings: bookings.map(\.intent)),
             PostgresArray.literal(strings: bookings.map(\.paymentStatus)),
+            PostgresArray.literal(strings: bookings.map { $0.isNew ? "t" : "f" }),
             PostgresArray.literal(bookedSeats.map(\.0)),
             PostgresArray.literal(bookedSeats.map(\.1)),
             PostgresArray.literal(bookedSeats.map(\.2)),

@@ -44,8 +44,9 @@ extension OwnerShard {
         persist(hold, in: seats, status: "live")
         var payment = BatchWriter.PaymentRow(
             showtime: seats.id, hold: number, attempt: hold.attempts, user: user, amountCents: seats.total(of: hold.seats),
-            currency: config.currency, method: paymentMethod, intent: nil, status: "authorizing", errorCode: nil)
+            currency: config.currency, method: paymentMethod, intent: nil, status: "authorizing", errorCode: nil, isNew: true)
         writer.payment(payment)
+        payment.isNew = false
         writer.whenCommitted { [self] error in
             if let error {
                 resume(number, in: seats)
@@ -124,8 +125,10 @@ extension OwnerShard {
         let labels = seats.labels(of: hold.seats)
         let total = seats.total(of: hold.seats)
         var booking = BatchWriter.BookingRow(showtime: seats.id, number: number, user: hold.userID, seats: hold.seats, labels: labels,
-                                             totalCents: total, currency: config.currency, intent: intent, paymentStatus: "authorized")
+                                             totalCents: total, currency: config.currency, intent: intent, paymentStatus: "authorized",
+                                             isNew: true)
         writer?.booking(booking)
+        booking.isNew = false
         seats.emit(.booked, hold.seats)
         writer?.whenCommitted { [self] error in
             if let error {
