@@ -8,9 +8,7 @@ extension MarqueeBench {
     /// GET /healthz: the raw server path, against nginx; the harness's own
     /// figure for nginx is checked against wrk's in the same run.
     func healthz() throws -> BenchResult {
-        var result = BenchResult(scenario: "healthz", commit: currentCommit, machine: ProcessStats.machine(), params: params,
-                                 ours: measure(plan, pid: serverPid) { _ in FixedScript(Requests.get("/healthz")) })
-        nginxBaseline(into: &result)
+        var result = versusNginx(params, scenario: "healthz") { _ in FixedScript(Requests.get("/healthz")) }
         if nginxPort > 0, FileManager.default.fileExists(atPath: "/usr/bin/wrk") {
             let seconds = max(1, Int(duration.rounded()))
             let text = try runTool("/usr/bin/wrk", ["-t", String(max(1, threads)), "-c", String(connections), "-d", "\(seconds)s",
@@ -29,10 +27,7 @@ extension MarqueeBench {
 
     /// A mix of catalog searches and movie pages (the demo catalog).
     func browse() throws -> BenchResult {
-        var result = BenchResult(scenario: "browse", commit: currentCommit, machine: ProcessStats.machine(), params: params,
-                                 ours: measure(plan, pid: serverPid) { _ in BrowseScript(movies: 300) })
-        nginxBaseline(into: &result)
-        return result
+        versusNginx(params, scenario: "browse") { _ in BrowseScript(movies: 300) }
     }
 
     /// Hold one seat and release it, over 1,000 showtimes, one customer per
@@ -46,11 +41,10 @@ extension MarqueeBench {
         var parameters = params
         parameters["showtimes"] = String(showtimes.count)
         parameters["distribution"] = zipf ? "zipf (s = 1)" : "uniform"
-        var result = BenchResult(scenario: zipf ? "hold-release-zipf" : "hold-release", commit: currentCommit,
-                                 machine: ProcessStats.machine(), params: parameters,
-                                 ours: measure(plan, pid: serverPid) { HoldReleaseScript(token: tokens[$0], picker: picker) })
+        var result = versusNginx(parameters, scenario: zipf ? "hold-release-zipf" : "hold-release") {
+            HoldReleaseScript(token: tokens[$0], picker: picker)
+        }
         result.notes.append("ours: requests/s, a cycle is two requests (hold, release); pg_conventional: cycles/s x 2")
-        nginxBaseline(into: &result)
         try catalog.database.execute("""
             CREATE TABLE IF NOT EXISTS bench_seats (showtime_id integer, seat integer, state text NOT NULL DEFAULT 'free',
                 holder integer, expires_at timestamptz, PRIMARY KEY (showtime_id, seat));

@@ -45,6 +45,13 @@ public struct Recorder: Sendable {
         for (second, count) in other.perSecond.enumerated() { perSecond[second] += count }
     }
 
+    /// Merges a later round of the same load: its seconds follow this one's.
+    public mutating func appendRound(_ other: Recorder) {
+        let seconds = perSecond
+        merge(other)
+        perSecond = seconds + other.perSecond
+    }
+
     public func milliseconds(atPercentile percentile: Double) -> Double {
         Double(latency.valueAtPercentile(percentile)) / 1_000
     }
