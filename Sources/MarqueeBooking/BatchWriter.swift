@@ -21,7 +21,7 @@ import MarqueeStore
 /// Bookings and checkout records are durable: their callers wait for the
 /// commit of their batch (`whenCommitted`).
 ///
-/// A batch nobody waits for gathers for `writeBehindDelay` (a hold whose
+/// A batch nobody waits for gathers for `writeBehindDelay` (10 ms by default; a hold whose
 /// first row was queued within that time waits for the next batch, so one
 /// released a few milliseconds after it was made is never written) and commits
 /// without waiting for its WAL flush (`synchronous_commit` off for that
@@ -112,12 +112,13 @@ final class BatchWriter {
     private var drained: (() -> Void)?
 
     /// How long write-behind rows wait for company (milliseconds).
-    static let writeBehindDelay: UInt64 = 10
+    let writeBehindDelay: UInt64
 
-    init(database: PostgresConnection, loop: EventLoop, logger: Logger) {
+    init(database: PostgresConnection, loop: EventLoop, logger: Logger, writeBehindDelay: UInt64 = 10) {
         self.database = database
         self.loop = loop
         self.logger = logger
+        self.writeBehindDelay = writeBehindDelay
     }
 
     func hold(_ row: HoldRow) {
@@ -221,7 +222,7 @@ final class BatchWriter {
             guard gatherTimer == nil else { return }
             let timer = LoopTimer(loop: loop)
             gatherTimer = timer
-            timer.start(after: Self.writeBehindDelay) { [unowned self] in
+            timer.start(after: writeBehindDelay) { [unowned self] in
                 gatherTimer?.close()
                 gatherTimer = nil
                 flush()
@@ -258,7 +259,7 @@ final class BatchWriter {
             // a few milliseconds apart, a hold and its checkout too), it is
             // never written. A row waits at most two gatherings. So too in a
             // batch someone waits for: nobody waits for a hold's row.
-            let cutoff = MonotonicClock.nanoseconds() &- Self.writeBehindDelay * 1_000_000
+            let cutoff = MonotonicClock.nanoseconds() &- writeBehindDelay * 1_000_000
             holdRows.removeAll { row in
                 guard row.unwritten && row.firstQueued > cutoff else { return false }
                 holds[row.key] = row

@@ -32,6 +32,10 @@ public struct BookingConfig: Sendable {
     public var liveCoalesceMilliseconds: UInt64 = 50
     /// Serve `/v1/ws-echo` (WebSocket echo, for conformance suites); off by default.
     public var webSocketEcho = false
+    /// How long write-behind rows (holds) gather before their batch goes, in
+    /// milliseconds: a hold that ends (released, booked) within it is never
+    /// written. Not a flag: tests lengthen it to make that window certain.
+    public var writeBehindMilliseconds: UInt64 = 10
     /// How long after a showtime ends its seat map stays loaded.
     public var evictAfterEndSeconds: Int64 = 3_600
 

@@ -38,7 +38,8 @@ final class OwnerShard {
         self.engine = engine
         payments = engine.config.makePaymentProvider()
         if let database = access.database {
-            writer = BatchWriter(database: database, loop: access.loop, logger: access.logger)
+            writer = BatchWriter(database: database, loop: access.loop, logger: access.logger,
+                                 writeBehindDelay: engine.config.writeBehindMilliseconds)
             reconciler = PaymentReconciler(database: database, provider: payments, loop: access.loop, logger: access.logger)
         } else {
             writer = nil

@@ -209,3 +209,36 @@ final class HoldExpiryTests {
         #expect(try fixture.eventually("SELECT count(*) FROM holds WHERE status = 'expired'", equals: "1", seconds: 3))
     }
 }
+
+@Suite("Hold rows at checkout", .serialized)
+final class CheckoutHoldRowTests {
+    let server: CatalogTestServer
+    let fixture: BookingFixture
+
+    init() throws {
+        // A long write-behind gathering, so "checked out within it" is certain.
+        server = try CatalogTestServer { config in config.writeBehindMilliseconds = 400 }
+        fixture = try BookingFixture(server: server)
+    }
+    deinit { server.stop() }
+
+    @Test("a hold checked out within the write-behind gathering never gets a row; one already written ends as booked")
+    func holdRows() throws {
+        let buyers = try fixture.customers(2)
+        let holds = "SELECT coalesce(string_agg(hold_no || ':' || status, ',' ORDER BY hold_no), '') FROM holds WHERE showtime_id = \(fixture.showtime)"
+        let quick = try #require(fixture.hold(["E1"], token: buyers[0].token).object?["id"] as? String)
+        #expect(try fixture.checkout(quick, token: buyers[0].token).status == 201)
+        let slow = try #require(fixture.hold(["E2"], token: buyers[1].token).object?["id"] as? String)
+        #expect(try fixture.eventually(holds, equals: "2:live"), "the slow hold's row, once its gathering is over")
+        #expect(try fixture.checkout(slow, token: buyers[1].token).status == 201)
+        #expect(try fixture.eventually(holds, equals: "2:booked"))
+        // Both bookings, their seats and their attempts are written either way.
+        let bookings = "SELECT string_agg(booking_no || ':' || payment_status, ',' ORDER BY booking_no) FROM bookings WHERE showtime_id = \(fixture.showtime)"
+        #expect(try fixture.eventually(bookings, equals: "1:captured,2:captured"))
+        let attempts = "SELECT string_agg(hold_no || ':' || status, ',' ORDER BY hold_no) FROM payments WHERE showtime_id = \(fixture.showtime)"
+        #expect(try fixture.eventually(attempts, equals: "1:captured,2:captured"))
+        #expect(try fixture.sql("SELECT count(*) FROM booked_seats WHERE showtime_id = \(fixture.showtime)").first?.first ?? nil == "2")
+        usleep(1_000_000)
+        #expect(try fixture.sql(holds).first?.first ?? nil == "2:booked", "still no row for the quick hold")
+    }
+}
