@@ -109,6 +109,10 @@ struct ServeCommand: ParsableCommand {
             guard (0...1_000).contains(window) else { throw ConfigurationError("LIVE_COALESCE_MS must be 0...1000") }
             config.liveCoalesceMilliseconds = UInt64(window)
         }
+        if let groups = try Environment.integer("LIVE_GROUPS") {
+            guard (1...64).contains(groups) else { throw ConfigurationError("LIVE_GROUPS must be 1...64") }
+            config.liveGroups = groups
+        }
         return config
     }
 

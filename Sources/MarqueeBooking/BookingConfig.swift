@@ -30,6 +30,10 @@ public struct BookingConfig: Sendable {
     /// out (LIVE_COALESCE_MS; 0: every loop turn): fewer, fuller frames per
     /// watcher, at the price of this much added latency at most.
     public var liveCoalesceMilliseconds: UInt64 = 50
+    /// A showtime's watchers on a shard are split into this many groups with
+    /// phase-shifted windows (LIVE_GROUPS): its deltas go out in this many
+    /// smaller bursts spread over the window (see LiveHub).
+    public var liveGroups = 4
     /// Serve `/v1/ws-echo` (WebSocket echo, for conformance suites); off by default.
     public var webSocketEcho = false
     /// How long write-behind rows (holds) gather before their batch goes, in

@@ -9,9 +9,11 @@ import MarqueeServer
 /// ordered after the snapshots sent before them).
 ///
 /// Coalescing is a rate limit, not a delay: at most one batch every
-/// `liveCoalesceMilliseconds`, and the first change after a quiet spell
-/// goes out after its own loop turn. A crowd's frame rate is bounded the
-/// same way a fixed window bounds it, without making a lone change wait.
+/// `liveCoalesceMilliseconds / (2 * liveGroups)`, and the first change
+/// after a quiet spell goes out after its own loop turn. The watchers'
+/// shards then give each group of watchers at most one delta per window
+/// (LiveHub): batches come often enough for each group's slot to start
+/// on time, and a lone change does not wait.
 final class LiveFeed {
     /// A turn's changes of one showtime: seats and their state now.
     struct Batch: Sendable {
@@ -63,7 +65,7 @@ final class LiveFeed {
         guard !scheduled else { return }
         scheduled = true
         let loop = owner.access.loop
-        let window = owner.config.liveCoalesceMilliseconds
+        let window = owner.config.liveCoalesceMilliseconds / UInt64(2 * max(1, owner.config.liveGroups))
         let sinceLast = loop.now &- lastFlush
         guard sinceLast < window else {
             // After this turn's callbacks: everything they changed goes in one batch.

@@ -3,11 +3,20 @@ import MarqueeHTTP
 import MarqueeLoop
 import MarqueeServer
 
-/// One shard's live seat-map watchers. Each delta batch from an owner is
-/// encoded once into one frame and the same bytes are written to every
-/// watcher of that showtime here. A watcher whose unsent bytes pass the
-/// limit skips deltas and gets a fresh snapshot once it drains; one stuck
-/// that way for too long is closed with 1013. Loop thread only.
+/// One shard's live seat-map watchers. Each delta is encoded once per
+/// group of watchers and the same bytes are written to every watcher of
+/// the group. A watcher whose unsent bytes pass the limit skips deltas and
+/// gets a fresh snapshot once it drains; one stuck that way for too long is
+/// closed with 1013. Loop thread only.
+///
+/// A showtime's watchers here are split into `liveGroups` groups whose
+/// windows are phase-shifted: group g may get one delta per window slot,
+/// its slots starting g/groups of a window after group 0's. A crowd's
+/// deltas then go out in that many smaller bursts spread over the window
+/// instead of one burst of every watcher at once (which, on two cores,
+/// took most of a window to write and read), with the same frame rate per
+/// watcher. A group that has not sent in its current slot sends at once,
+/// so a lone change after a quiet spell is not held back.
 final class LiveHub {
     final class Watcher {
         let socket: WebSocketConnection
@@ -21,6 +30,8 @@ final class LiveHub {
         var snapshotRequested = false
         /// Its place in its showtime's array (removal swaps the last one in).
         var slot = 0
+        /// Its delta group (see above).
+        var group = 0
 
         init(socket: WebSocketConnection, showtime: Int64, user: Int64?, address: String) {
             self.socket = socket
@@ -30,12 +41,29 @@ final class LiveHub {
         }
     }
 
+    /// One showtime's watchers on this shard and its groups' pending deltas.
+    final class Audience {
+        /// An array, since a delivery walks all of them.
+        var watchers: [Watcher] = []
+        /// Per group: the batches since its last delta, oldest first, and the
+        /// slot it last sent in.
+        var pending: [[LiveFeed.Batch]]
+        var sentInSlot: [UInt64?]
+        var joined = 0
+        var timer: LoopTimer?
+
+        init(groups: Int) {
+            pending = Array(repeating: [], count: groups)
+            sentInSlot = Array(repeating: nil, count: groups)
+        }
+    }
 
     let access: ShardAccess
     let engine: SeatEngine
-    /// Showtime -> its watchers here; an array, since a delivery walks all of them.
-    private var watchers: [Int64: [Watcher]] = [:]
+    private var audiences: [Int64: Audience] = [:]
     private var timer: LoopTimer?
+    private var window: UInt64 { engine.config.liveCoalesceMilliseconds }
+    private var groups: Int { max(1, engine.config.liveGroups) }
 
     static func on(_ access: ShardAccess, engine: SeatEngine? = nil) -> LiveHub {
         access.local(LiveHub.self) { LiveHub(access: access, engine: engine!) }
@@ -47,13 +75,21 @@ final class LiveHub {
         access.onFinish { [unowned self] in
             timer?.close()
             timer = nil
+            for audience in audiences.values {
+                audience.timer?.close()
+                audience.timer = nil
+            }
         }
     }
 
     func add(_ watcher: Watcher) {
-        let first = watchers[watcher.showtime]?.isEmpty ?? true
-        watcher.slot = watchers[watcher.showtime]?.count ?? 0
-        watchers[watcher.showtime, default: []].append(watcher)
+        let audience = audiences[watcher.showtime] ?? Audience(groups: groups)
+        audiences[watcher.showtime] = audience
+        let first = audience.watchers.isEmpty
+        watcher.slot = audience.watchers.count
+        watcher.group = audience.joined % groups
+        audience.joined += 1
+        audience.watchers.append(watcher)
         watcher.socket.onText = { [unowned self, unowned watcher] text in
             if String(decoding: text, as: UTF8.self).contains("\"resync\"") { requestSnapshot(watcher) }
         }
@@ -76,18 +112,15 @@ final class LiveHub {
     private func remove(_ watcher: Watcher) {
         let showtime = watcher.showtime
         let slot = watcher.slot
-        guard watchers[showtime].map({ slot < $0.count && $0[slot] === watcher }) == true else { return }
-        // Out of the dictionary while changed, so the array is not copied.
-        var group = watchers.removeValue(forKey: showtime)!
-        let moved = group.removeLast()
+        guard let audience = audiences[showtime], slot < audience.watchers.count, audience.watchers[slot] === watcher else { return }
+        let moved = audience.watchers.removeLast()
         if moved !== watcher {
             moved.slot = slot
-            group[slot] = moved
+            audience.watchers[slot] = moved
         }
-        guard group.isEmpty else {
-            watchers[showtime] = group
-            return
-        }
+        guard audience.watchers.isEmpty else { return }
+        audience.timer?.close()
+        audiences[showtime] = nil
         let shard = access.index
         engine.onOwnerShard(of: showtime, from: access) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
     }
@@ -133,9 +166,62 @@ final class LiveHub {
         }
     }
 
-    /// One owner batch: encoded once, the same frame to every up-to-date watcher.
+    /// One owner batch: queued for every group, sent now to each group that
+    /// has not sent in its current slot (the others when their slot starts).
     func deliver(_ batch: LiveFeed.Batch) {
-        guard let group = watchers[batch.showtime], !group.isEmpty else { return }
+        guard let audience = audiences[batch.showtime], !audience.watchers.isEmpty else { return }
+        for group in audience.pending.indices { audience.pending[group].append(batch) }
+        sendDue(audience)
+    }
+
+    /// The slot group `group` is in at `now` (slots count windows from its phase).
+    private func slot(of group: Int, at now: UInt64) -> UInt64 {
+        (now + window - UInt64(group) * window / UInt64(groups)) / window
+    }
+
+    private func sendDue(_ audience: Audience) {
+        let now = access.loop.now
+        var wake: UInt64?
+        for group in audience.pending.indices where !audience.pending[group].isEmpty {
+            let current = window == 0 ? now : slot(of: group, at: now)
+            guard window == 0 || audience.sentInSlot[group] != current else {
+                // Its next slot starts window/groups later than the previous group's.
+                let next = (current + 1) * window + UInt64(group) * window / UInt64(groups) - window
+                wake = min(wake ?? .max, next - now)
+                continue
+            }
+            audience.sentInSlot[group] = current
+            let batch = Self.merged(audience.pending[group])
+            audience.pending[group] = []
+            send(batch, to: audience, group: group)
+        }
+        guard let wake else { return }
+        if audience.timer == nil { audience.timer = LoopTimer(loop: access.loop) }
+        audience.timer?.start(after: max(1, wake)) { [unowned self, unowned audience] in sendDue(audience) }
+    }
+
+    /// Consecutive batches as one: seq range over all, each seat once with
+    /// its latest state, stamped with the oldest change.
+    static func merged(_ batches: [LiveFeed.Batch]) -> LiveFeed.Batch {
+        guard let first = batches.first, let last = batches.last, batches.count > 1 else { return batches[0] }
+        var at: [String: Int] = [:]
+        var changes: [(label: String, state: String)] = []
+        for batch in batches {
+            for change in batch.changes {
+                if let index = at[change.label] {
+                    changes[index].state = change.state
+                } else {
+                    at[change.label] = changes.count
+                    changes.append(change)
+                }
+            }
+        }
+        return LiveFeed.Batch(showtime: first.showtime, fromSeq: first.fromSeq, toSeq: last.toSeq,
+                              oldestChangeMillis: first.oldestChangeMillis, changes: changes)
+    }
+
+    /// Encoded once, the same frame to every up-to-date watcher of the group.
+    private func send(_ batch: LiveFeed.Batch, to audience: Audience, group: Int) {
         let frame = Self.frame(batch, from: batch.fromSeq)
         // Watchers whose snapshot was taken while this batch was gathering
         // already have part of it: they get the same changes (each seat's
@@ -143,7 +229,7 @@ final class LiveHub {
         // checking `from_seq == seq + 1` never takes the overlap for a gap.
         var rebased: [UInt64: [UInt8]] = [:]
         let now = access.loop.now
-        for watcher in group where watcher.hasSnapshot && batch.toSeq > watcher.seq {
+        for watcher in audience.watchers where watcher.group == group && watcher.hasSnapshot && batch.toSeq > watcher.seq {
             if watcher.laggingSince != nil { continue }
             if watcher.socket.pendingWriteBytes > engine.config.liveMaxUnsentBytes {
                 // Too far behind: stop queueing; a fresh snapshot follows when it drains.
@@ -188,8 +274,8 @@ final class LiveHub {
 
     private func checkLaggards() {
         let now = access.loop.now
-        for group in watchers.values {
-            for watcher in group {
+        for audience in audiences.values {
+            for watcher in audience.watchers {
                 if let since = watcher.laggingSince, now &- since > engine.config.liveMaxLagMilliseconds {
                     watcher.socket.close(code: WebSocketCloseCode.tryAgainLater, reason: "too slow to keep up")
                 }

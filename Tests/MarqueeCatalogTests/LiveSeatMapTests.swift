@@ -189,27 +189,36 @@ final class LiveCoalescingTests {
     }
     deinit { server.stop() }
 
-    @Test("a lone change goes out at once; changes in the next window share one delta, sent no sooner than the window")
+    @Test("a lone change goes out at once; after it a watcher gets at most one delta per window slot, and nothing is lost")
     func rateLimitNotDelay() throws {
         let socket = try TestWebSocket(port: server.port, path: "/v1/showtimes/\(fixture.showtime)/live")
         _ = try socket.readText()
-        let buyers = try fixture.customers(3)
+        let buyers = try fixture.customers(9)
         let started = Date()
         #expect(try fixture.hold(["A1"], token: buyers[0].token).status == 201)
         let first = try socket.readText()
-        let firstArrived = Date()
         #expect(first.contains("\"A1\""))
-        #expect(firstArrived.timeIntervalSince(started) < 1.0, "the first change did not wait for the 1.5 s window")
+        #expect(Date().timeIntervalSince(started) < 1.0, "the first change did not wait for the 1.5 s window")
+        // Eight changes over two seconds: with 1.5 s slots, at most three deltas.
+        let labels = ["B1", "C1", "D1", "E1", "B2", "C2", "D2", "E2"]
         let beforeB1 = Date()
-        #expect(try fixture.hold(["B1"], token: buyers[1].token).status == 201)
-        let afterB1 = Date()
-        #expect(try fixture.hold(["C1"], token: buyers[2].token).status == 201)
-        let second = try socket.readText()
-        #expect(Date().timeIntervalSince(firstArrived) > 1.2, "one delta per window at most")
-        #expect(second.contains("\"B1\"") && second.contains("\"C1\""), "both changes in one delta: \(second)")
-        // Stamped when B1 was accepted, not when the window let the delta go.
-        let delta = try #require(try JSONSerialization.jsonObject(with: Data(second.utf8)) as? [String: Any])
-        let stamp = try #require(delta["oldest_change_at"] as? String)
+        var afterB1 = Date()
+        for (index, label) in labels.enumerated() {
+            if index > 0 { usleep(250_000) }
+            #expect(try fixture.hold([label], token: buyers[index + 1].token).status == 201)
+            if index == 0 { afterB1 = Date() }
+        }
+        var deltas: [[String: Any]] = []
+        var seen = Set<String>()
+        while seen.count < labels.count {
+            let delta = try object(socket.readText())
+            deltas.append(delta)
+            for change in delta["changes"] as? [[String: String]] ?? [] { seen.insert(change["seat"] ?? "") }
+        }
+        #expect(deltas.count <= 3, "one delta per slot at most: \(deltas.count)")
+        #expect(seen == Set(labels))
+        // Stamped when B1 was accepted, not when the slot let the delta go.
+        let stamp = try #require(deltas[0]["oldest_change_at"] as? String)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let accepted = try #require(formatter.date(from: stamp), "RFC 3339 with milliseconds: \(stamp)")
@@ -240,5 +249,61 @@ final class LiveCoalescingTests {
 
     private func object(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+}
+
+@Suite("Live seat maps: phase-shifted groups")
+final class LiveGroupTests {
+    let server: CatalogTestServer
+    let fixture: BookingFixture
+
+    init() throws {
+        server = try CatalogTestServer { config in
+            config.liveCoalesceMilliseconds = 1_000
+            config.liveGroups = 2
+        }
+        fixture = try BookingFixture(server: server)
+    }
+    deinit { server.stop() }
+
+    @Test("a showtime's watchers get their deltas in phase-shifted groups, half a window apart, each at most once per window")
+    func staggered() throws {
+        // Three watchers: on two shards, two of them share one and fall in different groups.
+        let sockets = try (0..<3).map { _ in
+            try TestWebSocket(port: server.port, path: "/v1/showtimes/\(fixture.showtime)/live", timeoutSeconds: 2)
+        }
+        for socket in sockets { _ = try socket.readText() }
+        let arrivals = (0..<3).map { _ in LockedArray<Date>() }
+        let finished = DispatchSemaphore(value: 0)
+        for (index, socket) in sockets.enumerated() {
+            // A thread each (not a shared queue's): arrival times must not wait for a worker.
+            Thread {
+                // Until the stream is over and the read times out.
+                while (try? socket.readText()) != nil { arrivals[index].append(Date()) }
+                finished.signal()
+            }.start()
+        }
+        let buyers = try fixture.customers(24)
+        let started = Date()
+        for (index, buyer) in buyers.enumerated() {
+            let label = "\(["A", "B", "C"][index / 8])\(index % 8 + 1)"
+            #expect(try fixture.hold([label], token: buyer.token).status == 201)
+            usleep(100_000)
+        }
+        let span = Date().timeIntervalSince(started)
+        for _ in sockets { finished.wait() }
+        let times = arrivals.map { $0.values }
+        for list in times {
+            // The first at once, then one per slot the stream and its last window touch.
+            #expect(Double(list.count) <= span + 3, "at most one delta per 1 s window: \(list.count) in \(span) s of changes")
+        }
+        // After the first delta (every group sends a lone change at once),
+        // some two watchers' deltas arrive about half a window apart.
+        func offset(_ mine: [Date], from theirs: [Date]) -> Double {
+            let gaps = mine.dropFirst().map { time in theirs.map { abs($0.timeIntervalSince(time)) }.min() ?? 0 }
+            return gaps.isEmpty ? 0 : gaps.sorted()[gaps.count / 2]
+        }
+        let offsets = [(0, 1), (0, 2), (1, 2)].map { offset(times[$0.0], from: times[$0.1]) }
+        #expect(offsets.contains { $0 > 0.3 }, "median gaps between watchers' deltas: \(offsets)")
     }
 }

@@ -163,6 +163,7 @@ final class WatcherLoop: @unchecked Sendable {
     private struct Key: Hashable {
         let snapshot: Bool
         let showtime: UInt64
+        let fromSeq: UInt64
         let seq: UInt64
         let count: Int
     }
@@ -313,7 +314,7 @@ final class WatcherLoop: @unchecked Sendable {
         changed == 0 || changed == .max || changed > now ? 0 : (now - changed) / 1_000
     }
 
-    /// Messages are keyed by kind, showtime, seq and size, read from the
+    /// Messages are keyed by kind, showtime, seq range and size, read from the
     /// bytes without making a string: every watcher of a loop gets the same
     /// frame, and only the first one of them parses it.
     private func cacheKey(_ payload: ArraySlice<UInt8>) -> Key {
@@ -336,7 +337,10 @@ final class WatcherLoop: @unchecked Sendable {
             return 0
         }
         let snapshot = payload.count > 10 && payload[payload.startIndex + 9] == UInt8(ascii: "s")  // {"type":"s...
-        return Key(snapshot: snapshot, showtime: number(after: "\"showtime\":"), seq: number(after: "\"seq\":"), count: payload.count)
+        // Deltas of one seq can differ in where they start (phase-shifted
+        // groups, watchers rebased after a snapshot): from_seq is in the key.
+        return Key(snapshot: snapshot, showtime: number(after: "\"showtime\":"), fromSeq: number(after: "\"from_seq\":"),
+                   seq: number(after: "\"seq\":"), count: payload.count)
     }
 
     private func parse(_ payload: ArraySlice<UInt8>) -> Parsed? {
