@@ -45,14 +45,17 @@ final class LiveHub {
     final class Audience {
         /// An array, since a delivery walks all of them.
         var watchers: [Watcher] = []
-        /// Per group: the batches since its last delta, oldest first, and the
+        /// Per group: its watchers here, the batches since its last delta
+        /// (oldest first; none kept for a group without watchers), and the
         /// slot it last sent in.
+        var members: [Int]
         var pending: [[LiveFeed.Batch]]
         var sentInSlot: [UInt64?]
         var joined = 0
         var timer: LoopTimer?
 
         init(groups: Int) {
+            members = Array(repeating: 0, count: groups)
             pending = Array(repeating: [], count: groups)
             sentInSlot = Array(repeating: nil, count: groups)
         }
@@ -89,6 +92,7 @@ final class LiveHub {
         watcher.slot = audience.watchers.count
         watcher.group = audience.joined % groups
         audience.joined += 1
+        audience.members[watcher.group] += 1
         audience.watchers.append(watcher)
         watcher.socket.onText = { [unowned self, unowned watcher] text in
             if String(decoding: text, as: UTF8.self).contains("\"resync\"") { requestSnapshot(watcher) }
@@ -113,6 +117,7 @@ final class LiveHub {
         let showtime = watcher.showtime
         let slot = watcher.slot
         guard let audience = audiences[showtime], slot < audience.watchers.count, audience.watchers[slot] === watcher else { return }
+        audience.members[watcher.group] -= 1
         let moved = audience.watchers.removeLast()
         if moved !== watcher {
             moved.slot = slot
@@ -170,13 +175,17 @@ final class LiveHub {
     /// has not sent in its current slot (the others when their slot starts).
     func deliver(_ batch: LiveFeed.Batch) {
         guard let audience = audiences[batch.showtime], !audience.watchers.isEmpty else { return }
-        for group in audience.pending.indices { audience.pending[group].append(batch) }
+        for group in audience.pending.indices where audience.members[group] > 0 { audience.pending[group].append(batch) }
         sendDue(audience)
     }
 
-    /// The slot group `group` is in at `now` (slots count windows from its phase).
+    /// How far (milliseconds) group `group`'s slots start after group 0's.
+    private func phase(of group: Int) -> UInt64 { UInt64(group) * window / UInt64(groups) }
+
+    /// The slot group `group` is in at `now`: slot n runs from
+    /// (n - 1) * window + phase to n * window + phase.
     private func slot(of group: Int, at now: UInt64) -> UInt64 {
-        (now + window - UInt64(group) * window / UInt64(groups)) / window
+        (now + window - phase(of: group)) / window
     }
 
     private func sendDue(_ audience: Audience) {
@@ -185,9 +194,8 @@ final class LiveHub {
         for group in audience.pending.indices where !audience.pending[group].isEmpty {
             let current = window == 0 ? now : slot(of: group, at: now)
             guard window == 0 || audience.sentInSlot[group] != current else {
-                // Its next slot starts window/groups later than the previous group's.
-                let next = (current + 1) * window + UInt64(group) * window / UInt64(groups) - window
-                wake = min(wake ?? .max, next - now)
+                // Sent in this slot already: the rest waits for the next one.
+                wake = min(wake ?? .max, current * window + phase(of: group) - now)
                 continue
             }
             audience.sentInSlot[group] = current
@@ -203,7 +211,9 @@ final class LiveHub {
     /// Consecutive batches as one: seq range over all, each seat once with
     /// its latest state, stamped with the oldest change.
     static func merged(_ batches: [LiveFeed.Batch]) -> LiveFeed.Batch {
-        guard let first = batches.first, let last = batches.last, batches.count > 1 else { return batches[0] }
+        guard batches.count > 1 else { return batches[0] }
+        let first = batches[0]
+        let last = batches[batches.count - 1]
         var at: [String: Int] = [:]
         var changes: [(label: String, state: String)] = []
         for batch in batches {
