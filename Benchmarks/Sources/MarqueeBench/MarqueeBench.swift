@@ -112,17 +112,31 @@ struct MarqueeBench: ParsableCommand {
             let (recorder, seconds) = LoadRunner.run(plan, script: script)
             return (recorder, seconds, nil)
         }
-        let readings = Lock<[Double]>([])
-        let sampler = LoopThread(name: "cpu-window") {
+        let (recorder, seconds, window) = measuredRun(plan, script) { ["server": ProcessStats.cpuMicros(pid: pid) ?? .nan] }
+        let cpu = window["server"]
+        return (recorder, seconds, cpu?.isNaN == false ? cpu : nil)
+    }
+
+    /// One load run, and how much each of `sample`'s figures grew over its
+    /// measured window (read when the warm-up ends and when the run does).
+    func measuredRun(_ plan: LoadPlan, _ script: @escaping @Sendable (Int) -> Script,
+                     sample: @escaping @Sendable () -> [String: Double]) -> (Recorder, seconds: Double, window: [String: Double]) {
+        let readings = Lock<[[String: Double]]>([])
+        let sampler = LoopThread(name: "measured-window") {
             usleep(UInt32(plan.warmupSeconds * 1e6))
-            if let cpu = ProcessStats.cpuMicros(pid: pid) { readings.withLock { $0.append(cpu) } }
+            let start = sample()
             usleep(UInt32(plan.durationSeconds * 1e6))
-            if let cpu = ProcessStats.cpuMicros(pid: pid) { readings.withLock { $0.append(cpu) } }
+            let end = sample()
+            readings.withLock { $0 = [start, end] }
         }
         let (recorder, seconds) = LoadRunner.run(plan, script: script)
         sampler.join()
-        let window = readings.withLock { $0 }
-        return (recorder, seconds, window.count == 2 ? window[1] - window[0] : nil)
+        let pair = readings.withLock { $0 }
+        var window: [String: Double] = [:]
+        if pair.count == 2 {
+            for (name, end) in pair[1] { if let start = pair[0][name] { window[name] = end - start } }
+        }
+        return (recorder, seconds, window)
     }
 
     /// Ours against nginx `return 200` in `rounds` alternating rounds, each

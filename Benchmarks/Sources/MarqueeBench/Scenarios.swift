@@ -80,16 +80,45 @@ extension MarqueeBench {
         let tokens = try catalog.customers(connections, tag: "checkout")
         let picker = ShowtimePicker(showtimes: showtimes, zipf: false)
         let counter = BookingCounter()
-        var ours = measure(plan, pid: serverPid) { CheckoutScript(token: tokens[$0], picker: picker, counter: counter) }
+        // Where a booking's CPU goes, over the measured window: the server,
+        // PostgreSQL (every "postgres" process) and this load generator.
+        let server = serverPid
+        let (recorder, seconds, window) = measuredRun(plan, { CheckoutScript(token: tokens[$0], picker: picker, counter: counter) }) {
+            var figures = ["bookings": Double(counter.value), "postgresql": ProcessStats.cpuMicros(named: "postgres")]
+            if let server { figures["server"] = ProcessStats.cpuMicros(pid: server) }
+            figures["load generator"] = ProcessStats.cpuMicros(pid: getpid())
+            return figures
+        }
+        var ours = BenchResult.Figures(recorder, seconds: seconds, serverCPUMicros: window["server"])
         let requestsPerSecond = ours.throughput_per_s
         // The figure that matters: confirmed, durable bookings per second
         // (latency figures stay per request).
-        ours.throughput_per_s = Double(counter.value) / (duration + warmup)
+        let bookings = window["bookings"] ?? 0
+        ours.throughput_per_s = bookings / max(0.001, seconds)
         var result = BenchResult(scenario: "checkout", commit: currentCommit, machine: ProcessStats.machine(), params: params, ours: ours)
-        result.notes.append(String(format: "requests/s (holds and checkouts): %.0f; bookings counted over warm-up and measurement", requestsPerSecond))
+        result.notes.append(String(format: "requests/s (holds and checkouts): %.0f; bookings counted over the measured window", requestsPerSecond))
+        if bookings > 0 {
+            var perBooking: [String: String] = [:]
+            for name in ["server", "postgresql", "load generator"] {
+                if let cpu = window[name] { perBooking[name] = String(format: "%.1f", cpu / bookings) }
+            }
+            result.params["cpu_us_per_booking"] = perBooking.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("  CPU per booking (µs): " + result.params["cpu_us_per_booking"]!)
+        }
         try catalog.database.execute("CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, client integer, at timestamptz DEFAULT now())")
+        // The baseline's CPU per transaction the same way: PostgreSQL's
+        // processes and pgbench (a child: its time counts once it exits).
+        let postgresBefore = ProcessStats.cpuMicros(named: "postgres")
+        let childrenBefore = ProcessStats.childrenCPUMicros()
         if let insert = try pgbench("INSERT INTO bench_commits (client) VALUES (:client_id);\n", clients: connections) {
             result.baseline("pg_insert_commit", insert)
+            let transactions = insert.throughput_per_s * max(1, duration.rounded())
+            if transactions > 0 {
+                let postgres = (ProcessStats.cpuMicros(named: "postgres") - postgresBefore) / transactions
+                let client = (ProcessStats.childrenCPUMicros() - childrenBefore) / transactions
+                result.params["pgbench_cpu_us_per_transaction"] = String(format: "pgbench %.1f, postgresql %.1f", client, postgres)
+                print("  pgbench CPU per transaction (µs): " + result.params["pgbench_cpu_us_per_transaction"]!)
+            }
         }
         return result
     }

@@ -5,13 +5,43 @@ import Glibc
 /// idleness: the steadiest figures on a shared machine.
 public enum ProcessStats {
     /// User plus system CPU time of `pid`, microseconds.
-    public static func cpuMicros(pid: Int32) -> Double? {
+    public static func cpuMicros(pid: Int32) -> Double? { cpuMicros(pid: pid, children: false) }
+
+    /// The same, with `children` also that of its children that have exited
+    /// and been waited for.
+    public static func cpuMicros(pid: Int32, children: Bool) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")") else { return nil }
-        // Fields after "(comm)": state is field 3; utime 14, stime 15.
+        // Fields after "(comm)": state is field 3; utime 14, stime 15, cutime 16, cstime 17.
         let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) * 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 15, let user = Double(fields[11]), let system = Double(fields[12]),
+              let childUser = Double(fields[13]), let childSystem = Double(fields[14]) else { return nil }
+        return (user + system + (children ? childUser + childSystem : 0)) * 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// CPU time of every process whose name is `name` (PostgreSQL's
+    /// backends and helpers are all "postgres"), microseconds, with their
+    /// exited children's (a backend that has gone is counted in the
+    /// postmaster's).
+    public static func cpuMicros(named name: String) -> Double {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        var total = 0.0
+        for entry in entries {
+            guard let pid = Int32(entry),
+                  let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+                  comm.trimmingCharacters(in: .newlines) == name else { continue }
+            total += cpuMicros(pid: pid, children: true) ?? 0
+        }
+        return total
+    }
+
+    /// User plus system CPU time of this process's children that have
+    /// exited and been waited for, microseconds.
+    public static func childrenCPUMicros() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        func micros(_ time: timeval) -> Double { Double(time.tv_sec) * 1e6 + Double(time.tv_usec) }
+        return micros(usage.ru_utime) + micros(usage.ru_stime)
     }
 
     /// Resident set size of `pid`, bytes.
