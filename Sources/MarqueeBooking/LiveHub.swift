@@ -15,8 +15,9 @@ import MarqueeServer
 /// deltas then go out in that many smaller bursts spread over the window
 /// instead of one burst of every watcher at once (which, on two cores,
 /// took most of a window to write and read), with the same frame rate per
-/// watcher. A group that has not sent in its current slot sends at once,
-/// so a lone change after a quiet spell is not held back.
+/// watcher. A group that has not sent in its current slot (nor in the
+/// last half window) sends at once, so a lone change after a quiet spell
+/// is not held back.
 final class LiveHub {
     final class Watcher {
         let socket: WebSocketConnection
@@ -51,6 +52,7 @@ final class LiveHub {
         var members: [Int]
         var pending: [[LiveFeed.Batch]]
         var sentInSlot: [UInt64?]
+        var sentAt: [UInt64]
         var joined = 0
         var timer: LoopTimer?
 
@@ -58,6 +60,7 @@ final class LiveHub {
             members = Array(repeating: 0, count: groups)
             pending = Array(repeating: [], count: groups)
             sentInSlot = Array(repeating: nil, count: groups)
+            sentAt = Array(repeating: 0, count: groups)
         }
     }
 
@@ -193,12 +196,20 @@ final class LiveHub {
         var wake: UInt64?
         for group in audience.pending.indices where !audience.pending[group].isEmpty {
             let current = window == 0 ? now : slot(of: group, at: now)
-            guard window == 0 || audience.sentInSlot[group] != current else {
-                // Sent in this slot already: the rest waits for the next one.
-                wake = min(wake ?? .max, current * window + phase(of: group) - now)
+            // At most one delta per slot, and none within half a window of the
+            // last (a send late in one slot is not followed at once by one
+            // early in the next; at a crowd's steady rate sends fall on slot
+            // starts, so this does not move them).
+            let slotFree = audience.sentInSlot[group] != current
+            let spaced = audience.sentInSlot[group] == nil || now &- audience.sentAt[group] >= window / 2
+            guard window == 0 || (slotFree && spaced) else {
+                let nextSlot = slotFree ? now : current * window + phase(of: group)
+                let due = max(nextSlot, audience.sentAt[group] + window / 2)
+                wake = min(wake ?? .max, due - now)
                 continue
             }
             audience.sentInSlot[group] = current
+            audience.sentAt[group] = now
             let batch = Self.merged(audience.pending[group])
             audience.pending[group] = []
             send(batch, to: audience, group: group)
