@@ -215,7 +215,7 @@ final class LiveCoalescingTests {
             let delta = try object(socket.readText())
             if deltas.isEmpty {
                 // Even when A1 went late in its slot, the next is half a window later at least.
-                #expect(Date().timeIntervalSince(firstArrived) > 0.7, "no second delta right after the first")
+                #expect(Date().timeIntervalSince(firstArrived) > 0.6, "no second delta right after the first")
             }
             deltas.append(delta)
             for change in delta["changes"] as? [[String: String]] ?? [] { seen.insert(change["seat"] ?? "") }
