@@ -1,4 +1,3 @@
-import Glibc
 import MarqueeCore
 import MarqueeLoop
 import MarqueeServer
@@ -60,7 +59,7 @@ final class LiveFeed {
             entry.seats.formUnion(event.seats)
             pending[event.showtime] = entry
         } else {
-            pending[event.showtime] = (event.seq, event.seq, Set(event.seats), Self.unixMilliseconds())
+            pending[event.showtime] = (event.seq, event.seq, Set(event.seats), WallClock.milliseconds())
         }
         guard !scheduled else { return }
         scheduled = true
@@ -97,14 +96,6 @@ final class LiveFeed {
                 owner.access.server.onShard(shard) { access in LiveHub.on(access).deliver(batch) }
             }
         }
-    }
-
-    /// The wall clock (the loop's clock is monotonic, and only to the millisecond
-    /// of the turn's start): one read per batch, at its first change.
-    private static func unixMilliseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
     /// The last anonymous snapshot per showtime: a crowd connecting at an

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import MarqueeHTTP
+import MarqueeLoop
 
 /// Structured logs: one JSON object per line on stderr, with timestamp,
 /// level, message, logger label and metadata (shard, request_id, ...).
@@ -54,16 +55,8 @@ public struct JSONLogHandler: LogHandler {
 
     /// RFC 3339 UTC with milliseconds.
     static func timestamp() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = spec.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(spec.tv_nsec / 1_000_000), 3))Z"
+        var text: [UInt8] = []
+        text.appendRFC3339(milliseconds: WallClock.milliseconds())
+        return String(decoding: text, as: UTF8.self)
     }
 }

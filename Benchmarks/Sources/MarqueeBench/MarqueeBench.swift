@@ -112,9 +112,8 @@ struct MarqueeBench: ParsableCommand {
             let (recorder, seconds) = LoadRunner.run(plan, script: script)
             return (recorder, seconds, nil)
         }
-        let (recorder, seconds, window) = measuredRun(plan, script) { ["server": ProcessStats.cpuMicros(pid: pid) ?? .nan] }
-        let cpu = window["server"]
-        return (recorder, seconds, cpu?.isNaN == false ? cpu : nil)
+        let (recorder, seconds, window) = measuredRun(plan, script) { ProcessStats.cpuMicros(pid: pid).map { ["server": $0] } ?? [:] }
+        return (recorder, seconds, window["server"])
     }
 
     /// One load run, and how much each of `sample`'s figures grew over its

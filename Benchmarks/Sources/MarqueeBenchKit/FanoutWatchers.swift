@@ -375,12 +375,7 @@ final class WatcherLoop: @unchecked Sendable {
 
     /// The wall clock minus the monotonic one (nanoseconds), read once: server
     /// stamps are wall-clock times on this same machine.
-    private static let wallMinusMonotonic: Int64 = {
-        var wall = timespec()
-        clock_gettime(CLOCK_REALTIME, &wall)
-        let monotonic = MonotonicClock.nanoseconds()
-        return Int64(wall.tv_sec) * 1_000_000_000 + Int64(wall.tv_nsec) - Int64(monotonic)
-    }()
+    private static let wallMinusMonotonic: Int64 = WallClock.nanoseconds() - Int64(MonotonicClock.nanoseconds())
 
     private func maskedFrame(opcode: UInt8, _ payload: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = [0x80 | opcode, 0x80 | UInt8(payload.count), 1, 2, 3, 4]
