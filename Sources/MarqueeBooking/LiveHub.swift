@@ -47,20 +47,18 @@ final class LiveHub {
         /// An array, since a delivery walks all of them.
         var watchers: [Watcher] = []
         /// Per group: its watchers here, the batches since its last delta
-        /// (oldest first; none kept for a group without watchers), and the
-        /// slot it last sent in.
+        /// (oldest first; none kept for a group without watchers), and when
+        /// it last sent one (loop time, nil before its first).
         var members: [Int]
         var pending: [[LiveFeed.Batch]]
-        var sentInSlot: [UInt64?]
-        var sentAt: [UInt64]
+        var sentAt: [UInt64?]
         var joined = 0
         var timer: LoopTimer?
 
         init(groups: Int) {
             members = Array(repeating: 0, count: groups)
             pending = Array(repeating: [], count: groups)
-            sentInSlot = Array(repeating: nil, count: groups)
-            sentAt = Array(repeating: 0, count: groups)
+            sentAt = Array(repeating: nil, count: groups)
         }
     }
 
@@ -191,24 +189,27 @@ final class LiveHub {
         (now + window - phase(of: group)) / window
     }
 
+    /// When group `group`, which last sent at `last`, may send again; nil
+    /// for now. At most one delta per slot, and none within half a window
+    /// of the last (a send late in one slot is not followed at once by one
+    /// early in the next; at a crowd's steady rate sends fall on slot
+    /// starts, so this does not move them).
+    private func nextSend(of group: Int, last: UInt64?, now: UInt64) -> UInt64? {
+        guard window > 0, let last else { return nil }
+        let current = slot(of: group, at: now)
+        let slotStart = slot(of: group, at: last) == current ? current * window + phase(of: group) : now
+        let earliest = max(slotStart, last + window / 2)
+        return earliest > now ? earliest : nil
+    }
+
     private func sendDue(_ audience: Audience) {
         let now = access.loop.now
         var wake: UInt64?
         for group in audience.pending.indices where !audience.pending[group].isEmpty {
-            let current = window == 0 ? now : slot(of: group, at: now)
-            // At most one delta per slot, and none within half a window of the
-            // last (a send late in one slot is not followed at once by one
-            // early in the next; at a crowd's steady rate sends fall on slot
-            // starts, so this does not move them).
-            let slotFree = audience.sentInSlot[group] != current
-            let spaced = audience.sentInSlot[group] == nil || now &- audience.sentAt[group] >= window / 2
-            guard window == 0 || (slotFree && spaced) else {
-                let nextSlot = slotFree ? now : current * window + phase(of: group)
-                let due = max(nextSlot, audience.sentAt[group] + window / 2)
+            if let due = nextSend(of: group, last: audience.sentAt[group], now: now) {
                 wake = min(wake ?? .max, due - now)
                 continue
             }
-            audience.sentInSlot[group] = current
             audience.sentAt[group] = now
             let batch = Self.merged(audience.pending[group])
             audience.pending[group] = []
@@ -216,7 +217,7 @@ final class LiveHub {
         }
         guard let wake else { return }
         if audience.timer == nil { audience.timer = LoopTimer(loop: access.loop) }
-        audience.timer?.start(after: max(1, wake)) { [unowned self, unowned audience] in sendDue(audience) }
+        audience.timer?.start(after: wake) { [unowned self, unowned audience] in sendDue(audience) }
     }
 
     /// Consecutive batches as one: seq range over all, each seat once with
