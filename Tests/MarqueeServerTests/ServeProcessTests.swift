@@ -37,6 +37,24 @@ struct ServeProcessTests {
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.contains("port must be 0...65535"))
     }
+
+    @Test("live seat-map settings out of range are refused before serving", arguments: [
+        ("LIVE_GROUPS", "0", "LIVE_GROUPS must be 1...64"), ("LIVE_GROUPS", "65", "LIVE_GROUPS must be 1...64"),
+        ("LIVE_COALESCE_MS", "1001", "LIVE_COALESCE_MS must be 0...1000"),
+    ])
+    func badLiveSettings(name: String, value: String, message: String) throws {
+        let process = Process()
+        process.executableURL = ServedProcess.binary
+        process.arguments = ["serve", "--port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging([name: value]) { _, new in new }
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains(message), "\(text)")
+    }
 }
 
 /// A `marquee serve` child process whose structured log tells its port.
