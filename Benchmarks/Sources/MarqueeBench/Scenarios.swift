@@ -83,8 +83,12 @@ extension MarqueeBench {
         // Where a booking's CPU goes, over the measured window: the server,
         // PostgreSQL (every "postgres" process) and this load generator.
         let server = serverPid
+        // PostgreSQL's own count of commits and WAL written, read on a
+        // connection of the sampler's own (the catalog's is this thread's).
+        let stats = try databaseURL.map { try DatabaseActivity(url: $0) }
         let (recorder, seconds, window) = measuredRun(plan, { CheckoutScript(token: tokens[$0], picker: picker, counter: counter) }) {
             var figures = ["bookings": Double(counter.value), "postgresql": ProcessStats.cpuMicros(named: "postgres")]
+            figures.merge(stats?.sample() ?? [:]) { $1 }
             if let server { figures["server"] = ProcessStats.cpuMicros(pid: server) }
             figures["load generator"] = ProcessStats.cpuMicros(pid: getpid())
             return figures
@@ -104,12 +108,17 @@ extension MarqueeBench {
             }
             result.params["cpu_us_per_booking"] = perBooking.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print("  CPU per booking (µs): " + result.params["cpu_us_per_booking"]!)
+            if let commits = window["commits"], let wal = window["wal_bytes"] {
+                result.params["database_per_booking"] = String(format: "%.2f commits, %.0f WAL bytes", commits / bookings, wal / bookings)
+                print("  PostgreSQL per booking: " + result.params["database_per_booking"]!)
+            }
         }
         try catalog.database.execute("CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, client integer, at timestamptz DEFAULT now())")
         // The baseline's CPU per transaction the same way: PostgreSQL's
         // processes and pgbench (a child: its time counts once it exits).
         let postgresBefore = ProcessStats.cpuMicros(named: "postgres")
         let childrenBefore = ProcessStats.childrenCPUMicros()
+        let activityBefore = stats?.sample() ?? [:]
         if let insert = try pgbench("INSERT INTO bench_commits (client) VALUES (:client_id);\n", clients: connections) {
             result.baseline("pg_insert_commit", insert)
             let transactions = insert.throughput_per_s * max(1, duration.rounded())
@@ -118,6 +127,10 @@ extension MarqueeBench {
                 let client = (ProcessStats.childrenCPUMicros() - childrenBefore) / transactions
                 result.params["pgbench_cpu_us_per_transaction"] = String(format: "pgbench %.1f, postgresql %.1f", client, postgres)
                 print("  pgbench CPU per transaction (µs): " + result.params["pgbench_cpu_us_per_transaction"]!)
+                let activity = stats?.sample() ?? [:]
+                if let wal = activity["wal_bytes"], let walBefore = activityBefore["wal_bytes"] {
+                    result.params["pgbench_wal_bytes_per_transaction"] = String(format: "%.0f", (wal - walBefore) / transactions)
+                }
             }
         }
         return result

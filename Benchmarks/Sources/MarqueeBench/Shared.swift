@@ -1,6 +1,7 @@
 import Foundation
 import MarqueeBenchKit
 import MarqueeLoop
+import MarqueeStore
 
 final class BookingCounter: Sendable {
     private let count = Lock(0)
@@ -58,3 +59,25 @@ func parsePgbench(_ text: String) -> BenchResult.Figures? {
 let currentCommit: String = {
     (try? runTool("/usr/bin/git", ["rev-parse", "--short", "HEAD"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
 }()
+
+/// PostgreSQL's counters for the whole cluster's work: commits in this
+/// database and WAL bytes written (all of it: the server's batches and
+/// PostgreSQL's own), for figures per booking or per transaction.
+final class DatabaseActivity: @unchecked Sendable {
+    // Used from one thread at a time: the sampler's, then the caller's after it joined.
+    private let connection: BlockingConnection
+
+    init(url: String) throws { connection = try BlockingConnection(url: url) }
+
+    func sample() -> [String: Double] {
+        let sql = """
+            SELECT xact_commit, pg_current_wal_lsn() - '0/0'::pg_lsn
+            FROM pg_stat_database WHERE datname = current_database()
+            """
+        // pg_stat_database is refreshed per transaction: a fresh snapshot each time.
+        _ = try? connection.execute("SELECT pg_stat_clear_snapshot()")
+        guard let row = try? connection.execute(sql).rows.first, row.count == 2,
+              let commits = row[0].flatMap(Double.init), let wal = row[1].flatMap(Double.init) else { return [:] }
+        return ["commits": commits, "wal_bytes": wal]
+    }
+}
