@@ -29,7 +29,7 @@ final class LiveHub {
         var hasSnapshot = false
         var laggingSince: UInt64?
         var snapshotRequested = false
-        /// Its place in its showtime's array (removal swaps the last one in).
+        /// Its place in its group's array (removal swaps the last one in).
         var slot = 0
         /// Its delta group (see above).
         var group = 0
@@ -44,22 +44,24 @@ final class LiveHub {
 
     /// One showtime's watchers on this shard and its groups' pending deltas.
     final class Audience {
-        /// An array, since a delivery walks all of them.
-        var watchers: [Watcher] = []
-        /// Per group: its watchers here, the batches since its last delta
+        /// Per group: its watchers here (an array each, since a delta walks
+        /// all of a group's: walking every watcher to pick one group's was a
+        /// tenth of a shard's fan-out CPU), the batches since its last delta
         /// (oldest first; none kept for a group without watchers), and when
         /// it last sent one (loop time, nil before its first).
-        var members: [Int]
+        var members: [[Watcher]]
         var pending: [[LiveFeed.Batch]]
         var sentAt: [UInt64?]
         var joined = 0
         var timer: LoopTimer?
 
         init(groups: Int) {
-            members = Array(repeating: 0, count: groups)
+            members = Array(repeating: [], count: groups)
             pending = Array(repeating: [], count: groups)
             sentAt = Array(repeating: nil, count: groups)
         }
+
+        var isEmpty: Bool { members.allSatisfy(\.isEmpty) }
     }
 
     let access: ShardAccess
@@ -89,12 +91,11 @@ final class LiveHub {
     func add(_ watcher: Watcher) {
         let audience = audiences[watcher.showtime] ?? Audience(groups: groups)
         audiences[watcher.showtime] = audience
-        let first = audience.watchers.isEmpty
-        watcher.slot = audience.watchers.count
+        let first = audience.isEmpty
         watcher.group = audience.joined % groups
+        watcher.slot = audience.members[watcher.group].count
         audience.joined += 1
-        audience.members[watcher.group] += 1
-        audience.watchers.append(watcher)
+        audience.members[watcher.group].append(watcher)
         watcher.socket.onText = { [unowned self, unowned watcher] text in
             if String(decoding: text, as: UTF8.self).contains("\"resync\"") { requestSnapshot(watcher) }
         }
@@ -117,14 +118,16 @@ final class LiveHub {
     private func remove(_ watcher: Watcher) {
         let showtime = watcher.showtime
         let slot = watcher.slot
-        guard let audience = audiences[showtime], slot < audience.watchers.count, audience.watchers[slot] === watcher else { return }
-        audience.members[watcher.group] -= 1
-        let moved = audience.watchers.removeLast()
+        let group = watcher.group
+        guard let audience = audiences[showtime], slot < audience.members[group].count,
+              audience.members[group][slot] === watcher else { return }
+        let moved = audience.members[group].removeLast()
         if moved !== watcher {
             moved.slot = slot
-            audience.watchers[slot] = moved
+            audience.members[group][slot] = moved
         }
-        guard audience.watchers.isEmpty else { return }
+        if audience.members[group].isEmpty { audience.pending[group] = [] }
+        guard audience.isEmpty else { return }
         audience.timer?.close()
         audiences[showtime] = nil
         let shard = access.index
@@ -175,8 +178,8 @@ final class LiveHub {
     /// One owner batch: queued for every group, sent now to each group that
     /// has not sent in its current slot (the others when their slot starts).
     func deliver(_ batch: LiveFeed.Batch) {
-        guard let audience = audiences[batch.showtime], !audience.watchers.isEmpty else { return }
-        for group in audience.pending.indices where audience.members[group] > 0 { audience.pending[group].append(batch) }
+        guard let audience = audiences[batch.showtime], !audience.isEmpty else { return }
+        for group in audience.pending.indices where !audience.members[group].isEmpty { audience.pending[group].append(batch) }
         sendDue(audience)
     }
 
@@ -251,7 +254,7 @@ final class LiveHub {
         // checking `from_seq == seq + 1` never takes the overlap for a gap.
         var rebased: [UInt64: [UInt8]] = [:]
         let now = access.loop.now
-        for watcher in audience.watchers where watcher.group == group && watcher.hasSnapshot && batch.toSeq > watcher.seq {
+        for watcher in audience.members[group] where watcher.hasSnapshot && batch.toSeq > watcher.seq {
             if watcher.laggingSince != nil { continue }
             if watcher.socket.pendingWriteBytes > engine.config.liveMaxUnsentBytes {
                 // Too far behind: stop queueing; a fresh snapshot follows when it drains.
@@ -297,7 +300,7 @@ final class LiveHub {
     private func checkLaggards() {
         let now = access.loop.now
         for audience in audiences.values {
-            for watcher in audience.watchers {
+            for watcher in audience.members.joined() {
                 if let since = watcher.laggingSince, now &- since > engine.config.liveMaxLagMilliseconds {
                     watcher.socket.close(code: WebSocketCloseCode.tryAgainLater, reason: "too slow to keep up")
                 }

@@ -66,4 +66,14 @@ struct BenchKitTests {
         let lost = FlashSaleCheck.verdict([winner, loser], database: [:], seatsOnSale: seats)
         #expect(!lost.databaseAgrees, "an acknowledged booking missing from the database fails")
     }
+
+    @Test("a delta's oldest_change_at stamp reads as Unix milliseconds; other shapes are refused")
+    func stamps() {
+        #expect(FanoutWatchers.unixMilliseconds("1970-01-01T00:00:00.000Z") == 0)
+        #expect(FanoutWatchers.unixMilliseconds("2000-02-29T12:34:56.789Z") == 951_827_696_789)
+        #expect(FanoutWatchers.unixMilliseconds("2026-11-26T09:41:50.123Z") == 1_795_686_110_123)
+        #expect(FanoutWatchers.unixMilliseconds("2026-11-26T09:41:50Z") == nil)
+        #expect(FanoutWatchers.unixMilliseconds("2026-13-26T09:41:50.123Z") == nil)
+        #expect(FanoutWatchers.unixMilliseconds("2026-11-26 09:41:50.123Z") == nil)
+    }
 }
