@@ -1,7 +1,7 @@
 # Marquee API image: build with the Swift toolchain, run on slim Debian.
 FROM swift:6.1-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libuv1-dev libpq-dev libssl-dev pkg-config \
+    && apt-get install -y --no-install-recommends libuv1-dev libpq-dev libssl-dev zlib1g-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies first so source edits do not refetch them.

@@ -31,12 +31,15 @@ let package = Package(
                        providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "CShims/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "CShims/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CMarqueeShims", path: "CShims/CMarqueeShims"),
 
         // Pure Swift, no I/O, no C imports: concurrency primitives and the seat store.
         .target(name: "MarqueeCore"),
-        // I/O-free HTTP/1.1 codec, router and error shape.
-        .target(name: "MarqueeHTTP", dependencies: ["CMarqueeShims"]),
+        // I/O-free HTTP/1.1 and WebSocket codec, router and error shape; the only
+        // importer of CZlib (WebSocket permessage-deflate).
+        .target(name: "MarqueeHTTP", dependencies: ["CMarqueeShims", "CZlib"]),
         // The only importer of CLibUV: shard loops, TCP, timers, cross-shard wakeups.
         .target(name: "MarqueeLoop", dependencies: ["CLibUV", "CMarqueeShims", "MarqueeCore"]),
         // The only importer of CLibPQ: nonblocking pipelined connections, migrations.
@@ -93,7 +96,7 @@ let package = Package(
         .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP", "MarqueeTestSupport"]),
         // Catalog and users share one real-server harness (CatalogTestServer).
         .testTarget(name: "MarqueeCatalogTests", dependencies: [
-            "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
+            "MarqueeCatalog", "MarqueeHTTP", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto"]),

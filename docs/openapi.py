@@ -233,10 +233,14 @@ paths.update({
   "/v1/showtimes/{id}/live": {"parameters": [pid(), qp("token", {"type": "string", "maxLength": 2000}, "An access token (browsers cannot set headers on a WebSocket); marks the watcher's own holds as mine.")],
     "get": {"summary": "Live seat map over WebSocket (RFC 6455; Upgrade: websocket, Sec-WebSocket-Version: 13). Server messages, JSON text frames: "
                        "{\"type\":\"snapshot\",\"showtime\",\"seq\",\"seats\":[...as GET /seats],\"counts\"} first and after every resync; then "
-                       "{\"type\":\"delta\",\"showtime\",\"from_seq\",\"seq\",\"changes\":[{\"seat\":\"F7\",\"state\":\"held\"}]} carrying the events from_seq..seq of one server turn, "
-                       "each seat's state now (applying a change already in the snapshot is harmless). A client that sees from_seq != its last seq + 1 sends {\"type\":\"resync\"} "
+                       "{\"type\":\"delta\",\"showtime\",\"from_seq\",\"seq\",\"oldest_change_at\",\"changes\":[{\"seat\":\"F7\",\"state\":\"held\"}]} carrying the events from_seq..seq since the watcher's last delta, "
+                       "each seat once with its state now, and when the server accepted the oldest of them (RFC 3339, milliseconds) (applying a change already in the snapshot is harmless). "
+                       "A client that sees from_seq != its last seq + 1 sends {\"type\":\"resync\"} "
                        "and gets a new snapshot. The server pings after 20 s of silence and closes peers silent for 40 s; a watcher that falls 256 KiB behind skips deltas and gets a "
-                       "snapshot when it drains, or is closed with 1013 after 10 s; the showtime not existing closes with 1008.",
+                       "snapshot when it drains, or is closed with 1013 after 10 s; the showtime not existing closes with 1008. "
+                       "Compression: a client offering permessage-deflate (RFC 7692, Sec-WebSocket-Extensions) gets it with server_no_context_takeover (every server message compressed on its own); "
+                       "server_max_window_bits 9 to 15 and client_no_context_takeover are honoured, an offer that cannot be (server_max_window_bits=8, unknown parameters) is declined and the socket stays uncompressed; "
+                       "the client's compressed messages are accepted (size limits apply decompressed: 1009; invalid DEFLATE data: 1007).",
       "operationId": "liveSeats", "tags": ["seats"], "security": [{}, {"bearerAuth": []}],
       "responses": {"101": {"description": "Switching Protocols: the WebSocket is open"},
                     "400": err("invalid_websocket_handshake", "invalid_path_parameter"), "401": auth_errors,

@@ -4,7 +4,7 @@
 # everything is there. Swift itself must already be on PATH.
 set -euo pipefail
 
-packages=(libuv1-dev libpq-dev libssl-dev pkg-config postgresql postgresql-contrib)
+packages=(libuv1-dev libpq-dev libssl-dev zlib1g-dev pkg-config postgresql postgresql-contrib)
 packages+=("$@")
 
 missing=()

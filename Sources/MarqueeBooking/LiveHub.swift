@@ -67,6 +67,10 @@ final class LiveHub {
     let access: ShardAccess
     let engine: SeatEngine
     private var audiences: [Int64: Audience] = [:]
+    /// Per showtime, the last anonymous snapshot framed for each variant
+    /// (plain, compressed per window size): a crowd connecting at once gets
+    /// the owner's one cached text, framed and compressed once here.
+    private var snapshotFrames: [Int64: (text: String, frames: [Int: [UInt8]])] = [:]
     private var timer: LoopTimer?
     private var window: UInt64 { engine.config.liveCoalesceMilliseconds }
     private var groups: Int { max(1, engine.config.liveGroups) }
@@ -130,6 +134,7 @@ final class LiveHub {
         guard audience.isEmpty else { return }
         audience.timer?.close()
         audiences[showtime] = nil
+        snapshotFrames[showtime] = nil
         let shard = access.index
         engine.onOwnerShard(of: showtime, from: access) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
     }
@@ -151,6 +156,7 @@ final class LiveHub {
         let showtime = watcher.showtime
         let user = watcher.user
         let reply = LoopBound(watcher, loop: access.loop)
+        let hub = LoopBound(self, loop: access.loop)
         engine.onOwnerShard(of: showtime, from: access) { owner in
             owner.showtime(showtime) { result in
                 switch result {
@@ -162,7 +168,7 @@ final class LiveHub {
                         watcher.snapshotRequested = false
                         watcher.hasSnapshot = true
                         watcher.seq = seq
-                        watcher.socket.send(text: snapshot)
+                        watcher.socket.send(frame: hub.value.snapshotFrame(snapshot, for: watcher))
                     }
                 case .failure(let error):
                     reply.execute { watcher in
@@ -173,6 +179,19 @@ final class LiveHub {
                 }
             }
         }
+    }
+
+    private func snapshotFrame(_ text: String, for watcher: Watcher) -> [UInt8] {
+        let socket = watcher.socket
+        // A watcher's own snapshot (its holds marked) is framed for it alone.
+        guard watcher.user == nil else { return socket.frame(.text, Array(text.utf8)) }
+        // Equal strings from the owner's cache share storage: compared in O(1).
+        var entry: (text: String, frames: [Int: [UInt8]]) = snapshotFrames[watcher.showtime].flatMap { $0.text == text ? $0 : nil } ?? (text, [:])
+        if let frame = entry.frames[socket.frameVariant] { return frame }
+        let frame = socket.frame(.text, Array(text.utf8))
+        entry.frames[socket.frameVariant] = frame
+        snapshotFrames[watcher.showtime] = entry
+        return frame
     }
 
     /// One owner batch: queued for every group, sent now to each group that
@@ -245,14 +264,16 @@ final class LiveHub {
                               oldestChangeMillis: first.oldestChangeMillis, changes: changes)
     }
 
-    /// Encoded once, the same frame to every up-to-date watcher of the group.
+    /// Encoded once, the same frame to every up-to-date watcher of the
+    /// group; once more per other variant met (a watcher that agreed
+    /// permessage-deflate gets the compressed frame for its window size).
     private func send(_ batch: LiveFeed.Batch, to audience: Audience, group: Int) {
-        let frame = Self.frame(batch, from: batch.fromSeq)
+        let plain = WebSocketEncoder.frame(.text, Self.payload(batch, from: batch.fromSeq))
         // Watchers whose snapshot was taken while this batch was gathering
         // already have part of it: they get the same changes (each seat's
         // state now) numbered from just past their snapshot, so a client
         // checking `from_seq == seq + 1` never takes the overlap for a gap.
-        var rebased: [UInt64: [UInt8]] = [:]
+        var others: [FrameKey: [UInt8]] = [:]
         let now = access.loop.now
         for watcher in audience.members[group] where watcher.hasSnapshot && batch.toSeq > watcher.seq {
             if watcher.laggingSince != nil { continue }
@@ -262,19 +283,27 @@ final class LiveHub {
                 watcher.hasSnapshot = false
                 continue
             }
-            if watcher.seq >= batch.fromSeq {
-                let from = watcher.seq + 1
-                let own = rebased[from] ?? Self.frame(batch, from: from)
-                rebased[from] = own
-                watcher.socket.send(frame: own)
+            let from = watcher.seq >= batch.fromSeq ? watcher.seq + 1 : batch.fromSeq
+            let variant = watcher.socket.frameVariant
+            if from == batch.fromSeq && variant == 0 {
+                watcher.socket.send(frame: plain)
             } else {
+                let key = FrameKey(from: from, variant: variant)
+                let frame = others[key] ?? watcher.socket.frame(.text, Self.payload(batch, from: from))
+                others[key] = frame
                 watcher.socket.send(frame: frame)
             }
             watcher.seq = batch.toSeq
         }
     }
 
-    static func frame(_ batch: LiveFeed.Batch, from: UInt64) -> [UInt8] {
+    private struct FrameKey: Hashable {
+        let from: UInt64
+        let variant: Int
+    }
+
+    /// The delta message's JSON.
+    static func payload(_ batch: LiveFeed.Batch, from: UInt64) -> [UInt8] {
         var json = JSONBuffer(capacity: 96 + 34 * batch.changes.count)
         json.raw("{\"type\":\"delta\",\"showtime\":")
         json.integer(batch.showtime)
@@ -294,7 +323,7 @@ final class LiveHub {
             json.raw("}")
         }
         json.raw("]}")
-        return WebSocketEncoder.frame(.text, json.bytes)
+        return json.bytes
     }
 
     private func checkLaggards() {

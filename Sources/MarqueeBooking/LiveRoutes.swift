@@ -45,12 +45,8 @@ enum LiveRoutes {
                 limits.maxFrameBytes = 16 * 1024 * 1024
                 limits.maxMessageBytes = 16 * 1024 * 1024
                 guard let socket = context.upgradeToWebSocket(limits: limits) else { return }
-                socket.onText = { [unowned socket] text in
-                    var frame: [UInt8] = []
-                    text.withUnsafeBytes { WebSocketEncoder.frame(.text, $0, into: &frame) }
-                    socket.send(frame: frame)
-                }
-                socket.onBinary = { [unowned socket] bytes in socket.send(frame: WebSocketEncoder.frame(.binary, bytes)) }
+                socket.onText = { [unowned socket] text in socket.send(.text, text) }
+                socket.onBinary = { [unowned socket] bytes in socket.send(.binary, bytes) }
                 socket.start()
             } }
         }

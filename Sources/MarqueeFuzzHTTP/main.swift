@@ -11,12 +11,17 @@ import Glibc
 ///
 /// The oracle beyond "no crash": feeding an input whole and feeding it
 /// split in two must produce the same events (the parsers are
-/// incremental). Every input goes to both the HTTP and the WebSocket
-/// frame parser.
+/// incremental). Every input goes to the HTTP parser and the WebSocket
+/// frame parser, without and with permessage-deflate (compressed
+/// messages decompressed with the window kept between them).
 func checkOneInput(_ data: UnsafeRawBufferPointer) {
     let split = data.count > 1 ? Int(data[0]) % data.count : 0
     let halves = [UnsafeRawBufferPointer(rebasing: data[..<split]), UnsafeRawBufferPointer(rebasing: data[split...])]
-    for (name, feed) in [("HTTP", events(feeding:)), ("WebSocket", frameEvents(feeding:))] {
+    let feeds: [(String, ([UnsafeRawBufferPointer]) -> [String])] = [
+        ("HTTP", events(feeding:)), ("WebSocket", { frameEvents(feeding: $0) }),
+        ("WebSocket with permessage-deflate", { frameEvents(feeding: $0, deflate: true) }),
+    ]
+    for (name, feed) in feeds {
         let whole = feed([data])
         let parts = feed(halves)
         if whole != parts {
@@ -26,8 +31,9 @@ func checkOneInput(_ data: UnsafeRawBufferPointer) {
     }
 }
 
-func frameEvents(feeding chunks: [UnsafeRawBufferPointer]) -> [String] {
+func frameEvents(feeding chunks: [UnsafeRawBufferPointer], deflate: Bool = false) -> [String] {
     var parser = WebSocketParser(maxFrameBytes: 4096, maxMessageBytes: 8192)
+    if deflate { parser.inflater = WebSocketInflater(noContextTakeover: false) }
     var seen: [String] = []
     for chunk in chunks {
         parser.append(chunk)

@@ -28,9 +28,10 @@ public enum WebSocketCloseCode {
 }
 
 public enum WebSocketEncoder {
-    /// One unfragmented server frame (servers never mask).
-    public static func frame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        out.append(0x80 | opcode.rawValue)
+    /// One unfragmented server frame (servers never mask); `compressed`
+    /// sets RSV1, for a payload from `WebSocketDeflater`.
+    public static func frame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, compressed: Bool = false, into out: inout [UInt8]) {
+        out.append(0x80 | (compressed ? 0x40 : 0) | opcode.rawValue)
         let count = payload.count
         if count < 126 {
             out.append(UInt8(count))
@@ -45,10 +46,10 @@ public enum WebSocketEncoder {
         out.append(contentsOf: payload)
     }
 
-    public static func frame(_ opcode: WebSocketOpcode, _ payload: [UInt8]) -> [UInt8] {
+    public static func frame(_ opcode: WebSocketOpcode, _ payload: [UInt8], compressed: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(payload.count + 10)
-        payload.withUnsafeBytes { frame(opcode, $0, into: &out) }
+        payload.withUnsafeBytes { frame(opcode, $0, compressed: compressed, into: &out) }
         return out
     }
 

@@ -4,6 +4,11 @@
 /// arrives (a bad sequence fails at once, also across fragments). Limits on
 /// frame and message size end the connection with 1009; protocol errors
 /// with 1002, bad UTF-8 with 1007.
+///
+/// With permessage-deflate agreed (`inflater` set), a message whose first
+/// frame has RSV1 set is compressed: it is decompressed when whole (the
+/// limit then applies to its decompressed size too) and its text checked
+/// after that; RSV1 anywhere else is still a protocol error.
 public struct WebSocketParser {
     public enum Event: Equatable {
         case text([UInt8])
@@ -22,8 +27,11 @@ public struct WebSocketParser {
     private var start = 0
     private var message: [UInt8] = []
     private var messageOpcode: WebSocketOpcode?
+    private var messageCompressed = false
     private var utf8 = UTF8Validator()
     private var failed = false
+    /// Set once permessage-deflate is agreed.
+    public var inflater: WebSocketInflater?
 
     public init(maxFrameBytes: Int = 64 * 1024, maxMessageBytes: Int = 256 * 1024) {
         self.maxFrameBytes = maxFrameBytes
@@ -49,8 +57,15 @@ public struct WebSocketParser {
             guard available >= 2 else { return nil }
             let first = buffer[start], second = buffer[start + 1]
             let fin = first & 0x80 != 0
-            guard first & 0x70 == 0 else { return fail(WebSocketCloseCode.protocolError, "reserved bits set") }
+            guard first & 0x30 == 0 else { return fail(WebSocketCloseCode.protocolError, "reserved bits set") }
             guard let opcode = WebSocketOpcode(rawValue: first & 0x0F) else { return fail(WebSocketCloseCode.protocolError, "unknown opcode") }
+            let compressed = first & 0x40 != 0
+            if compressed {
+                // RSV1 marks a compressed message on its first frame only.
+                guard inflater != nil, opcode == .text || opcode == .binary else {
+                    return fail(WebSocketCloseCode.protocolError, "reserved bits set")
+                }
+            }
             guard second & 0x80 != 0 else { return fail(WebSocketCloseCode.protocolError, "client frames must be masked") }
             var length = UInt64(second & 0x7F)
             var headerCount = 2
@@ -110,17 +125,28 @@ public struct WebSocketParser {
             case .text, .binary, .continuation:
                 if opcode != .continuation {
                     messageOpcode = opcode
+                    messageCompressed = compressed
                     utf8 = UTF8Validator()
                 }
-                if messageOpcode == .text, !utf8.feed(payload[...]) {
+                if messageOpcode == .text, !messageCompressed, !utf8.feed(payload[...]) {
                     return fail(WebSocketCloseCode.invalidPayload, "text is not UTF-8")
                 }
                 message.append(contentsOf: payload)
                 guard fin else { continue }
                 let kind = messageOpcode!
-                let complete = message
+                var complete = message
                 message = []
                 messageOpcode = nil
+                if messageCompressed, let inflater {
+                    switch inflater.decompress(complete, limit: maxMessageBytes) {
+                    case .success(let inflated): complete = inflated
+                    case .failure(.tooBig): return fail(WebSocketCloseCode.messageTooBig, "message too big")
+                    case .failure(.corrupt): return fail(WebSocketCloseCode.invalidPayload, "compressed data is not valid DEFLATE")
+                    }
+                    if kind == .text, !utf8.feed(complete[...]) {
+                        return fail(WebSocketCloseCode.invalidPayload, "text is not UTF-8")
+                    }
+                }
                 if kind == .text {
                     guard utf8.isComplete else { return fail(WebSocketCloseCode.invalidPayload, "text ends inside a character") }
                     return .text(complete)

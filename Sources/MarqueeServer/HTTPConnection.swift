@@ -212,7 +212,8 @@ final class HTTPConnection {
 
     /// Switches to WebSocket after the request in `sequence`, which must be
     /// the only one outstanding: writes `101` and hands the socket over.
-    func upgrade(slot sequence: Int, accept: String, limits: WebSocketConnection.Limits) -> WebSocketConnection? {
+    func upgrade(slot sequence: Int, accept: String, deflate: WebSocketDeflateParameters?,
+                 limits: WebSocketConnection.Limits) -> WebSocketConnection? {
         guard sequence == firstSlotSequence, slots.count == 1, !tcp.isClosed, webSocket == nil else { return nil }
         if !output.isEmpty {
             tcp.write(output)
@@ -221,9 +222,10 @@ final class HTTPConnection {
         let slot = slots.removeFirst()
         firstSlotSequence += 1
         closing = true
-        tcp.write(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(accept)\r\n\r\n".utf8))
+        let extensions = deflate.map { "Sec-WebSocket-Extensions: \($0.responseHeader)\r\n" } ?? ""
+        tcp.write(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(accept)\r\n\(extensions)\r\n".utf8))
         shard.metrics.record(route: slot.route, status: 101, micros: (MonotonicClock.nanoseconds() &- slot.startedNanos) / 1_000)
-        let connection = WebSocketConnection(tcp: tcp, shard: shard, limits: limits, leftover: parser.takeRemainingBytes())
+        let connection = WebSocketConnection(tcp: tcp, shard: shard, limits: limits, deflate: deflate, leftover: parser.takeRemainingBytes())
         webSocket = connection
         tcp.onRead = { [unowned(unsafe) connection] bytes in connection.didRead(bytes) }
         tcp.onReadEnd = { [unowned(unsafe) connection] _ in connection.peerEnded() }

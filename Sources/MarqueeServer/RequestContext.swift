@@ -76,8 +76,8 @@ public final class RequestContext {
         case .failure(let error):
             fail(error)
             return nil
-        case .success(let accept):
-            guard let connection = connection.upgrade(slot: slot, accept: accept, limits: limits) else {
+        case .success(let (accept, deflate)):
+            guard let connection = connection.upgrade(slot: slot, accept: accept, deflate: deflate, limits: limits) else {
                 fail(APIError(.badRequest, code: "invalid_websocket_handshake", message: "Upgrade only a connection's only request in flight."))
                 return nil
             }

@@ -41,6 +41,16 @@ final class Shard {
     private var finished = false
     private var cachedDateSecond = -1
     private var cachedDate: [UInt8] = []
+    /// permessage-deflate compressors, by window bits: messages are
+    /// compressed each on its own, so one serves all of this shard's sockets.
+    private var deflaters: [Int: WebSocketDeflater] = [:]
+
+    func deflater(windowBits: Int) -> WebSocketDeflater {
+        if let deflater = deflaters[windowBits] { return deflater }
+        let deflater = WebSocketDeflater(windowBits: windowBits)
+        deflaters[windowBits] = deflater
+        return deflater
+    }
 
     init(index: Int, loop: EventLoop, config: ServerConfig, routes: Routes,
          logger: Logger, server: Server) {

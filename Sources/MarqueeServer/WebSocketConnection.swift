@@ -5,7 +5,9 @@ import MarqueeLoop
 
 /// A connection after `101 Switching Protocols`: RFC 6455 framing over the
 /// same TCP connection and shard loop. Answers pings, runs the close
-/// handshake, pings an idle peer and closes a dead one. Loop thread only.
+/// handshake, pings an idle peer and closes a dead one; with
+/// permessage-deflate agreed, compresses the messages it sends and
+/// decompresses the peer's. Loop thread only.
 public final class WebSocketConnection {
     public struct Limits: Sendable {
         public var maxFrameBytes = 64 * 1024
@@ -18,6 +20,8 @@ public final class WebSocketConnection {
 
     let tcp: TCPConnection
     let shard: Shard
+    /// permessage-deflate as agreed in the handshake, nil without it.
+    public let deflate: WebSocketDeflateParameters?
     private var parser: WebSocketParser
     private let limits: Limits
     private var lastHeard: UInt64
@@ -33,11 +37,13 @@ public final class WebSocketConnection {
     /// Called once, when the connection is gone.
     public var onClose: (() -> Void)?
 
-    init(tcp: TCPConnection, shard: Shard, limits: Limits, leftover: [UInt8]) {
+    init(tcp: TCPConnection, shard: Shard, limits: Limits, deflate: WebSocketDeflateParameters?, leftover: [UInt8]) {
         self.tcp = tcp
         self.shard = shard
         self.limits = limits
+        self.deflate = deflate
         parser = WebSocketParser(maxFrameBytes: limits.maxFrameBytes, maxMessageBytes: limits.maxMessageBytes)
+        if let deflate { parser.inflater = WebSocketInflater(noContextTakeover: deflate.clientNoContextTakeover) }
         lastHeard = shard.loop.now
         if !leftover.isEmpty { parser.append(leftover) }
     }
@@ -80,13 +86,31 @@ public final class WebSocketConnection {
         }
     }
 
-    /// Sends a text message.
+    /// Sends a text message (compressed when agreed).
     public func send(text: String) {
-        guard isOpen, !closeSent else { return }
-        tcp.write(WebSocketEncoder.text(text))
+        send(.text, Array(text.utf8))
     }
 
-    /// Sends frame bytes encoded once for many connections (fan-out).
+    /// Sends a whole message, compressed when agreed.
+    public func send(_ opcode: WebSocketOpcode, _ payload: [UInt8]) {
+        guard isOpen, !closeSent else { return }
+        tcp.write(frame(opcode, payload))
+    }
+
+    /// The frame this connection sends for a message: compressed with the
+    /// agreed window, or plain. For fan-out, connections agreeing the same
+    /// `frameVariant` can share the bytes.
+    public func frame(_ opcode: WebSocketOpcode, _ payload: [UInt8]) -> [UInt8] {
+        guard let deflate else { return WebSocketEncoder.frame(opcode, payload) }
+        return WebSocketEncoder.frame(opcode, shard.deflater(windowBits: deflate.serverMaxWindowBits).compress(payload), compressed: true)
+    }
+
+    /// Which frame bytes suit this connection: 0 plain, else the window bits
+    /// its compressed messages use.
+    public var frameVariant: Int { deflate?.serverMaxWindowBits ?? 0 }
+
+    /// Sends frame bytes encoded once for many connections (fan-out); they
+    /// must be `frame(_:_:)`'s for this connection's `frameVariant`.
     public func send(frame: [UInt8]) {
         guard isOpen, !closeSent else { return }
         tcp.write(frame)
@@ -155,8 +179,9 @@ public final class WebSocketConnection {
 enum WebSocketHandshake {
     static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-    /// The accept value, or the error to answer instead.
-    static func accept(_ head: HTTPRequestHead) -> Result<String, APIError> {
+    /// The accept value and the permessage-deflate agreed (nil when the
+    /// client offered none this server accepts), or the error to answer instead.
+    static func accept(_ head: HTTPRequestHead) -> Result<(String, WebSocketDeflateParameters?), APIError> {
         func has(_ name: String, token: String) -> Bool {
             (head.headers[name] ?? "").lowercased().split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == token }
         }
@@ -175,6 +200,7 @@ enum WebSocketHandshake {
         guard let key = head.headers["sec-websocket-key"], let decoded = Data(base64Encoded: key), decoded.count == 16 else {
             return .failure(APIError(.badRequest, code: "invalid_websocket_handshake", message: "Sec-WebSocket-Key must be 16 bytes in base64."))
         }
-        return .success(Data(Crypto.sha1(Array((key + guid).utf8))).base64EncodedString())
+        let deflate = head.headers["sec-websocket-extensions"].flatMap(WebSocketDeflateParameters.negotiate)
+        return .success((Data(Crypto.sha1(Array((key + guid).utf8))).base64EncodedString(), deflate))
     }
 }

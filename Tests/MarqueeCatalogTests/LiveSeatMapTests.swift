@@ -1,4 +1,5 @@
 import Foundation
+import MarqueeHTTP
 import MarqueeTestSupport
 import Testing
 
@@ -44,6 +45,39 @@ final class LiveSeatMapTests {
         try socket.send(raw: TestWebSocket.frame(opcode: 8, [0x03, 0xE8]))
         #expect(try socket.read().closeCode == 1000)
         #expect(try socket.client.waitForClose())
+    }
+
+    @Test("permessage-deflate: a watcher that offers it gets compressed snapshot and deltas, the same JSON a plain watcher gets")
+    func compressed() throws {
+        let offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+        let squeezed = try TestWebSocket(port: server.port, path: livePath, headers: offer)
+        let plain = try TestWebSocket(port: server.port, path: livePath)
+        #expect(squeezed.extensions == "permessage-deflate; server_no_context_takeover")
+        #expect(plain.extensions == nil)
+        let inflater = WebSocketInflater(noContextTakeover: true)
+        func message(_ socket: TestWebSocket) throws -> (compressed: Bool, size: Int, text: String) {
+            var frame = try socket.read()
+            while frame.opcode == 9 { frame = try socket.read() }
+            guard frame.compressed else { return (false, frame.payload.count, frame.text) }
+            let text = try inflater.decompress(frame.payload, limit: 1 << 20).get()
+            return (true, frame.payload.count, String(decoding: text, as: UTF8.self))
+        }
+        let snapshot = try message(squeezed)
+        let plainSnapshot = try message(plain)
+        #expect(snapshot.compressed && !plainSnapshot.compressed)
+        #expect(snapshot.text.hasPrefix("{\"type\":\"snapshot\"") && snapshot.text.count == plainSnapshot.text.count)
+        #expect(snapshot.size * 4 < plainSnapshot.size, "a snapshot shrinks: \(snapshot.size) of \(plainSnapshot.size) bytes")
+        let token = try fixture.customers(1)[0].token
+        let hold = try #require(fixture.hold(["D2", "D3"], token: token).object?["id"] as? String)
+        let delta = try message(squeezed)
+        let plainDelta = try message(plain)
+        #expect(delta.compressed && delta.text.contains("{\"seat\":\"D2\",\"state\":\"held\"}"))
+        #expect(!plainDelta.compressed && plainDelta.text.contains("{\"seat\":\"D2\",\"state\":\"held\"}"))
+        #expect(try server.request("DELETE", "/v1/holds/\(hold)", token: token).status == 204)
+        #expect(try message(squeezed).text.contains("{\"seat\":\"D2\",\"state\":\"free\"}"))
+        // The client's own messages may be compressed too: a compressed resync is understood.
+        try squeezed.send(raw: TestWebSocket.frame(opcode: 1, WebSocketDeflater().compress(Array(#"{"type":"resync"}"#.utf8)), compressed: true))
+        #expect(try message(squeezed).text.hasPrefix("{\"type\":\"snapshot\""))
     }
 
     @Test("a snapshot, then a delta per change in sequence; resync sends a fresh snapshot")

@@ -8,16 +8,22 @@ public final class TestWebSocket: @unchecked Sendable {
 
     public struct Frame: Equatable {
         public let fin: Bool
+        /// RSV1: a compressed message's first frame (permessage-deflate).
+        public let compressed: Bool
         public let opcode: UInt8
         public let payload: [UInt8]
         public var text: String { String(decoding: payload, as: UTF8.self) }
-        public init(fin: Bool, opcode: UInt8, payload: [UInt8]) {
+        public init(fin: Bool, compressed: Bool = false, opcode: UInt8, payload: [UInt8]) {
             self.fin = fin
+            self.compressed = compressed
             self.opcode = opcode
             self.payload = payload
         }
         public var closeCode: UInt16? { opcode == 8 && payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil }
     }
+
+    /// The server's Sec-WebSocket-Extensions answer, if any.
+    public private(set) var extensions: String?
 
     /// Connects and upgrades; throws unless the answer is 101.
     public init(port: Int, path: String, headers: String = "", timeoutSeconds: Int = 5) throws {
@@ -28,11 +34,13 @@ public final class TestWebSocket: @unchecked Sendable {
         guard response.status == 101, response.headers["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" else {
             throw TestClient.Failure("upgrade refused: \(response)")
         }
+        extensions = response.headers["sec-websocket-extensions"]
     }
 
     /// A client frame, masked as clients must.
-    public static func frame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]) -> [UInt8] {
-        var out: [UInt8] = [(fin ? 0x80 : 0) | opcode]
+    public static func frame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, compressed: Bool = false,
+                             mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]) -> [UInt8] {
+        var out: [UInt8] = [(fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode]
         if payload.count < 126 {
             out.append(0x80 | UInt8(payload.count))
         } else if payload.count <= 0xFFFF {
@@ -60,7 +68,7 @@ public final class TestWebSocket: @unchecked Sendable {
             length = try client.readRaw(count: 8).reduce(0) { $0 << 8 | Int($1) }
         }
         let payload = length > 0 ? try client.readRaw(count: length) : []
-        return Frame(fin: head[0] & 0x80 != 0, opcode: head[0] & 0x0F, payload: payload)
+        return Frame(fin: head[0] & 0x80 != 0, compressed: head[0] & 0x40 != 0, opcode: head[0] & 0x0F, payload: payload)
     }
 
     /// The next text message, skipping pings.

@@ -7,7 +7,8 @@ import MarqueeLoop
 
 /// Microbenchmarks of the hot paths, with allocation counting: the HTTP
 /// request parse, a seat-map hold and release (the CAS path), routing a
-/// hold request, and encoding a delta frame for fan-out. Each has a
+/// hold request, encoding a delta frame for fan-out, and compressing a
+/// delta and a 1,000-seat snapshot (permessage-deflate). Each has a
 /// ceiling on allocations per operation
 /// (Benchmarks/micro-thresholds.json); exceeding one fails the
 /// check, so a change that starts allocating on a hot path is caught.
@@ -53,6 +54,14 @@ for (index, route) in ["/healthz", "/v1/movies", "/v1/movies/{id:int}", "/v1/sho
     router.add(.POST, route, endpoint: index)
 }
 let holdPath: Substring = "/v1/showtimes/42/holds"
+// A 1,000-seat snapshot as the live endpoint sends it (40 rows of 25).
+let snapshot = Array(("{\"type\":\"snapshot\",\"showtime\":42,\"seq\":17,\"seats\":[" + (0..<1_000).map { index in
+    let row = String(UnicodeScalar(UInt8(65 + index / 25 % 26))) + (index >= 650 ? "A" : "")
+    let state = ["free", "free", "held", "booked"][index * 7 % 4]
+    return "{\"label\":\"\(row)\(index % 25 + 1)\",\"row\":\"\(row)\",\"column\":\(index % 25 + 1),\"category\":\"standard\","
+        + "\"price_cents\":1250,\"aisle_after\":\(index % 25 == 12),\"state\":\"\(state)\",\"mine\":false}"
+}.joined(separator: ",") + "]}").utf8)
+let deflater = WebSocketDeflater()
 
 let measures = [
     Measure(name: "http_request_parse", iterations: 200_000) {
@@ -73,7 +82,15 @@ let measures = [
         delta.withUnsafeBytes { WebSocketEncoder.frame(.text, $0, into: &frame) }
         blackHole(frame.count)
     },
+    Measure(name: "delta_deflate", iterations: 100_000) {
+        blackHole(deflater.compress(delta).count)
+    },
+    Measure(name: "snapshot_deflate_1000_seats", iterations: 1_000) {
+        blackHole(deflater.compress(snapshot).count)
+    },
 ]
+print(String(format: "permessage-deflate: delta %d -> %d bytes, 1,000-seat snapshot %d -> %d bytes", delta.count,
+             deflater.compress(delta).count, snapshot.count, deflater.compress(snapshot).count))
 
 let arguments = CommandLine.arguments
 let check = arguments.contains("--check")
