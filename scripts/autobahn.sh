@@ -4,14 +4,21 @@
 # behaviour is not OK, NON-STRICT or INFORMATIONAL.
 #
 #   scripts/autobahn.sh [CONFIGURATION=debug|release] [case globs...]
-#   default cases: sections 1 to 7 and 10 (what the test command runs);
-#   scripts/autobahn.sh release '1.*' ... '10.*' '9.*' for the full run with section 9.
+#   default cases (what the test command runs): sections 1 to 7 and 10, and of
+#   12 and 13 (permessage-deflate) the four smallest message sizes of every
+#   payload kind and every negotiation (12.x.1-4, 13.x.1-4; seconds, where the
+#   whole of 12 and 13 is minutes of the Python client's compression);
+#   scripts/autobahn.sh release '1.*' ... '10.*' '9.*' '12.*' '13.*' for the full run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 configuration=${1:-debug}
 shift || true
 cases=("$@")
-((${#cases[@]})) || cases=('1.*' '2.*' '3.*' '4.*' '5.*' '6.*' '7.*' '10.*')
+if ((${#cases[@]} == 0)); then
+    cases=('1.*' '2.*' '3.*' '4.*' '5.*' '6.*' '7.*' '10.*')
+    for kind in 1 2 3 4 5; do for size in 1 2 3 4; do cases+=("12.$kind.$size"); done; done
+    for offer in 1 2 3 4 5 6 7; do for size in 1 2 3 4; do cases+=("13.$offer.$size"); done; done
+fi
 command -v kosoku >/dev/null || python3 -m pip install -q kosoku 2>&1 | grep -v "WARNING: Running pip as" || true
 bin=$(swift build -c "$configuration" --show-bin-path)
 swift build -c "$configuration" --product marquee 2>&1 | tail -1

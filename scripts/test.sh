@@ -39,7 +39,7 @@ TSAN_OPTIONS=halt_on_error=1 swift test --skip-build --sanitize=thread --scratch
     | grep -E "✘|Test run|WARNING: ThreadSanitizer|SUMMARY" 
 test "${PIPESTATUS[0]}" -eq 0
 
-step "WebSocket conformance: Autobahn sections 1 to 7 and 10 (kosoku) against the echo endpoint"
+step "WebSocket conformance: Autobahn sections 1 to 7 and 10, and 12 and 13 in part (permessage-deflate), with kosoku against the echo endpoint"
 scripts/autobahn.sh debug
 
 step "benchmark harness smoke run (every scenario for a second, results to a scratch folder)"
