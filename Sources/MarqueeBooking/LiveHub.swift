@@ -45,8 +45,8 @@ final class LiveHub {
     /// One showtime's watchers on this shard and its groups' pending deltas.
     final class Audience {
         /// Per group: its watchers here (an array each, since a delta walks
-        /// all of a group's: walking every watcher to pick one group's was a
-        /// tenth of a shard's fan-out CPU), the batches since its last delta
+        /// all of a group's; picking them out of one array touched every
+        /// watcher of the showtime per group's delta), the batches since its last delta
         /// (oldest first; none kept for a group without watchers), and when
         /// it last sent one (loop time, nil before its first).
         var members: [[Watcher]]
