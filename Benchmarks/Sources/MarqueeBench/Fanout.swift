@@ -33,8 +33,10 @@ extension MarqueeBench {
         writerPlan.warmupSeconds = 0
         group.beginMeasuring()
         let cpuBefore = serverPid.flatMap(ProcessStats.cpuMicros)
+        let clientCPUBefore = ProcessStats.cpuMicros(pid: getpid())
         let (writes, writeSeconds) = LoadRunner.run(writerPlan) { FanoutWriterScript(token: tokens[$0], showtimes: showtimes, times: times) }
         let cpuAfter = serverPid.flatMap(ProcessStats.cpuMicros)
+        let clientCPUAfter = ProcessStats.cpuMicros(pid: getpid())
         let rssDuring = serverPid.flatMap(ProcessStats.residentBytes)
         usleep(2_000_000)  // quiet: the last deltas arrive
         var truth: [[UInt8]] = []
@@ -56,6 +58,10 @@ extension MarqueeBench {
             ours.server_cpu_us_per_request = (cpuAfter - cpuBefore) / Double(recorder.completed)
         }
         var parameters = params
+        if let clientCPUBefore, let clientCPUAfter, recorder.completed > 0 {
+            // The watchers and the writers: what the load generator takes from the server's cores.
+            parameters["load_generator_cpu_us_per_frame"] = String(format: "%.1f", (clientCPUAfter - clientCPUBefore) / Double(recorder.completed))
+        }
         parameters["watchers"] = String(plan.showtimes.count * plan.watchersPerShowtime)
         parameters["watched_showtimes"] = String(showtimes.count)
         parameters["watcher_threads"] = String(watcherThreads)
@@ -77,7 +83,8 @@ extension MarqueeBench {
         // The default shape is "fanout"; others are named by their shape.
         let name = watchers == 10_000 && watchedShowtimes == 1 ? "fanout"
             : "fanout-\(watchers)" + (watchedShowtimes > 1 ? "-over-\(watchedShowtimes)" : "")
-        print("  oldest change per frame: \(parameters["oldest_change_per_frame_ms"]!) ms; writers' requests: \(parameters["writer_latency_ms"]!) ms")
+        print("  oldest change per frame: \(parameters["oldest_change_per_frame_ms"]!) ms; writers' requests: \(parameters["writer_latency_ms"]!) ms; "
+              + "load generator CPU per frame: \(parameters["load_generator_cpu_us_per_frame"] ?? "?") µs")
         var result = BenchResult(scenario: name, commit: currentCommit, machine: ProcessStats.machine(), params: parameters, ours: ours)
         result.checks["watchers_converged"] = converged
         result.checks["every_watcher_connected"] = ready == plan.showtimes.count * plan.watchersPerShowtime
