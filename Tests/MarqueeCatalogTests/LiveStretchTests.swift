@@ -1,0 +1,30 @@
+@testable import MarqueeBooking
+import Testing
+
+@Suite("Live window stretched under load")
+struct LiveStretchTests {
+    @Test("within the budget the window stays as configured; past it, it grows half way to where deltas would take the budget")
+    func steps() {
+        #expect(LiveHub.stretch(1, busy: 0.1) == 1)
+        #expect(LiveHub.stretch(1, busy: 0.5) == 1)
+        // 80% of the time writing deltas: 1.6x the window would make it 50%; half way there.
+        #expect(LiveHub.stretch(1, busy: 0.8) == 1.3)
+        #expect(LiveHub.stretch(2, busy: 0.25) == 1.5, "the load fell: it shrinks back")
+        #expect(LiveHub.stretch(6, busy: 1.0) == 8, "never past eight times")
+    }
+
+    @Test("a steady overload converges on the stretch that takes the budget, without swinging past it")
+    func converges() {
+        // Deltas would take 1.6 of the shard's time at the configured window
+        // (impossible: it saturates), and time goes as one over the stretch.
+        var stretch = 1.0
+        var previous = 0.0
+        for _ in 0..<20 {
+            let busy = min(1, 1.6 / stretch)
+            stretch = LiveHub.stretch(stretch, busy: busy)
+            #expect(stretch >= previous, "no swing back while still over budget")
+            previous = stretch
+        }
+        #expect(abs(stretch - 3.2) < 0.05, "1.6 / 3.2 is the 50% budget: \(stretch)")
+    }
+}
