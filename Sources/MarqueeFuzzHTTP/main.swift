@@ -33,7 +33,7 @@ func checkOneInput(_ data: UnsafeRawBufferPointer) {
 
 func frameEvents(feeding chunks: [UnsafeRawBufferPointer], deflate: Bool = false) -> [String] {
     var parser = WebSocketParser(maxFrameBytes: 4096, maxMessageBytes: 8192)
-    if deflate { parser.inflater = WebSocketInflater(noContextTakeover: false) }
+    if deflate { parser.acceptCompression(noContextTakeover: false) }
     var seen: [String] = []
     for chunk in chunks {
         parser.append(chunk)

@@ -5,10 +5,10 @@
 /// frame and message size end the connection with 1009; protocol errors
 /// with 1002, bad UTF-8 with 1007.
 ///
-/// With permessage-deflate agreed (`inflater` set), a message whose first
-/// frame has RSV1 set is compressed: it is decompressed when whole (the
-/// limit then applies to its decompressed size too) and its text checked
-/// after that; RSV1 anywhere else is still a protocol error.
+/// With permessage-deflate agreed (`acceptCompression`), a message whose
+/// first frame has RSV1 set is compressed: it is decompressed when whole
+/// (the limit then applies to its decompressed size too) and its text
+/// checked after that; RSV1 anywhere else is still a protocol error.
 public struct WebSocketParser {
     public enum Event: Equatable {
         case text([UInt8])
@@ -30,12 +30,22 @@ public struct WebSocketParser {
     private var messageCompressed = false
     private var utf8 = UTF8Validator()
     private var failed = false
-    /// Set once permessage-deflate is agreed.
-    public var inflater: WebSocketInflater?
+    /// permessage-deflate agreed; and whether the peer starts each message afresh.
+    private var acceptsCompressed = false
+    private var peerResetsContext = false
+    /// Made for the first compressed message: zlib's state is about 7 KiB,
+    /// and a watcher may never send one.
+    private var inflater: WebSocketInflater?
 
     public init(maxFrameBytes: Int = 64 * 1024, maxMessageBytes: Int = 256 * 1024) {
         self.maxFrameBytes = maxFrameBytes
         self.maxMessageBytes = maxMessageBytes
+    }
+
+    /// Accepts compressed messages from now on (permessage-deflate agreed).
+    public mutating func acceptCompression(noContextTakeover: Bool) {
+        acceptsCompressed = true
+        peerResetsContext = noContextTakeover
     }
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
@@ -62,7 +72,7 @@ public struct WebSocketParser {
             let compressed = first & 0x40 != 0
             if compressed {
                 // RSV1 marks a compressed message on its first frame only.
-                guard inflater != nil, opcode == .text || opcode == .binary else {
+                guard acceptsCompressed, opcode == .text || opcode == .binary else {
                     return fail(WebSocketCloseCode.protocolError, "reserved bits set")
                 }
             }
@@ -137,7 +147,9 @@ public struct WebSocketParser {
                 var complete = message
                 message = []
                 messageOpcode = nil
-                if messageCompressed, let inflater {
+                if messageCompressed {
+                    let inflater = self.inflater ?? WebSocketInflater(noContextTakeover: peerResetsContext)
+                    self.inflater = inflater
                     switch inflater.decompress(complete, limit: maxMessageBytes) {
                     case .success(let inflated): complete = inflated
                     case .failure(.tooBig): return fail(WebSocketCloseCode.messageTooBig, "message too big")

@@ -43,7 +43,7 @@ public final class WebSocketConnection {
         self.limits = limits
         self.deflate = deflate
         parser = WebSocketParser(maxFrameBytes: limits.maxFrameBytes, maxMessageBytes: limits.maxMessageBytes)
-        if let deflate { parser.inflater = WebSocketInflater(noContextTakeover: deflate.clientNoContextTakeover) }
+        if let deflate { parser.acceptCompression(noContextTakeover: deflate.clientNoContextTakeover) }
         lastHeard = shard.loop.now
         if !leftover.isEmpty { parser.append(leftover) }
     }

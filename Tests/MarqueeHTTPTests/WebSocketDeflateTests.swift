@@ -64,7 +64,7 @@ struct WebSocketDeflateTests {
 
     func events(_ bytes: [UInt8], splitAt split: Int, limit: Int = 256 * 1024) -> [WebSocketParser.Event] {
         var parser = WebSocketParser(maxFrameBytes: limit, maxMessageBytes: limit)
-        parser.inflater = WebSocketInflater(noContextTakeover: false)
+        parser.acceptCompression(noContextTakeover: false)
         var out: [WebSocketParser.Event] = []
         for part in [Array(bytes[..<split]), Array(bytes[split...])] {
             parser.append(part)
