@@ -113,6 +113,10 @@ struct ServeCommand: ParsableCommand {
             guard (1...64).contains(groups) else { throw ConfigurationError("LIVE_GROUPS must be 1...64") }
             config.liveGroups = groups
         }
+        if let size = try Environment.integer("LIVE_GROUP_SIZE") {
+            guard (1...100_000).contains(size) else { throw ConfigurationError("LIVE_GROUP_SIZE must be 1...100000") }
+            config.liveGroupSize = size
+        }
         return config
     }
 

@@ -112,7 +112,7 @@ final class LiveHub {
         let audience = audiences[watcher.showtime] ?? Audience(groups: groups)
         audiences[watcher.showtime] = audience
         let first = audience.isEmpty
-        watcher.group = audience.joined % groups
+        watcher.group = Self.group(joined: audience.joined, groups: groups, size: engine.config.liveGroupSize)
         watcher.slot = audience.members[watcher.group].count
         audience.joined += 1
         audience.members[watcher.group].append(watcher)
@@ -216,6 +216,14 @@ final class LiveHub {
         guard let audience = audiences[batch.showtime], !audience.isEmpty else { return }
         for group in audience.pending.indices where !audience.members[group].isEmpty { audience.pending[group].append(batch) }
         sendDue(audience)
+    }
+
+    /// The group of a showtime's `joined`-th watcher on this shard. A group
+    /// is worth its own encode and timer only for a crowd: the first `size`
+    /// watchers share one, then each further `size` open one more, up to
+    /// `groups` (see BookingConfig.liveGroupSize).
+    static func group(joined: Int, groups: Int, size: Int) -> Int {
+        joined % min(groups, 1 + joined / max(1, size))
     }
 
     /// How far (milliseconds) group `group`'s slots start after group 0's.

@@ -300,6 +300,7 @@ final class LiveGroupTests {
         server = try CatalogTestServer { config in
             config.liveCoalesceMilliseconds = 1_000
             config.liveGroups = 2
+            config.liveGroupSize = 1
         }
         fixture = try BookingFixture(server: server)
     }

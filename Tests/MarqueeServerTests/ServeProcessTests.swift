@@ -40,6 +40,7 @@ struct ServeProcessTests {
 
     @Test("live seat-map settings out of range are refused before serving", arguments: [
         ("LIVE_GROUPS", "0", "LIVE_GROUPS must be 1...64"), ("LIVE_GROUPS", "65", "LIVE_GROUPS must be 1...64"),
+        ("LIVE_GROUP_SIZE", "0", "LIVE_GROUP_SIZE must be 1...100000"),
         ("LIVE_COALESCE_MS", "1001", "LIVE_COALESCE_MS must be 0...1000"),
     ])
     func badLiveSettings(name: String, value: String, message: String) throws {

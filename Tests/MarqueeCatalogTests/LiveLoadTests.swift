@@ -1,8 +1,8 @@
 @testable import MarqueeBooking
 import Testing
 
-@Suite("Live window stretched under load")
-struct LiveStretchTests {
+@Suite("Live groups and window under load")
+struct LiveLoadTests {
     @Test("within the budget the window stays as configured; past it, it grows half way to where deltas would take the budget")
     func steps() {
         #expect(LiveHub.stretch(1, busy: 0.1) == 1)
@@ -26,5 +26,16 @@ struct LiveStretchTests {
             previous = stretch
         }
         #expect(abs(stretch - 3.2) < 0.05, "1.6 / 3.2 is the 50% budget: \(stretch)")
+    }
+
+    @Test("a crowd opens groups as it grows: the first 128 watchers share one, each further 128 add one, up to the setting")
+    func groupsGrowWithTheCrowd() {
+        let groups = (0..<2_000).map { LiveHub.group(joined: $0, groups: 8, size: 128) }
+        #expect(Set(groups.prefix(128)) == [0])
+        #expect(Set(groups[128..<256]) == [0, 1])
+        #expect(Set(groups) == Set(0..<8))
+        let last = Dictionary(grouping: groups.suffix(1_000), by: { $0 }).mapValues(\.count)
+        #expect(last.values.allSatisfy { $0 == 125 }, "past 8 x 128 joiners spread evenly: \(last)")
+        #expect((0..<10).map { LiveHub.group(joined: $0, groups: 2, size: 1) } == [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], "size 1: round robin")
     }
 }
