@@ -60,7 +60,8 @@ public final class TCPConnection {
                 ? uv_ip6_name(UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self), &text, text.count)
                 : uv_ip4_name(UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self), &text, text.count)
         }
-        return result == 0 ? String(cString: text) : nil
+        guard result == 0 else { return nil }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }()
 
     public func startReading() {

@@ -200,7 +200,9 @@ enum WebSocketHandshake {
         guard let key = head.headers["sec-websocket-key"], let decoded = Data(base64Encoded: key), decoded.count == 16 else {
             return .failure(APIError(.badRequest, code: "invalid_websocket_handshake", message: "Sec-WebSocket-Key must be 16 bytes in base64."))
         }
-        let deflate = head.headers["sec-websocket-extensions"].flatMap(WebSocketDeflateParameters.negotiate)
+        // Offers may come in several header lines: one list, in order (RFC 6455 9.1).
+        let offers = head.headers.values("sec-websocket-extensions")
+        let deflate = offers.isEmpty ? nil : WebSocketDeflateParameters.negotiate(offers.joined(separator: ", "))
         return .success((Data(Crypto.sha1(Array((key + guid).utf8))).base64EncodedString(), deflate))
     }
 }

@@ -54,6 +54,10 @@ final class LiveSeatMapTests {
         let plain = try TestWebSocket(port: server.port, path: livePath)
         #expect(squeezed.extensions == "permessage-deflate; server_no_context_takeover")
         #expect(plain.extensions == nil)
+        // Offers over two header lines are one list: the first acceptable one is taken.
+        let twoLines = "Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\nSec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10\r\n"
+        let split = try TestWebSocket(port: server.port, path: livePath, headers: twoLines)
+        #expect(split.extensions == "permessage-deflate; server_no_context_takeover; server_max_window_bits=10")
         let inflater = WebSocketInflater(noContextTakeover: true)
         func message(_ socket: TestWebSocket) throws -> (compressed: Bool, size: Int, text: String) {
             var frame = try socket.read()
