@@ -16,6 +16,18 @@ struct MetricsSnapshot: Sendable {
     var refusedConnections: UInt64 = 0
     var parseErrors: [String: UInt64] = [:]
     var timeouts: UInt64 = 0
+    /// Features' gauges, one value per shard.
+    var gauges: [GaugeKey: Gauge] = [:]
+
+    struct Gauge: Sendable {
+        var help: String
+        var value: Double
+    }
+
+    struct GaugeKey: Hashable, Sendable {
+        var name: String
+        var shard: Int
+    }
 
     mutating func merge(_ other: MetricsSnapshot) {
         for (name, route) in other.routes {
@@ -34,6 +46,7 @@ struct MetricsSnapshot: Sendable {
         refusedConnections += other.refusedConnections
         parseErrors.merge(other.parseErrors, uniquingKeysWith: +)
         timeouts += other.timeouts
+        gauges.merge(other.gauges) { $1 }
     }
 
     func prometheusText(processCPUSeconds: Double, uptimeSeconds: Double) -> String {
@@ -79,6 +92,13 @@ struct MetricsSnapshot: Sendable {
         out += "# HELP marquee_http_timeouts_total Requests answered 408 because the client was too slow.\n"
         out += "# TYPE marquee_http_timeouts_total counter\n"
         out += "marquee_http_timeouts_total \(timeouts)\n"
+        let gaugeNames = Set(gauges.keys.map(\.name)).sorted()
+        for name in gaugeNames {
+            let shards = gauges.filter { $0.key.name == name }.sorted { $0.key.shard < $1.key.shard }
+            out += "# HELP \(name) \(shards[0].value.help)\n"
+            out += "# TYPE \(name) gauge\n"
+            for (key, gauge) in shards { out += "\(name){shard=\"\(key.shard)\"} \(gauge.value)\n" }
+        }
         out += "# HELP process_cpu_seconds_total User and system CPU time of the process.\n"
         out += "# TYPE process_cpu_seconds_total counter\n"
         out += "process_cpu_seconds_total \(processCPUSeconds)\n"

@@ -15,6 +15,13 @@ public struct ShardAccess {
     public var logger: Logger { shard.logger }
     public var server: Server { shard.server }
 
+    /// Sets this shard's value of a gauge shown at `/metrics` with a shard
+    /// label (`name` in Prometheus form, e.g. `marquee_live_watchers`).
+    public func gauge(_ name: String, help: String, _ value: Double) {
+        shard.loop.assertInLoop()
+        shard.metrics.gauges[name] = MetricsSnapshot.Gauge(help: help, value: value)
+    }
+
     /// This shard's instance of `type`, made on first use.
     public func local<T: AnyObject>(_ type: T.Type, make: () -> T) -> T {
         shard.loop.assertInLoop()

@@ -84,6 +84,27 @@ final class LiveSeatMapTests {
         #expect(try message(squeezed).text.hasPrefix("{\"type\":\"snapshot\""))
     }
 
+    @Test("/metrics shows the live watchers and the window in use, per shard")
+    func metrics() throws {
+        func gauge(_ name: String) throws -> [Double] {
+            try server.request("GET", "/metrics", token: nil).text.split(separator: "\n")
+                .filter { $0.hasPrefix(name + "{shard=") }.compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+        }
+        let first = try TestWebSocket(port: server.port, path: livePath)
+        var second: TestWebSocket? = try TestWebSocket(port: server.port, path: livePath)
+        _ = try first.readText()
+        _ = try second?.readText()
+        #expect(try gauge("marquee_live_watchers").reduce(0, +) == 2)
+        #expect(try gauge("marquee_live_window_milliseconds").allSatisfy { $0 == 50 })
+        second = nil  // its socket closes
+        var left = try gauge("marquee_live_watchers").reduce(0, +)
+        for _ in 0..<40 where left != 1 {
+            usleep(50_000)
+            left = try gauge("marquee_live_watchers").reduce(0, +)
+        }
+        #expect(left == 1, "a watcher that left is not counted")
+    }
+
     @Test("a snapshot, then a delta per change in sequence; resync sends a fresh snapshot")
     func snapshotThenDeltas() throws {
         let token = try fixture.customers(1)[0].token
