@@ -25,22 +25,22 @@ public struct WebSocketDeflateParameters: Equatable, Sendable {
     /// `server_max_window_bits=8`, which zlib cannot produce.
     public static func negotiate(_ header: String) -> WebSocketDeflateParameters? {
         for offer in header.split(separator: ",") {
-            let parts = offer.split(separator: ";").map { $0.trimmingWhitespace() }
+            let parts = offer.split(separator: ";").map(\.trimmingSpaces)
             guard parts.first?.lowercased() == "permessage-deflate" else { continue }
             if let accepted = accept(parts.dropFirst()) { return accepted }
         }
         return nil
     }
 
-    private static func accept(_ parameters: ArraySlice<String>) -> WebSocketDeflateParameters? {
+    private static func accept(_ parameters: ArraySlice<Substring>) -> WebSocketDeflateParameters? {
         var result = WebSocketDeflateParameters()
         var seen: Set<String> = []
         for parameter in parameters {
             let pair = parameter.split(separator: "=", maxSplits: 1)
-            let name = pair[0].trimmingWhitespace().lowercased()
-            var value = pair.count > 1 ? pair[1].trimmingWhitespace() : nil
-            if let quoted = value, quoted.count >= 2, quoted.hasPrefix("\""), quoted.hasSuffix("\"") {
-                value = String(quoted.dropFirst().dropLast())
+            let name = pair[0].trimmingSpaces.lowercased()
+            var value = pair.count > 1 ? pair[1].trimmingSpaces : nil
+            if let quoted = value, quoted.count >= 2, quoted.first == "\"", quoted.last == "\"" {
+                value = quoted.dropFirst().dropLast()
             }
             guard seen.insert(name).inserted else { return nil }
             switch name {
@@ -62,9 +62,8 @@ public struct WebSocketDeflateParameters: Equatable, Sendable {
         return result
     }
 
-    private static func windowBits(_ value: String?) -> Int? {
-        guard let value, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), value.utf8.count <= 2,
-              let bits = Int(value), (8...15).contains(bits) else { return nil }
+    private static func windowBits(_ value: Substring?) -> Int? {
+        guard let value, value.utf8.count <= 2, let bits = HTTPSyntax.parseDecimal(value.utf8), (8...15).contains(bits) else { return nil }
         return bits
     }
 
@@ -75,16 +74,6 @@ public struct WebSocketDeflateParameters: Equatable, Sendable {
         if serverMaxWindowBits < 15 { header += "; server_max_window_bits=\(serverMaxWindowBits)" }
         return header
     }
-}
-
-extension Substring {
-    fileprivate func trimmingWhitespace() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String { self[...].trimmingWhitespace() }
 }
 
 /// Compresses whole messages, each on its own (no context kept between

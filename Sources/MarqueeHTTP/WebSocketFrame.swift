@@ -53,8 +53,6 @@ public enum WebSocketEncoder {
         return out
     }
 
-    public static func text(_ text: String) -> [UInt8] { frame(.text, Array(text.utf8)) }
-
     public static func close(code: UInt16, reason: String = "") -> [UInt8] {
         var payload = [UInt8(code >> 8), UInt8(code & 0xFF)]
         payload.append(contentsOf: reason.utf8.prefix(123))
