@@ -88,16 +88,6 @@ final class LiveHub {
     /// Time spent writing deltas since `measuredSince` (monotonic nanoseconds).
     private var sendingNanos: UInt64 = 0
     private var measuredSince = MonotonicClock.nanoseconds()
-    /// Live watchers on this shard, over all showtimes.
-    private var watcherCount = 0
-
-    /// For operators, at /metrics: watchers here and the window in use.
-    private func reportGauges() {
-        access.gauge("marquee_live_watchers", help: "Live seat-map watchers, by shard.", Double(watcherCount))
-        access.gauge("marquee_live_window_milliseconds",
-                     help: "The live delta window in use, by shard (the configured one, stretched under load).", Double(window))
-    }
-
     /// The share of a shard's time deltas may take before the window stretches.
     static let fanOutBudget = 0.5
 
@@ -108,7 +98,14 @@ final class LiveHub {
     private init(access: ShardAccess, engine: SeatEngine) {
         self.access = access
         self.engine = engine
-        defer { reportGauges() }
+        // For operators, at /metrics: watchers here and the window in use.
+        access.gauge("marquee_live_watchers", help: "Live seat-map watchers, by shard.") { [unowned self] in
+            Double(audiences.values.reduce(0) { $0 + $1.members.reduce(0) { $0 + $1.count } })
+        }
+        access.gauge("marquee_live_window_milliseconds",
+                     help: "The live delta window in use, by shard (the configured one, stretched under load).") { [unowned self] in
+            Double(window)
+        }
         access.onFinish { [unowned self] in
             timer?.close()
             timer = nil
@@ -127,8 +124,6 @@ final class LiveHub {
         watcher.slot = audience.members[watcher.group].count
         audience.joined += 1
         audience.members[watcher.group].append(watcher)
-        watcherCount += 1
-        reportGauges()
         watcher.socket.onText = { [unowned self, unowned watcher] text in
             if String(decoding: text, as: UTF8.self).contains("\"resync\"") { requestSnapshot(watcher) }
         }
@@ -155,8 +150,6 @@ final class LiveHub {
         guard let audience = audiences[showtime], slot < audience.members[group].count,
               audience.members[group][slot] === watcher else { return }
         let moved = audience.members[group].removeLast()
-        watcherCount -= 1
-        reportGauges()
         if moved !== watcher {
             moved.slot = slot
             audience.members[group][slot] = moved
@@ -295,7 +288,6 @@ final class LiveHub {
         let busy = Double(sendingNanos) / Double(elapsed)
         let previous = stretch
         stretch = Self.stretch(stretch, busy: busy)
-        if stretch != previous { reportGauges() }
         // Operators hear of it when it matters (twice the window), once each way.
         if previous < 2 && stretch >= 2 {
             access.logger.warning("live deltas take most of this shard's time: window stretched", metadata: [

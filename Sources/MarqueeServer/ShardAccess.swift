@@ -15,11 +15,12 @@ public struct ShardAccess {
     public var logger: Logger { shard.logger }
     public var server: Server { shard.server }
 
-    /// Sets this shard's value of a gauge shown at `/metrics` with a shard
-    /// label (`name` in Prometheus form, e.g. `marquee_live_watchers`).
-    public func gauge(_ name: String, help: String, _ value: Double) {
+    /// A gauge shown at `/metrics` with a shard label (`name` in Prometheus
+    /// form, e.g. `marquee_live_watchers`): `read` runs on this shard's loop
+    /// when metrics are collected, so the feature keeps no copy to update.
+    public func gauge(_ name: String, help: String, read: @escaping () -> Double) {
         shard.loop.assertInLoop()
-        shard.metrics.gauges[name] = MetricsSnapshot.Gauge(help: help, value: value)
+        shard.metrics.gauges[name] = (help, read)
     }
 
     /// This shard's instance of `type`, made on first use.

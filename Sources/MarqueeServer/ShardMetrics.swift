@@ -38,8 +38,8 @@ final class ShardMetrics {
     var refusedConnections: UInt64 = 0
     var parseErrors: [String: UInt64] = [:]
     var timeouts: UInt64 = 0
-    /// Gauges that features on the server set (see ShardAccess.gauge), by name.
-    var gauges: [String: MetricsSnapshot.Gauge] = [:]
+    /// Gauges of features on the server (see ShardAccess.gauge), by name.
+    var gauges: [String: (help: String, read: () -> Double)] = [:]
 
     func record(route: Int, status: Int, micros: UInt64) {
         let stats = routes[route]
@@ -67,7 +67,9 @@ final class ShardMetrics {
         snapshot.refusedConnections = refusedConnections
         snapshot.parseErrors = parseErrors
         snapshot.timeouts = timeouts
-        for (name, gauge) in gauges { snapshot.gauges[MetricsSnapshot.GaugeKey(name: name, shard: shard)] = gauge }
+        for (name, gauge) in gauges {
+            snapshot.gauges[MetricsSnapshot.GaugeKey(name: name, shard: shard)] = MetricsSnapshot.Gauge(help: gauge.help, value: gauge.read())
+        }
         return snapshot
     }
 }
