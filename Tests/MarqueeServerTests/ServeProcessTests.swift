@@ -24,17 +24,24 @@ struct ServeProcessTests {
         #expect(process.waitForExit() == 0)
     }
 
-    @Test("bad configuration is refused before serving, with a clear message")
-    func badConfiguration() throws {
+    /// Runs `marquee` expecting it to refuse to start: its exit status and
+    /// what it wrote to standard error.
+    func refusal(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, errors: String) {
         let process = Process()
         process.executableURL = ServedProcess.binary
-        process.arguments = ["serve", "--port", "70000"]
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let errors = Pipe()
         process.standardError = errors
         try process.run()
         process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test("bad configuration is refused before serving, with a clear message")
+    func badConfiguration() throws {
+        let (status, text) = try refusal(["serve", "--port", "70000"])
+        #expect(status != 0)
         #expect(text.contains("port must be 0...65535"))
     }
 
@@ -44,16 +51,8 @@ struct ServeProcessTests {
         ("LIVE_COALESCE_MS", "1001", "LIVE_COALESCE_MS must be 0...1000"),
     ])
     func badLiveSettings(name: String, value: String, message: String) throws {
-        let process = Process()
-        process.executableURL = ServedProcess.binary
-        process.arguments = ["serve", "--port", "0"]
-        process.environment = ProcessInfo.processInfo.environment.merging([name: value]) { _, new in new }
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (status, text) = try refusal(["serve", "--port", "0"], environment: [name: value])
+        #expect(status != 0)
         #expect(text.contains(message), "\(text)")
     }
 }
