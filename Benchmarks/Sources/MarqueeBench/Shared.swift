@@ -74,8 +74,7 @@ final class DatabaseActivity: @unchecked Sendable {
             SELECT xact_commit, pg_current_wal_lsn() - '0/0'::pg_lsn
             FROM pg_stat_database WHERE datname = current_database()
             """
-        // pg_stat_database is refreshed per transaction: a fresh snapshot each time.
-        _ = try? connection.execute("SELECT pg_stat_clear_snapshot()")
+        // Its own transaction (autocommit), so the statistics snapshot is fresh.
         guard let row = try? connection.execute(sql).rows.first, row.count == 2,
               let commits = row[0].flatMap(Double.init), let wal = row[1].flatMap(Double.init) else { return [:] }
         return ["commits": commits, "wal_bytes": wal]
