@@ -20,6 +20,7 @@ struct MarqueeBench: ParsableCommand {
     @Option(help: "Marquee's process id, for server CPU time and memory.") var serverPid: Int32?
     @Option(help: "PostgreSQL URL the server uses (setup, checks, pgbench baselines).") var databaseURL: String?
     @Option(help: "The server's JWT secret, to sign bench customers' tokens.") var jwtSecret: String?
+    @Option(help: "The server's shards and nginx's workers in this run (recorded with each result).") var shards: Int?
     @Option(help: "Connections.") var connections = 64
     @Option(help: "Load threads (each its own libuv loop).") var threads = 1
     @Option(help: "Seconds measured per run.") var duration = 10.0
@@ -95,8 +96,10 @@ struct MarqueeBench: ParsableCommand {
     }
 
     var params: [String: String] {
-        ["connections": String(connections), "threads": String(threads), "duration_s": String(duration),
-         "warmup_s": String(warmup), "mode": rate.map { "open loop at \($0)/s" } ?? "closed loop"]
+        var params = ["connections": String(connections), "threads": String(threads), "duration_s": String(duration),
+                      "warmup_s": String(warmup), "mode": rate.map { "open loop at \($0)/s" } ?? "closed loop"]
+        if let shards { params["shards"] = String(shards) }
+        return params
     }
 
     func measure(_ plan: LoadPlan, pid: Int32?, _ script: @escaping @Sendable (Int) -> Script) -> BenchResult.Figures {
