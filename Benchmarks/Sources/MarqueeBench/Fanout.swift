@@ -80,9 +80,11 @@ extension MarqueeBench {
                                                           oldestPerFrame.milliseconds(atPercentile: 50),
                                                           oldestPerFrame.milliseconds(atPercentile: 99),
                                                           Double(oldestPerFrame.latency.max) / 1_000)
-        // The default shape is "fanout"; others are named by their shape.
-        let name = watchers == 10_000 && watchedShowtimes == 1 ? "fanout"
-            : "fanout-\(watchers)" + (watchedShowtimes > 1 ? "-over-\(watchedShowtimes)" : "")
+        // The default shape is "fanout"; others are named by their shape
+        // (watchers, showtimes, window), so one shape never overwrites another's results.
+        let window = parameters["coalesce_ms"]!
+        let name = "fanout" + (watchers == 10_000 && watchedShowtimes == 1 ? "" : "-\(watchers)")
+            + (watchedShowtimes > 1 ? "-over-\(watchedShowtimes)" : "") + (window == "50" ? "" : "-window-\(window)ms")
         print("  oldest change per frame: \(parameters["oldest_change_per_frame_ms"]!) ms; writers' requests: \(parameters["writer_latency_ms"]!) ms; "
               + "load generator CPU per frame: \(parameters["load_generator_cpu_us_per_frame"] ?? "?") µs")
         var result = BenchResult(scenario: name, commit: currentCommit, machine: ProcessStats.machine(), params: parameters, ours: ours)
