@@ -72,7 +72,7 @@ extension HTTPParser {
         guard index > cursor, index < lineEnd, bytes[index] == 32 else {
             return .failure(.malformed("invalid method"))
         }
-        let method = HTTPMethod(rawValue: string(bytes, cursor, index))
+        let method = HTTPMethod.known(UnsafeBufferPointer(rebasing: bytes[cursor..<index])) ?? HTTPMethod(rawValue: string(bytes, cursor, index))
         index += 1
         let targetStart = index
         while index < lineEnd && bytes[index] > 32 && bytes[index] < 127 { index += 1 }

@@ -17,6 +17,20 @@ struct HTTPParserTests {
         #expect(request.body.isEmpty)
     }
 
+    @Test("methods: the seven known ones are their constants; any other token, other case included, is kept as sent")
+    func methods() {
+        let known: [(String, HTTPMethod)] = [("GET", .GET), ("HEAD", .HEAD), ("POST", .POST), ("PUT", .PUT), ("PATCH", .PATCH),
+                                             ("DELETE", .DELETE), ("OPTIONS", .OPTIONS)]
+        for (token, method) in known {
+            #expect(firstRequest("\(token) / HTTP/1.1\r\nHost: a\r\n\r\n")?.head.method == method)
+        }
+        for token in ["get", "Post", "PUTS", "GETX", "DELETED", "CONNECT", "M-SEARCH", "OPTION", "X"] {
+            let method = firstRequest("\(token) / HTTP/1.1\r\nHost: a\r\n\r\n")?.head.method
+            #expect(method?.rawValue == token)
+            #expect(!known.contains { $0.1 == method })
+        }
+    }
+
     @Test("keep-alive defaults: 1.1 stays open unless close; 1.0 closes unless keep-alive")
     func keepAliveRules() {
         #expect(firstRequest("GET / HTTP/1.1\r\nHost: a\r\n\r\n")?.head.keepAlive == true)
