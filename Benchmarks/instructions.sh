@@ -17,6 +17,8 @@ cd "$(dirname "$0")/.."
 scenario=${1:-hold-release}
 seconds=${2:-8}
 rate=400
+# One shard by default, the shape run.sh compares with nginx (SHARDS=2 adds the cross-shard hop).
+shards=${SHARDS:-1}
 port=${MARQUEE_PORT:-18085}
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -41,7 +43,7 @@ database_url=$(scripts/postgres.sh start "$work/pg")
 DATABASE_URL=$database_url "$bin/marquee" seed --demo >/dev/null
 DATABASE_URL=$database_url JWT_SECRET=$secret MAX_HOLDS_PER_USER=8 \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
-    "$work/marquee" serve --port "$port" --shards "${SHARDS:-2}" --log-level warning 2>"$work/valgrind.log" &
+    "$work/marquee" serve --port "$port" --shards "$shards" --log-level warning 2>"$work/valgrind.log" &
 server_pid=$!
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 
@@ -66,7 +68,7 @@ server_pid=
 total=$(callgrind_annotate "$work/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
 requests=$(( $(cat "$work/after") - $(cat "$work/before") ))
 {
-    echo "# Instructions per request: $scenario (commit $(git rev-parse --short HEAD), $(date -u +%F))"
+    echo "# Instructions per request: $scenario (commit $(git rev-parse --short HEAD), $(date -u +%F), $shards shard(s))"
     echo
     echo "$total instructions in the server for $requests requests ($seconds s at $rate/s): about $((total / requests)) per request"
     echo "(user space only; the kernel's share, about 40% of the server's CPU time, is not counted)."
