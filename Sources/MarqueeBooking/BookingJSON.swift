@@ -94,6 +94,6 @@ enum BookingJSON {
     static func labels(_ labels: [String]) -> String {
         var out = JSONBuffer(capacity: 8 + labels.count * 6)
         write(labels, to: &out)
-        return String(decoding: out.bytes, as: UTF8.self)
+        return out.text
     }
 }

@@ -12,7 +12,7 @@ public struct JSONBuffer: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     /// Bytes written so far.
-    public private(set) var count = 0
+    private var count = 0
 
     public init(capacity: Int = 256) {
         self.capacity = max(capacity, 16)
@@ -23,6 +23,10 @@ public struct JSONBuffer: ~Copyable {
 
     /// The document so far, as an array (a copy).
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// The document so far, as a string (decoded from the storage itself,
+    /// not through `bytes`: one copy, not two).
+    public var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
 
     /// Structure and keys, written as they are.
     public mutating func raw(_ text: StaticString) {

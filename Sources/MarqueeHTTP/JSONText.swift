@@ -5,6 +5,6 @@ public enum JSONText {
     public static func quoted(_ text: String) -> String {
         var out = JSONBuffer(capacity: text.utf8.count + 2)
         out.string(text)
-        return String(decoding: out.bytes, as: UTF8.self)
+        return out.text
     }
 }

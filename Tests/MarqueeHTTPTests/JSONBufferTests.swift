@@ -6,7 +6,8 @@ struct JSONBufferTests {
     func written(_ write: (inout JSONBuffer) -> Void) -> String {
         var buffer = JSONBuffer()
         write(&buffer)
-        return String(decoding: buffer.bytes, as: UTF8.self)
+        #expect(buffer.text == String(decoding: buffer.bytes, as: UTF8.self))
+        return buffer.text
     }
 
     @Test("strings: quote, backslash and control characters escaped, everything else as it is (JSONText.quoted too)")
@@ -65,6 +66,7 @@ struct JSONBufferTests {
         }
         buffer.raw("]")
         expected += "]"
+        #expect(buffer.text == expected)
         #expect(String(decoding: buffer.bytes, as: UTF8.self) == expected)
         #expect(buffer.bytes == Array(expected.utf8))
     }
