@@ -5,10 +5,12 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies first so source edits do not refetch them.
-COPY Package.swift ./
+COPY Package.swift Package.resolved ./
 RUN swift package resolve
 COPY CShims ./CShims
+COPY Plugins ./Plugins
 COPY Sources ./Sources
+COPY openapi.json ./
 COPY Tests ./Tests
 RUN swift build -c release --product marquee --static-swift-stdlib \
     && cp "$(swift build -c release --show-bin-path)/marquee" /marquee

@@ -51,10 +51,14 @@ let package = Package(
         // Payment providers behind one protocol: the built-in mock now, Stripe later.
         .target(name: "MarqueePayments", dependencies: ["MarqueeLoop"]),
         // Wires loops, codecs and handlers into a server; no C imports of its own.
+        // Serves openapi.json, embedded at build time (plugin EmbedOpenAPI).
         .target(name: "MarqueeServer", dependencies: [
             "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "MarqueeCrypto", "CMarqueeShims",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], plugins: ["EmbedOpenAPI"]),
+        // Build-time tool and plugin: the repository's openapi.json as a Swift string.
+        .executableTarget(name: "MarqueeEmbed"),
+        .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["MarqueeEmbed"]),
         // Users: sign-up, login, access tokens, roles.
         .target(name: "MarqueeUsers", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeCrypto", "MarqueeLoop"]),
         // The catalog API: movies, people, theaters, showtimes; reads and admin writes.

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes openapi.json, the API document served at GET /openapi.json.
-Edit this file, then run scripts/openapi.sh (regenerates the JSON and the
-copy embedded in the binary; a test fails when they drift apart)."""
+Edit this file, then run scripts/openapi.sh. openapi.json is the one committed
+copy of the document; the build embeds it in the binary. A test fails when the
+JSON and this generator drift apart."""
 import json, sys
 
 def ref(name): return {"$ref": f"#/components/schemas/{name}"}

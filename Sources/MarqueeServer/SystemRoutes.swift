@@ -45,7 +45,7 @@ enum SystemRoutes {
         }
     }
 
-    static let openAPIBody: [UInt8] = Array(OpenAPIDocument.json.utf8)
+    static let openAPIBody: [UInt8] = Array(OpenAPIDocument.text.utf8)
 
     static let healthBody: [UInt8] = Array("{\"status\":\"ok\"}".utf8)
 }
