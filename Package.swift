@@ -35,13 +35,15 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CMarqueeShims", path: "CShims/CMarqueeShims"),
 
-        // Pure Swift, no I/O, no C imports: concurrency primitives and the seat store.
+        // Pure Swift, no I/O, no C imports: seat words, the seat map, the seat
+        // picker and the expiry wheel.
         .target(name: "MarqueeCore"),
         // I/O-free HTTP/1.1 and WebSocket codec, router and error shape; the only
         // importer of CZlib (WebSocket permessage-deflate).
-        .target(name: "MarqueeHTTP", dependencies: ["CMarqueeShims", "CZlib"]),
-        // The only importer of CLibUV: shard loops, TCP, timers, cross-shard wakeups.
-        .target(name: "MarqueeLoop", dependencies: ["CLibUV", "CMarqueeShims", "MarqueeCore"]),
+        .target(name: "MarqueeHTTP", dependencies: ["CZlib"]),
+        // The only importer of CLibUV: shard loops, TCP, timers, cross-shard
+        // wakeups and the lock-free queue that carries them.
+        .target(name: "MarqueeLoop", dependencies: ["CLibUV", "CMarqueeShims"]),
         // The only importer of CLibPQ: nonblocking pipelined connections, migrations.
         .target(name: "MarqueeStore", dependencies: [
             "CLibPQ", "MarqueeLoop", .product(name: "Logging", package: "swift-log"),
@@ -53,16 +55,16 @@ let package = Package(
         // Wires loops, codecs and handlers into a server; no C imports of its own.
         // Serves openapi.json, embedded at build time (plugin EmbedOpenAPI).
         .target(name: "MarqueeServer", dependencies: [
-            "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "MarqueeCrypto", "CMarqueeShims",
+            "MarqueeHTTP", "MarqueeLoop", "MarqueeStore", "MarqueeCrypto", "CMarqueeShims",
             .product(name: "Logging", package: "swift-log"),
         ], plugins: ["EmbedOpenAPI"]),
         // Build-time tool and plugin: the repository's openapi.json as a Swift string.
         .executableTarget(name: "MarqueeEmbed"),
         .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["MarqueeEmbed"]),
         // Users: sign-up, login, access tokens, roles.
-        .target(name: "MarqueeUsers", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeCrypto", "MarqueeLoop"]),
+        .target(name: "MarqueeUsers", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeCrypto", "MarqueeLoop"]),
         // The catalog API: movies, people, theaters, showtimes; reads and admin writes.
-        .target(name: "MarqueeCatalog", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeUsers"]),
+        .target(name: "MarqueeCatalog", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeUsers", "MarqueeCrypto"]),
         // The seat engine over HTTP: seat maps, holds, checkout, bookings, group commit.
         .target(name: "MarqueeBooking", dependencies: [
             "MarqueeCore", "MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeLoop", "MarqueeUsers",
@@ -71,6 +73,7 @@ let package = Package(
         // The `marquee` binary: command-line interface only.
         .executableTarget(name: "Marquee", dependencies: [
             "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
+            "MarqueeHTTP", "MarqueeLoop",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -106,7 +109,7 @@ let package = Package(
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto"]),
         .testTarget(name: "MarqueePaymentsTests", dependencies: ["MarqueePayments", "MarqueeLoop"]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
-        .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeCore", "MarqueeTestSupport"]),
+        .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [
             "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeTestSupport", "Marquee", "MarqueeStore", "MarqueeUsers",
             .product(name: "Logging", package: "swift-log"),

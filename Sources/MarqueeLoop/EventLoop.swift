@@ -1,6 +1,5 @@
 import CLibUV
 import Glibc
-import MarqueeCore
 
 /// One shard's event loop: a `uv_loop_t` run by one OS thread, plus a
 /// lock-free job queue through which other threads hand it work.

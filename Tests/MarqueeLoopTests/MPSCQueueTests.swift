@@ -1,5 +1,5 @@
 import Foundation
-import MarqueeCore
+import MarqueeLoop
 import Testing
 
 @Suite("MPSC queue")
