@@ -380,7 +380,7 @@ enum CatalogAdmin {
     /// `findConflict` is a query returning that showtime's id. So does a
     /// deadlock: two writes racing for one slot each wait for the other's
     /// row in the exclusion check, and PostgreSQL aborts one of them (the
-    /// other, or a third, takes the slot). It was a 500 before.
+    /// other, or a third, takes the slot): a client's race, not a server error.
     static func overlapOrMapped(_ context: RequestContext, _ error: PostgresError,
                                 findConflict: (sql: String, params: [String?])) {
         guard error.constraint == "showtimes_no_overlap" || error.sqlState == "40P01" else {

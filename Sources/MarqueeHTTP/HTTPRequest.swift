@@ -15,8 +15,7 @@ public struct HTTPRequestHead: Sendable {
 
     /// Where `?` is, or the end. The target is ASCII (the parser checked), so
     /// a UTF-8 index is a valid String index; memchr over its bytes, since
-    /// `utf8.firstIndex(of:)` stepped index by index (700 instructions for
-    /// every request's path).
+    /// `utf8.firstIndex(of:)` steps index by index through every path.
     private var queryMark: String.Index {
         var text = target  // withUTF8 is mutating; a copy of a native string shares its bytes
         let offset = text.withUTF8 { utf8 -> Int in

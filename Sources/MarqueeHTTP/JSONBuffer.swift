@@ -1,13 +1,12 @@
 /// A JSON document written as UTF-8 bytes in place, for the answers on the
-/// hot path (a hold's): building them from interpolated `String`s cost a
-/// string per number and seven per timestamp, 6% of the server's CPU per
-/// hold request. The caller writes the structure; this writes values.
+/// hot path (a hold's): building them from interpolated `String`s costs a
+/// string per number and seven per timestamp. The caller writes the
+/// structure; this writes values.
 ///
-/// Its own storage, not an `[UInt8]`: `Array.append(contentsOf:)` was about
-/// 90 instructions a call (uniqueness and capacity checks, the generic
-/// copy), two thirds of a hold answer's 4,400; here a piece is a capacity
-/// compare and a copy. Noncopyable, so the storage has one owner and is
-/// freed with it.
+/// Its own storage, not an `[UInt8]`: `Array.append(contentsOf:)` checks
+/// uniqueness and capacity and runs a generic copy on every call; here a
+/// piece is a capacity compare and a copy. Noncopyable, so the storage has
+/// one owner and is freed with it.
 public struct JSONBuffer: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int

@@ -12,10 +12,10 @@ import Glibc
 /// so cost is proportional to the path's depth, not the number of routes.
 /// Nodes are classes, and matching walks the path's UTF-8 bytes: a
 /// literal child is found by comparing bytes (a node has a handful), and
-/// only captured parameters become strings. It runs for every request:
-/// copying node structs and splitting the path into an array were a
-/// twentieth of the hold path's CPU, and hashing each segment as a
-/// `Substring` then took 12% of its instructions.
+/// only captured parameters become strings. It runs for every request,
+/// so it neither copies node structs, nor splits the path into an array,
+/// nor hashes segments as `Substring`s (BENCHMARKS.md, instructions per
+/// request).
 public struct Router: Sendable {
     struct Endpoint: Sendable {
         let method: HTTPMethod

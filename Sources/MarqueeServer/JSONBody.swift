@@ -87,7 +87,7 @@ public struct JSONBody {
 
     /// `text` without surrounding white space. Most values begin and end
     /// with a visible ASCII character, and Foundation's trimming is slow on
-    /// Linux (2% of the server's CPU under checkout load), so it only runs
+    /// Linux (it shows in profiles of checkout), so it only runs
     /// otherwise (its set has more than Unicode's White_Space, e.g. U+200B).
     static func trimmed(_ text: String) -> String {
         let visibleASCII: ClosedRange<UInt8> = 0x21...0x7E
