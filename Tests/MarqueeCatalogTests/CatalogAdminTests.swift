@@ -139,33 +139,54 @@ final class CatalogAdminTests {
         }
     }
 
+    func adminRequest(_ method: String, _ path: String, json: String) -> String {
+        "\(method) \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(CatalogTestServer.adminToken)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
+    }
+
     @Test("losing the database mid-query answers 503, never a false success, and the server reconnects")
     func databaseLoss() throws {
         try server.create("/v1/genres", #"{"name":"Before"}"#)
-        // Kill every backend of the server's connections, as a restart would.
+        // Hold the genres table so the next insert waits inside PostgreSQL:
+        // the connection is then lost with that query surely in flight.
+        let locker = try BlockingConnection(url: server.databaseURL)
+        defer { locker.close() }
+        let lockerPID = try #require(try locker.query("SELECT pg_backend_pid()").scalar)
+        try locker.execute("BEGIN; LOCK TABLE genres IN ACCESS EXCLUSIVE MODE")
+        let client = try TestClient(port: server.port)
+        try client.send(adminRequest("POST", "/v1/genres", json: #"{"name":"During"}"#))
         let killer = try BlockingConnection(url: server.databaseURL)
         defer { killer.close() }
-        try killer.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        let waiting = try eventually {
+            try killer.query("""
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO genres%'
+                """).scalar == "1"
+        }
+        try #require(waiting, "the insert reached the lock")
+        // Kill every backend of the server's connections, as a restart would.
+        try killer.query("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> $1::int
+            """, [lockerPID])
+        let lost = try client.readResponse()
+        try locker.execute("ROLLBACK")
+        #expect(lost.status == 503, "\(lost)")
+        #expect(lost.errorCode == "database_unavailable")
+        #expect(lost.headers["retry-after"] == "1")
+        // Writes while the server reconnects: each is written or refused, never lost.
         var statuses: [Int] = []
-        for _ in 0..<4 {
-            let response = try server.request("POST", "/v1/genres", json: #"{"name":"During \#(statuses.count)"}"#)
-            statuses.append(response.status)
-            if response.status == 503 {
-                #expect(response.errorCode == "database_unavailable")
-                #expect(response.headers["retry-after"] == "1")
-            }
+        for index in 0..<4 {
+            statuses.append(try server.request("POST", "/v1/genres", json: #"{"name":"Reconnecting \#(index)"}"#).status)
         }
-        #expect(statuses.allSatisfy { $0 == 201 || $0 == 503 })
-        var ready = false
-        for _ in 0..<100 where !ready {
-            ready = try server.get("/readyz").status == 200 && server.get("/readyz").status == 200
-            if !ready { usleep(50_000) }
-        }
-        #expect(ready, "/readyz recovers once the connections are back")
+        #expect(statuses.allSatisfy { $0 == 201 || $0 == 503 }, "\(statuses)")
+
+        let recovered = try eventually { try server.get("/readyz").status == 200 && server.get("/readyz").status == 200 }
+        #expect(recovered, "/readyz recovers once the connections are back")
         try server.create("/v1/genres", #"{"name":"After"}"#)
         let names = try server.get("/v1/genres?limit=100").items.compactMap { $0["name"] as? String }
         #expect(names.contains("Before") && names.contains("After"))
-        // Every 201 during the outage really was written.
-        #expect(names.filter { $0.hasPrefix("During") }.count == statuses.filter { $0 == 201 }.count)
+        #expect(!names.contains("During"), "the insert answered 503 was not written")
+        #expect(names.filter { $0.hasPrefix("Reconnecting") }.count == statuses.filter { $0 == 201 }.count)
     }
 }
