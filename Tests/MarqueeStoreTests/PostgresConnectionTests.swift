@@ -104,6 +104,7 @@ struct PostgresConnectionTests {
     func reconnect() throws {
         try withFreshDatabase { url in
             let outcome = Box<(first: PostgresError?, afterwards: String?)>()
+            let killedWhileRunning = Box<Bool>()
             try runOnLoop { loop, finish in
                 let connection = PostgresConnection(loop: loop, url: url)
                 connection.connect()
@@ -138,18 +139,18 @@ struct PostgresConnectionTests {
                         guard let killer = try? BlockingConnection(url: url) else { return }
                         defer { killer.close() }
                         // Wait until the sleep is running, then end its backend.
-                        for _ in 0..<200 {
-                            let running = try? killer.query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'").scalar
-                            if running == "1" { break }
-                            usleep(10_000)
-                        }
-                        _ = try? killer.execute("""
+                        let running = (try? eventually {
+                            try killer.query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'").scalar == "1"
+                        }) ?? false
+                        let killed = try? killer.execute("""
                             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                             WHERE query = 'SELECT pg_sleep(30)' AND pid <> pg_backend_pid()
-                            """)
+                            """).scalar
+                        killedWhileRunning.set(running && killed == "t")
                     }.join()
                 }
             }
+            #expect(killedWhileRunning.value == true, "the backend was ended with the query running")
             let result = try #require(outcome.value)
             #expect(result.first?.isUnavailable == true, "the in-flight query failed as unavailable, not as success")
             #expect(result.afterwards == "back")
