@@ -21,6 +21,12 @@
 # Scenarios: seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale fanout
 # (fanout: WATCHERS=10000 WATCHED_SHOWTIMES=1 CHANGE_RATE=1000 WATCHER_THREADS=1).
 # Loopback only; every load loop is bounded by its duration.
+#
+# Ports: the OS picks free ones for the server and nginx (MARQUEE_PORT,
+# NGINX_PORT to choose them). The run stops, exit 1, when a port is taken
+# before its server starts (it would measure whatever listens there), when
+# a server exits or is not ready in time, and, exit 2, when a scenario's
+# correctness check or error budget fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,8 +38,6 @@ duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
 out=${OUT:-Benchmarks/results}
 configuration=${CONFIGURATION:-release}
-marquee_port=${MARQUEE_PORT:-18080}
-nginx_port=${NGINX_PORT:-18081}
 work=$(mktemp -d)
 chmod 755 "$work"
 export PGPORT=${BENCH_PGPORT:-24349}
@@ -57,8 +61,50 @@ echo "run: private PostgreSQL on port $PGPORT"
 database_url=$(scripts/postgres.sh start "$work/pg")
 DATABASE_URL=$database_url "$bin/marquee" seed --demo >/dev/null
 
-# start_servers N: nginx with N workers and Marquee with N shards.
+fail() {
+    echo "run: $*" >&2
+    exit 1
+}
+
+# free_port: a port nobody listens on, as the OS hands them out.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# require_free PORT WHAT: fails the run if something listens on PORT (a bind
+# with SO_REUSEADDR fails only then, not for connections in TIME_WAIT).
+require_free() {
+    python3 - "$1" <<'PY' || fail "port $1 for $2 is already in use: something else listens there and would be measured instead; stop it, or leave the port unset to get a free one"
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+PY
+}
+
+# wait_ready WHAT URL [PID]: polls URL until it answers 2xx, for at most
+# 60 seconds (a debug build loading its catalog is slow); fails the run if
+# the process PID exits first or time runs out.
+wait_ready() {
+    local deadline=$((SECONDS + 60))
+    until curl -sf -o /dev/null --max-time 2 "$2"; do
+        [[ -z "${3:-}" ]] || kill -0 "$3" 2>/dev/null || fail "$1 exited before it was ready ($2)"
+        ((SECONDS < deadline)) || fail "$1 was not ready within 60 s ($2)"
+        sleep 0.1
+    done
+}
+
+# start_servers N: nginx with N workers and Marquee with N shards, each on
+# a free port, each answering before the load starts.
 start_servers() {
+    marquee_port=${MARQUEE_PORT:-$(free_port)}
+    nginx_port=${NGINX_PORT:-$(free_port)}
+    [[ "$marquee_port" != "$nginx_port" ]] || nginx_port=$(free_port)
+    require_free "$marquee_port" "marquee (MARQUEE_PORT)"
+    require_free "$nginx_port" "nginx (NGINX_PORT)"
     cat > "$work/nginx.conf" <<CONF
 worker_processes $1;
 pid $work/nginx.pid;
@@ -73,12 +119,13 @@ http {
     }
 }
 CONF
-    nginx -c "$work/nginx.conf"
+    nginx -c "$work/nginx.conf" || fail "nginx did not start on port $nginx_port"
     DATABASE_URL=$database_url JWT_SECRET=$secret MAX_HOLDS_PER_USER=8 \
         MAX_CONNECTIONS=40000 LIVE_MAX_WATCHERS=40000 LIVE_MAX_WATCHERS_PER_ADDRESS=40000 \
         "$bin/marquee" serve --port "$marquee_port" --shards "$1" --log-level warning &
     marquee_pid=$!
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$marquee_port/readyz" >/dev/null && break; sleep 0.1; done
+    wait_ready marquee "http://127.0.0.1:$marquee_port/readyz" "$marquee_pid"
+    wait_ready nginx "http://127.0.0.1:$nginx_port/healthz"
 }
 
 stop_servers() {

@@ -90,6 +90,10 @@ extension MarqueeBench {
         var result = BenchResult(scenario: name, commit: currentCommit, machine: ProcessStats.machine(), params: parameters, ours: ours)
         result.checks["watchers_converged"] = converged
         result.checks["every_watcher_connected"] = ready == plan.showtimes.count * plan.watchersPerShowtime
+        // Writers pick seats at random (a few conflicts); no watcher should miss a delta.
+        let budget = ErrorBudget.randomSeatConflicts(holders: writers, showtimeChances: Array(repeating: 1 / Double(showtimes.count), count: showtimes.count),
+                                                     seatsPerShowtime: seats)
+        result.judge(writes, by: budget, gaps: gaps)
         result.notes.append("ours: delta frames delivered per second over all watchers; latency per seat change, from its acceptance (at most: the later of its request's send and the server's oldest_change_at stamp of the delta) to the arrival of the frame carrying it; oldest change per frame (from the server's stamp) in params; gaps resynced: \(gaps)")
         return result
     }

@@ -54,7 +54,7 @@ struct MarqueeBench: ParsableCommand {
         print(idleNote)
         // Correctness checks (not speed): a failure makes the run fail.
         let correctness: Set = ["one_winner_per_seat", "losers_got_clean_409", "every_buyer_answered", "watchers_converged",
-                                "every_watcher_connected", "every_map_loaded"]
+                                "every_watcher_connected", "every_map_loaded", "errors_within_budget", "nginx_errors_within_budget"]
         var failedChecks: [String] = []
         for scenario in chosen {
             print("== \(scenario)")
@@ -72,13 +72,16 @@ struct MarqueeBench: ParsableCommand {
             default: throw ValidationError("unknown scenario \(scenario)")
             }
             result.notes.append(idleNote)
-            failedChecks += result.checks.filter { correctness.contains($0.key) && !$0.value }.map { "\(scenario): \($0.key)" }
+            for (check, passed) in result.checks.sorted(by: { $0.key < $1.key }) where correctness.contains(check) && !passed {
+                failedChecks.append("\(scenario): \(check)")
+                for note in result.notes(of: check) { failedChecks.append("\(scenario): \(note)") }
+            }
             try result.write(to: out)
             print(summary(result))
             fflush(nil)
         }
         if !failedChecks.isEmpty {
-            print("marquee-bench: correctness checks failed: " + failedChecks.joined(separator: ", "))
+            print("marquee-bench: correctness checks failed:\n  " + failedChecks.joined(separator: "\n  "))
             throw ExitCode(2)
         }
     }
@@ -100,11 +103,6 @@ struct MarqueeBench: ParsableCommand {
                       "warmup_s": String(warmup), "mode": rate.map { "open loop at \($0)/s" } ?? "closed loop"]
         if let shards { params["shards"] = String(shards) }
         return params
-    }
-
-    func measure(_ plan: LoadPlan, pid: Int32?, _ script: @escaping @Sendable (Int) -> Script) -> BenchResult.Figures {
-        let (recorder, seconds, cpu) = measuredRun(plan, pid: pid, script)
-        return BenchResult.Figures(recorder, seconds: seconds, serverCPUMicros: cpu)
     }
 
     /// One load run, and the server's CPU time over its measured window
@@ -146,7 +144,8 @@ struct MarqueeBench: ParsableCommand {
     /// same machine drift then weighs on both (nginx alone once moved from
     /// 93,000 to 63,000 requests/s within a run). Per-round ratios go in
     /// the notes; a throughput plot shows the rounds one after another.
-    func versusNginx(_ parameters: [String: String], scenario: String,
+    /// Ours is judged by `budget`, nginx by none (it answers 200 to all).
+    func versusNginx(_ parameters: [String: String], scenario: String, budget: ErrorBudget,
                      _ script: @escaping @Sendable (Int) -> Script) -> BenchResult {
         var round = plan
         round.durationSeconds = duration / Double(max(1, rounds))
@@ -168,7 +167,9 @@ struct MarqueeBench: ParsableCommand {
         }
         var result = BenchResult(scenario: scenario, commit: currentCommit, machine: ProcessStats.machine(), params: parameters,
                                  ours: BenchResult.Figures(ours.0, seconds: ours.seconds, serverCPUMicros: serverPid == nil ? nil : ours.cpu))
+        result.judge(ours.0, by: budget)
         if nginxPort > 0 {
+            result.judge(nginx.0, by: .none, as: "nginx_errors_within_budget")
             result.baseline("nginx", BenchResult.Figures(nginx.0, seconds: nginx.seconds))
             result.notes.append("\(ratios.count) alternating rounds of ours and nginx, pooled; per-round ratios: " + ratios.joined(separator: ", "))
         }

@@ -33,6 +33,12 @@ struct ShowtimePicker: Sendable {
     let showtimes: [Int64]
     let cumulative: [Double]?
 
+    /// Each showtime's chance of being picked (for the seat-conflict budget).
+    var chances: [Double] {
+        guard let cumulative else { return Array(repeating: 1 / Double(showtimes.count), count: showtimes.count) }
+        return cumulative.indices.map { cumulative[$0] - ($0 == 0 ? 0 : cumulative[$0 - 1]) }
+    }
+
     init(showtimes: [Int64], zipf: Bool) {
         self.showtimes = showtimes
         if zipf {
@@ -135,6 +141,7 @@ final class FlashSaleScript: Script {
     private var step = 0
     private var hold: String?
     private var holdStatus = 0
+    private var holdErrorCode: String?
 
     init(token: String, showtime: Int64, seats: [String], log: FlashSaleLog) {
         self.token = token
@@ -159,13 +166,14 @@ final class FlashSaleScript: Script {
     func handle(_ response: ResponseReader.Response) {
         if step == 0 {
             holdStatus = response.status
+            holdErrorCode = response.status == 201 ? nil : Refusal.errorCode(in: response.body)
             hold = response.status == 201 ? Requests.field("id", in: response.body) : nil
             step = 1
-            if hold == nil { log.add(.init(holdStatus: holdStatus, bookingID: nil, seats: [])) }
+            if hold == nil { log.add(.init(holdStatus: holdStatus, holdErrorCode: holdErrorCode, bookingID: nil, seats: [])) }
         } else {
             step = 2
             let booking = response.status == 201 ? Requests.field("id", in: response.body) : nil
-            log.add(.init(holdStatus: holdStatus, bookingID: booking, seats: booking == nil ? [] : seats))
+            log.add(.init(holdStatus: holdStatus, holdErrorCode: holdErrorCode, bookingID: booking, seats: booking == nil ? [] : seats))
         }
     }
 }

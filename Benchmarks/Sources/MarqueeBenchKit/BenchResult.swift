@@ -14,6 +14,9 @@ public struct BenchResult: Codable, Sendable {
         public var max_ms: Double?
         public var errors: Int?
         public var statuses: [String: Int]?
+        /// Non-2xx answers by status and error code, over the whole run
+        /// (warm-up included), when there were any.
+        public var refusals: [String: Int]?
         public var server_cpu_us_per_request: Double?
         public var per_second: [Int]?
         public var percentiles_ms: [String: Double]?
@@ -34,6 +37,9 @@ public struct BenchResult: Codable, Sendable {
             errors = recorder.errors
             statuses = Dictionary(uniqueKeysWithValues: recorder.statuses.map { (String($0.key), $0.value) })
             if recorder.transportErrors > 0 { statuses?["transport_error"] = recorder.transportErrors }
+            if !recorder.refusals.isEmpty {
+                refusals = Dictionary(uniqueKeysWithValues: recorder.refusals.map { ($0.key.description, $0.value) })
+            }
             if let serverCPUMicros, recorder.completed > 0 { server_cpu_us_per_request = serverCPUMicros / Double(recorder.completed) }
             per_second = recorder.perSecond
             var table: [String: Double] = [:]
@@ -66,6 +72,18 @@ public struct BenchResult: Codable, Sendable {
         baselines[name] = figures
         if figures.throughput_per_s > 0 { ratios[name] = ours.throughput_per_s / figures.throughput_per_s }
     }
+
+    /// Judges a run's answers against the scenario's error budget as the
+    /// check `check`; each violation becomes a note starting with the
+    /// check's name (what a failed run prints).
+    public mutating func judge(_ recorder: Recorder, by budget: ErrorBudget, gaps: Int = 0, as check: String = "errors_within_budget") {
+        let violations = budget.violations(of: recorder, gaps: gaps)
+        checks[check] = violations.isEmpty
+        notes += violations.map { "\(check): \($0)" }
+    }
+
+    /// The notes a failed check left (see judge).
+    public func notes(of check: String) -> [String] { notes.filter { $0.hasPrefix("\(check): ") } }
 
     public func write(to directory: String) throws {
         let encoder = JSONEncoder()

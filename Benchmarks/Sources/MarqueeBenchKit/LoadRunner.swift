@@ -168,9 +168,22 @@ final class LoopDriver: @unchecked Sendable {
 
     private func didRead(_ client: Client, _ bytes: UnsafeRawBufferPointer) {
         client.reader.append(bytes)
-        while let response = try? client.reader.next() {
+        while true {
+            let response: ResponseReader.Response
+            do {
+                guard let next = try client.reader.next() else { return }
+                response = next
+            } catch {
+                // An answer that cannot be read: a transport error, and the
+                // stream is out of step, so the connection goes.
+                recorder.transportErrors += 1
+                client.busy = false
+                lost(client)
+                return
+            }
             let now = MonotonicClock.nanoseconds()
             client.busy = false
+            recorder.tally(status: response.status, body: response.body)
             if client.sentAt >= measureFrom && now <= endAt {
                 let micros: UInt64
                 if let index = client.scheduledIndex, let schedule {
