@@ -55,7 +55,7 @@ step "concurrency tests under Thread Sanitizer"
 # run in the full pass. Names are anchored Module.Suite/test identifiers
 # (`swift test list`): a bare "SeatMapTests" also matched LiveSeatMapTests.
 tsan_tests=(
-    'MarqueeCoreTests\.MPSCQueueTests/concurrentProducers\('
+    'MarqueeLoopTests\.MPSCQueueTests/concurrentProducers\('
     'MarqueeCoreTests\.SeatMapTests/(flashSale|overlappingHolds|mixedLoad)\('
     'MarqueeLoopTests\.EventLoopTests/(crossThreadJobs|echo)\('
     'MarqueeServerTests\.ShardsAndShutdownTests/'
