@@ -126,10 +126,14 @@ struct CrashRecoveryTests {
         let first = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: environment)
         try waitForDatabase(port: first.port)
 
-        // A hold made well before the kill has been written behind.
+        // A hold made before the kill, once its row is written behind.
         let kept = try request(port: first.port, "POST", "/v1/showtimes/\(showtime)/holds", #"{"best_available":{"count":1}}"#, token: tokens[0])
         let keptHold = try #require(kept.object?["id"] as? String, "\(kept)")
-        usleep(300_000)
+        let written = try pollUntil(seconds: 10) {
+            try database.query("SELECT count(*) FROM holds WHERE status = 'live' AND 'hld_' || showtime_id || '_' || hold_no = $1",
+                               [keptHold]).scalar == "1"
+        }
+        #expect(written, "the hold's row is written behind")
 
         // Six buyers hold two seats and check out, over and over, until the kill.
         let acknowledged = LockedArray<Booking>()
@@ -199,6 +203,26 @@ struct CrashRecoveryTests {
         #expect(try database.query("SELECT count(*) FROM payments WHERE status = 'captured' AND intent_id IS NULL").scalar == "0",
                 "every captured attempt names its intent, also when the reconciler settled it")
         #expect(Set(before.flatMap(\.seats)).count == before.flatMap(\.seats).count)
+
+        // Every committed booking, acknowledged or not (some were in flight
+        // at the kill), is what the restarted map says is booked: no more, no less.
+        let committed = try database.query("""
+            SELECT 'bkg_' || showtime_id || '_' || booking_no, array_to_string(seat_labels, ',') FROM bookings
+            WHERE showtime_id = $1 AND status = 'confirmed'
+            """, [showtime]).rows.map { Booking(id: $0[0] ?? "?", seats: ($0[1] ?? "").split(separator: ",").map(String.init)) }
+        let committedSeats = committed.flatMap(\.seats)
+        #expect(committed.count >= before.count)
+        #expect(Set(committedSeats).count == committedSeats.count, "no seat in two committed bookings")
+        for booking in committed where !booking.seats.allSatisfy({ states[$0] == "booked" }) {
+            Issue.record("committed booking \(booking.id) (\(booking.seats)) is not booked in the restarted map")
+        }
+        #expect(Set(states.filter { $0.value == "booked" }.keys) == Set(committedSeats), "the map books only committed seats")
+        // Nor can they be held again, seat by seat.
+        for seat in committedSeats {
+            let again = try request(port: second.port, "POST", "/v1/showtimes/\(showtime)/holds", "{\"seats\":[\"\(seat)\"]}", token: tokens[0])
+            let code = (again.object?["error"] as? [String: Any])?["code"] as? String
+            #expect(again.status == 409 && code == "seats_unavailable", "\(seat), booked before the crash, held again: \(again)")
+        }
 
         let back = try request(port: second.port, "GET", "/v1/holds/\(keptHold)", nil, token: tokens[0])
         #expect(back.status == 200, "a persisted hold comes back until it expires: \(back)")

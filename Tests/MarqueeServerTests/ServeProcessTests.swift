@@ -45,6 +45,19 @@ struct ServeProcessTests {
         #expect(text.contains("port must be 0...65535"))
     }
 
+    @Test("a JWT_SECRET under 32 bytes is refused before serving; 32 bytes serve")
+    func shortTokenSecret() throws {
+        // No database: the secret is checked before anything would be served.
+        let (status, text) = try refusal(["serve", "--port", "0"], environment: ["JWT_SECRET": String(repeating: "s", count: 31), "DATABASE_URL": ""])
+        #expect(status != 0)
+        #expect(text.contains("JWT_SECRET must have at least 32 bytes"), "\(text)")
+        #expect(!text.contains("\"msg\":\"listening\""))
+        let enough = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "1"],
+                                             environment: ["JWT_SECRET": String(repeating: "s", count: 32), "DATABASE_URL": ""])
+        enough.signal(SIGTERM)
+        #expect(enough.waitForExit() == 0)
+    }
+
     @Test("live seat-map settings out of range are refused before serving", arguments: [
         ("LIVE_GROUPS", "0", "LIVE_GROUPS must be 1...64"), ("LIVE_GROUPS", "65", "LIVE_GROUPS must be 1...64"),
         ("LIVE_GROUP_SIZE", "0", "LIVE_GROUP_SIZE must be 1...100000"),
@@ -70,9 +83,7 @@ final class ServedProcess: @unchecked Sendable {
     }
 
     let process = Process()
-    private let errors = Pipe()
-    private let lock = NSLock()
-    private var collected = ""
+    private let errors = LogPipe()
     private(set) var port = 0
 
     static func start(arguments: [String], environment: [String: String] = [:]) throws -> ServedProcess {
@@ -82,11 +93,7 @@ final class ServedProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
         served.process.environment = env
-        served.process.standardError = served.errors
-        served.errors.fileHandleForReading.readabilityHandler = { handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            served.lock.withLock { served.collected += text }
-        }
+        served.process.standardError = served.errors.pipe
         try served.process.run()
         for _ in 0..<200 {
             if let port = served.loggedPort() {
@@ -99,7 +106,7 @@ final class ServedProcess: @unchecked Sendable {
         throw TestClient.Failure("server did not log a port: \(served.log)")
     }
 
-    var log: String { lock.withLock { collected } }
+    var log: String { errors.text }
 
     private func loggedPort() -> Int? {
         guard let range = log.range(of: "\"port\":") else { return nil }
@@ -108,9 +115,57 @@ final class ServedProcess: @unchecked Sendable {
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// Waits for the process to exit, then reads the rest of its log.
     func waitForExit() -> Int32 {
         process.waitUntilExit()
-        usleepMilliseconds(50)  // let the log pipe drain
+        errors.finish()
         return process.terminationStatus
+    }
+}
+
+/// A child's standard error, read as it comes (so the pipe never fills)
+/// and read to the end of what it holds once the child has exited. Not
+/// "until end of file": a child spawned meanwhile by a test running in
+/// parallel may inherit the write end and keep the pipe open.
+final class LogPipe: @unchecked Sendable {
+    // @unchecked: `collected` and `reading` are behind the lock.
+    let pipe = Pipe()
+    private let lock = NSLock()
+    private var collected: [UInt8] = []
+    private var reading = true
+
+    init() {
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        Thread { [self] in
+            var readable = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while lock.withLock({ reading }) {
+                if poll(&readable, 1, 20) > 0 { readAvailable() }
+            }
+        }.start()
+    }
+
+    var text: String { lock.withLock { String(decoding: collected, as: UTF8.self) } }
+
+    /// Takes what the pipe holds now. Reading and keeping happen under the
+    /// lock, so no bytes are ever read but not yet in `collected`.
+    private func readAvailable() {
+        lock.withLock {
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(pipe.fileHandleForReading.fileDescriptor, $0.baseAddress, $0.count) }
+                guard count > 0 else {
+                    if count == 0 { reading = false }  // end of file: nothing more will come
+                    return
+                }
+                collected += chunk[..<count]
+            }
+        }
+    }
+
+    /// Once the writer has exited: reads what it left and stops reading.
+    func finish() {
+        readAvailable()
+        lock.withLock { reading = false }
     }
 }

@@ -77,7 +77,7 @@ struct ShardsAndShutdownTests {
         try idle.send(get("/healthz"))
         #expect(try idle.readResponse().status == 200)
         try busy.send(get("/slow"))
-        usleepMilliseconds(50)  // the slow request is now in its handler
+        #expect(pollUntil { server.handlersEntered.value == 1 }, "the slow request is in its handler")
         server.server.shutdown()
         let response = try busy.readResponse()
         #expect(response.status == 200)
@@ -89,14 +89,33 @@ struct ShardsAndShutdownTests {
         #expect(throws: TestClient.Failure.self) { _ = try TestClient(port: server.port) }
     }
 
-    @Test("a shutdown that outlasts the drain timeout closes the stragglers")
+    @Test("a shutdown that outlasts the drain timeout cuts the stragglers: closed with no answer, long before theirs was due")
     func drainTimeout() throws {
         let server = try TestServer.start { $0.drainTimeoutMilliseconds = 50 }
         let client = try TestClient(port: server.port)
-        try client.send(get("/slow"))
-        usleepMilliseconds(20)
+        try client.send(get("/stall"))
+        #expect(pollUntil { server.handlersEntered.value == 1 }, "the stalled request is in its handler")
+        let started = Date()
         server.server.shutdown()
+        #expect(try client.waitForClose(), "the server closed the connection")
+        let waited = Date().timeIntervalSince(started)
+        #expect(client.unreadBytes == 0, "no answer was sent")
+        // The drain limit is 50 ms and the answer was due 3 s after the
+        // request: closing within 2 s leaves room for a loaded machine.
+        #expect(waited < Double(TestServer.stallMilliseconds) / 1_000 - 1, "closed after \(waited) s")
         #expect(server.server.waitUntilStopped() == 0)
+    }
+
+    @Test("/readyz answers 503 draining once a shutdown has begun")
+    func readinessWhileDraining() throws {
+        let server = try TestServer.start()
+        let client = try TestClient(port: server.port)
+        try client.send(get("/readyz-while-draining"))
+        let response = try client.readResponse()
+        #expect(response.status == 503)
+        #expect(response.object.flatMap { $0["error"] as? [String: Any] }?["code"] as? String == "draining", "\(response)")
+        #expect(response.headers["connection"] == "close")
         #expect(try client.waitForClose())
+        #expect(server.server.waitUntilStopped() == 0)
     }
 }

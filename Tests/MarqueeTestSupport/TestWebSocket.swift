@@ -26,8 +26,8 @@ public final class TestWebSocket: @unchecked Sendable {
     public private(set) var extensions: String?
 
     /// Connects and upgrades; throws unless the answer is 101.
-    public init(port: Int, path: String, headers: String = "", timeoutSeconds: Int = 5) throws {
-        client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
+    public init(port: Int, path: String, headers: String = "", timeoutSeconds: Int = 5, receiveBufferBytes: Int? = nil) throws {
+        client = try TestClient(port: port, timeoutSeconds: timeoutSeconds, receiveBufferBytes: receiveBufferBytes)
         try client.send("GET \(path) HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\(headers)\r\n")
         let response = try client.readResponse(forHead: true)
