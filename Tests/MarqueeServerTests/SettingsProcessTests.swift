@@ -12,22 +12,34 @@ struct SettingsProcessTests {
         let errors: String
     }
 
-    /// Runs `marquee` to completion.
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs `marquee` to completion. One that is still running after the
+    /// deadline (a server that should have refused to start) is killed and
+    /// reported with status -1, so a broken check fails instead of hanging.
+    /// The deadline is generous: refusing or printing takes a fraction of a
+    /// second, but the machine may be loaded by parallel builds.
+    func run(_ arguments: [String], environment: [String: String] = [:], deadlineSeconds: Double = 30) throws -> Run {
         let process = Process()
         process.executableURL = ServedProcess.binary
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        // Files rather than pipes: nothing has to be read while waiting.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("marquee-settings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outputURL = folder.appendingPathComponent("out"), errorsURL = folder.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorsURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
+        process.standardError = try FileHandle(forWritingTo: errorsURL)
         try process.run()
-        // Read before waiting: a full pipe would block the child.
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complaints = errors.fileHandleForReading.readDataToEndOfFile()
+        let deadline = Date().addingTimeInterval(deadlineSeconds)
+        while process.isRunning, Date() < deadline { usleepMilliseconds(10) }
+        let finished = !process.isRunning
+        if !finished { process.terminate() }
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: printed, as: UTF8.self),
-                   errors: String(decoding: complaints, as: UTF8.self))
+        return Run(status: finished ? process.terminationStatus : -1,
+                   output: try String(contentsOf: outputURL, encoding: .utf8),
+                   errors: try String(contentsOf: errorsURL, encoding: .utf8))
     }
 
     @Test("serve --help lists every setting with its variable and default; secrets without a flag")
@@ -75,15 +87,15 @@ struct SettingsProcessTests {
     @Test("serve refuses a value out of range before serving, naming the setting, flag and variable")
     func serveRefusesOutOfRange() throws {
         let flagged = try run(["serve", "--port", "0", "--live-groups", "65"])
-        #expect(flagged.status != 0)
+        #expect(flagged.status > 0, "exit status -1: still serving at the deadline")
         #expect(flagged.errors.contains("--live-groups must be 1...64, got '65' (setting live-groups: flag --live-groups, variable LIVE_GROUPS)"),
                 "\(flagged.errors)")
         #expect(!flagged.errors.contains("listening"))
         let unknown = try run(["serve", "--live-group", "8"])
-        #expect(unknown.status != 0)
+        #expect(unknown.status > 0, "exit status -1: still serving at the deadline")
         #expect(unknown.errors.contains("unknown option '--live-group'"))
         let secret = try run(["serve", "--jwt-secret", String(repeating: "s", count: 40)])
-        #expect(secret.status != 0)
+        #expect(secret.status > 0, "exit status -1: still serving at the deadline")
         #expect(secret.errors.contains("JWT_SECRET is a secret: set it in the environment"))
     }
 }
