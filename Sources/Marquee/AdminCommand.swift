@@ -14,15 +14,13 @@ struct AdminCommand: ParsableCommand {
 
         @Option(help: "The admin's email.") var email: String
         @Option(help: "Display name.") var name = "Administrator"
-        @Option(help: "PostgreSQL URL (env DATABASE_URL).") var databaseURL: String?
+        @Option(help: SettingValues.databaseURLHelp) var databaseURL: String?
 
         func run() throws {
-            guard let url = databaseURL ?? Environment.string("DATABASE_URL") else {
-                throw ConfigurationError("admin create needs --database-url or DATABASE_URL")
-            }
+            let url = try SettingValues.databaseURL(flag: databaseURL, for: "admin create")
             // From the environment, never a flag: flags show in `ps` and shell history.
-            guard let password = Environment.string("ADMIN_PASSWORD"), (8...128).contains(password.count) else {
-                throw ConfigurationError("set ADMIN_PASSWORD (8 to 128 characters) in the environment")
+            guard let password = try SettingValues().text(.adminPassword) else {
+                throw ConfigurationError("set ADMIN_PASSWORD (\(Setting.adminPassword.definition.allowed)) in the environment")
             }
             try Migrator.migrate(url: url)
             let db = try BlockingConnection(url: url)

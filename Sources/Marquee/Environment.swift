@@ -1,17 +1,12 @@
 import Glibc
 
-/// Flags win over environment variables, which win over defaults.
+/// The process environment, read where settings are resolved (SettingValues).
 enum Environment {
-    static func string(_ name: String) -> String? {
+    /// A variable's value; an empty one counts as unset.
+    @Sendable static func string(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         let text = String(cString: value)
         return text.isEmpty ? nil : text
-    }
-
-    static func integer(_ name: String) throws -> Int? {
-        guard let text = string(name) else { return nil }
-        guard let value = Int(text) else { throw ConfigurationError("\(name) must be an integer, got '\(text)'") }
-        return value
     }
 }
 

@@ -5,6 +5,6 @@ struct MarqueeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marquee",
         abstract: "Marquee: a movie-theater reservation server.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, SeedCommand.self, AdminCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, SeedCommand.self, AdminCommand.self, SettingsCommand.self],
         defaultSubcommand: ServeCommand.self)
 }

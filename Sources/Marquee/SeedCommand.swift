@@ -8,13 +8,11 @@ struct SeedCommand: ParsableCommand {
         commandName: "seed", abstract: "Load demo data (idempotent: a seeded database is left as it is).")
 
     @Flag(help: "Load the demo catalog: movies, people, theaters, two weeks of showtimes from today.") var demo = false
-    @Option(help: "PostgreSQL URL (env DATABASE_URL).") var databaseURL: String?
+    @Option(help: SettingValues.databaseURLHelp) var databaseURL: String?
 
     func run() throws {
         guard demo else { throw ValidationError("say what to seed: --demo") }
-        guard let url = databaseURL ?? Environment.string("DATABASE_URL") else {
-            throw ConfigurationError("seed needs --database-url or DATABASE_URL")
-        }
+        let url = try SettingValues.databaseURL(flag: databaseURL, for: "seed")
         try Migrator.migrate(url: url)
         let summary = try DemoSeed.run(url: url)
         print(summary.seeded

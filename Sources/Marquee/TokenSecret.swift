@@ -1,16 +1,15 @@
 import Foundation
 import MarqueeCrypto
 
-/// The key that signs access tokens: `JWT_SECRET` (at least 32 bytes) when
-/// set, which every instance must share; otherwise generated once into the
-/// data folder (`DATA_DIR`, default `.data`) and reused after restarts.
+/// The key that signs access tokens: `JWT_SECRET` (at least 32 characters)
+/// when set, which every instance must share; otherwise generated once into
+/// the data folder (`DATA_DIR`, default `.data`) and reused after restarts.
 enum TokenSecret {
-    static func load() throws -> [UInt8] {
-        if let configured = Environment.string("JWT_SECRET") {
-            guard configured.utf8.count >= 32 else { throw ConfigurationError("JWT_SECRET must have at least 32 bytes") }
+    static func load(from settings: SettingValues) throws -> [UInt8] {
+        if let configured = try settings.text(.jwtSecret) {
             return Array(configured.utf8)
         }
-        let directory = Environment.string("DATA_DIR") ?? ".data"
+        let directory = try settings.text(.dataDir) ?? ".data"
         let path = directory + "/jwt-secret"
         if let existing = FileManager.default.contents(atPath: path), existing.count >= 32 {
             return Array(existing)
