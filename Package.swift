@@ -10,18 +10,20 @@ let package = Package(
     products: [
         .executable(name: "marquee", targets: ["Marquee"]),
         .executable(name: "marquee-fuzz-http", targets: ["MarqueeFuzzHTTP"]),
-        .executable(name: "marquee-bench", targets: ["MarqueeBench"]),
-        .executable(name: "marquee-micro", targets: ["MarqueeMicro"]),
+        // For Benchmarks/ (a nested package that depends on this one by
+        // path): the modules the load generator and microbenchmarks import.
+        // Not a supported library API.
+        .library(name: "MarqueeCore", targets: ["MarqueeCore"]),
+        .library(name: "MarqueeHTTP", targets: ["MarqueeHTTP"]),
+        .library(name: "MarqueeLoop", targets: ["MarqueeLoop"]),
+        .library(name: "MarqueeStore", targets: ["MarqueeStore"]),
+        .library(name: "MarqueeUsers", targets: ["MarqueeUsers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // Property-based tests of the seat map against a model (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
-        // Latency histograms for the load generator (Benchmarks/).
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
-        // Allocation counting for the microbenchmarks (Benchmarks/micro.sh).
-        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
     ],
     targets: [
         // C libraries, each behind its own module map; see CShims/.
@@ -80,20 +82,6 @@ let package = Package(
         // libFuzzer entry for the HTTP parser; without -sanitize=fuzzer it replays a corpus.
         .executableTarget(name: "MarqueeFuzzHTTP", dependencies: ["MarqueeHTTP"],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
-
-        // The load generator (a product: operators run it before an on-sale):
-        // its testable logic, and the `marquee-bench` command with the scenarios.
-        .target(name: "MarqueeBenchKit", dependencies: [
-            "MarqueeLoop", .product(name: "Histogram", package: "hdrhistogram-swift"),
-        ], path: "Benchmarks/Sources/MarqueeBenchKit"),
-        .executableTarget(name: "MarqueeBench", dependencies: [
-            "MarqueeBenchKit", "MarqueeLoop", "MarqueeStore", "MarqueeUsers",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Benchmarks/Sources/MarqueeBench"),
-        .executableTarget(name: "MarqueeMicro", dependencies: [
-            "MarqueeCore", "MarqueeHTTP", "MarqueeLoop", .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
-        ], path: "Benchmarks/Sources/MarqueeMicro"),
-        .testTarget(name: "MarqueeBenchTests", dependencies: ["MarqueeBenchKit"], path: "Tests/MarqueeBenchTests"),
 
         // Blocking socket client and process helpers shared by the test targets.
         .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),

@@ -5,21 +5,27 @@
 # Reports median requests/s, p99, server CPU per request, and the ratio.
 #
 #   Benchmarks/healthz-vs-nginx.sh [SECONDS=10] [REPEATS=3] [CONNECTIONS="64 256"]
-# Loopback only; every run is bounded by SECONDS.
+# Loopback only, on free ports (MARQUEE_PORT, NGINX_PORT choose them; a port
+# already taken stops the script); every run is bounded by SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/common.sh
 seconds=${1:-10}
 repeats=${2:-3}
 connections=${3:-"64 256"}
 shards=${SHARDS:-$(nproc)}
-marquee_port=18080
-nginx_port=18081
 work=$(mktemp -d)
 out=Benchmarks/results
 mkdir -p "$out"
 
 scripts/setup.sh nginx-light wrk
-swift build -c release --product marquee 2>&1 | tail -1
+build_server release
+marquee_port=$(pick_port MARQUEE_PORT marquee)
+nginx_port=$(pick_port NGINX_PORT nginx)
+while [[ "$marquee_port" == "$nginx_port" ]]; do
+    [[ -z "${NGINX_PORT:-}" ]] || fail "marquee and nginx would share port $nginx_port: set MARQUEE_PORT and NGINX_PORT apart"
+    nginx_port=$(pick_port NGINX_PORT nginx)
+done
 
 load=$(awk '{print $1}' /proc/loadavg)
 echo "machine: $(nproc) cores, load average before the run: $load"
@@ -41,16 +47,23 @@ http {
     }
 }
 CONF
-nginx -c "$work/nginx.conf"
-.build/release/marquee serve --port $marquee_port --shards "$shards" --log-level warning &
+trap 'kill ${marquee_pid:-} 2>/dev/null || true; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
+nginx -c "$work/nginx.conf" || fail "nginx did not start on port $nginx_port"
+"$server_bin/marquee" serve --port "$marquee_port" --shards "$shards" --log-level warning &
 marquee_pid=$!
-trap 'kill $marquee_pid 2>/dev/null || true; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
-sleep 1
+wait_ready marquee "http://127.0.0.1:$marquee_port/readyz" "$marquee_pid"
+wait_ready nginx "http://127.0.0.1:$nginx_port/healthz"
+# Every nginx worker forked before its CPU time is read.
+deadline=$((SECONDS + 10))
+until (($(pgrep -c -P "$(cat "$work/nginx.pid")") >= shards)); do
+    ((SECONDS < deadline)) || fail "nginx did not start $shards workers"
+    sleep 0.1
+done
 nginx_pids=$(pgrep -d' ' -f "nginx: (master|worker) process.*$work" || pgrep -d' ' -f "nginx -c $work" || true)
 [[ -n "$nginx_pids" ]] || nginx_pids=$(cat "$work/nginx.pid")
 nginx_pids="$nginx_pids $(pgrep -d' ' -P "$(cat "$work/nginx.pid")")"
 
-measure() { Benchmarks/scripts/cpu-per-request.sh "$1" "$2" "$seconds" $3; }
+measure() { Benchmarks/cpu-per-request.sh "$1" "$2" "$seconds" $3; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 commit=$(git rev-parse --short HEAD)

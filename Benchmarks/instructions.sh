@@ -9,7 +9,8 @@
 #
 # Builds in release mode, starts a private PostgreSQL (fresh data folder) and
 # the server under valgrind (debug info stripped from a copy: valgrind 3.19
-# cannot read Swift's DWARF 5), drives the scenario open-loop at 400
+# cannot read Swift's DWARF 5) on a free port (MARQUEE_PORT chooses it; a
+# port already taken stops the script), drives the scenario open-loop at 400
 # requests/s over loopback (bounded by its duration), counts instructions only
 # while measuring, and writes Benchmarks/results/instructions-<scenario>.txt.
 set -euo pipefail
@@ -19,18 +20,17 @@ seconds=${2:-8}
 rate=400
 # One shard by default, the shape run.sh compares with nginx (SHARDS=2 adds the cross-shard hop).
 shards=${SHARDS:-1}
-port=${MARQUEE_PORT:-18085}
 work=$(mktemp -d)
 chmod 755 "$work"
 export PGPORT=${BENCH_PGPORT:-24348}
 secret="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')-secret"
 out=Benchmarks/results/instructions-$scenario.txt
 
+source Benchmarks/common.sh
 scripts/setup.sh valgrind binutils
-swift build -c release --product marquee 2>&1 | tail -1
-swift build -c release --product marquee-bench 2>&1 | tail -1
-bin=$(swift build -c release --show-bin-path)
-objcopy --strip-debug "$bin/marquee" "$work/marquee"
+build_server release
+build_bench release marquee-bench
+objcopy --strip-debug "$server_bin/marquee" "$work/marquee"
 
 cleanup() {
     [[ -n "${server_pid:-}" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
@@ -40,12 +40,13 @@ cleanup() {
 trap cleanup EXIT
 
 database_url=$(scripts/postgres.sh start "$work/pg")
-DATABASE_URL=$database_url "$bin/marquee" seed --demo >/dev/null
+DATABASE_URL=$database_url "$server_bin/marquee" seed --demo >/dev/null
+port=$(pick_port MARQUEE_PORT marquee)
 DATABASE_URL=$database_url JWT_SECRET=$secret MAX_HOLDS_PER_USER=8 \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/callgrind.out" \
     "$work/marquee" serve --port "$port" --shards "$shards" --log-level warning 2>"$work/valgrind.log" &
 server_pid=$!
-for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+wait_ready marquee "http://127.0.0.1:$port/readyz" "$server_pid"
 
 # Warm-up (and the bench's own setup) uninstrumented; then count for the run.
 warmup=4
@@ -57,7 +58,7 @@ answered() {
 ( sleep $((warmup + 6)); answered > "$work/before"; callgrind_control -i on "$server_pid" >/dev/null
   sleep "$seconds"; callgrind_control -i off "$server_pid" >/dev/null; answered > "$work/after" ) &
 toggler=$!
-"$bin/marquee-bench" "$scenario" --port "$port" --nginx-port 0 --database-url "$database_url" --jwt-secret "$secret" \
+"$bench_bin/marquee-bench" "$scenario" --port "$port" --nginx-port 0 --database-url "$database_url" --jwt-secret "$secret" \
     --connections 16 --duration $((seconds + 8)) --warmup "$warmup" --rate "$rate" --out "$work/bench" 2>&1 | grep -E "^ *ours" || true
 wait "$toggler"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true

@@ -3,30 +3,34 @@
 # throughput alone and while logins run at the same time: hashing lives on
 # libuv's thread pool, so the event loops should not notice.
 #   Benchmarks/login-vs-healthz.sh [SECONDS=8]
+# The server takes a free port (MARQUEE_PORT chooses it; a port already
+# taken stops the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/common.sh
 seconds=${1:-8}
-port=18083
 scripts/setup.sh wrk
-swift build -c release --product marquee 2>&1 | tail -1
+build_server release
+port=$(pick_port MARQUEE_PORT marquee)
 url=${DATABASE_URL:-$(PGDATABASE=marquee_bench scripts/postgres.sh start)}
-.build/release/marquee migrate --database-url "$url" >/dev/null
+"$server_bin/marquee" migrate --database-url "$url" >/dev/null
 export LOGIN_LIMIT_PER_EMAIL=100000000 LOGIN_LIMIT_PER_ADDRESS=100000000 JWT_SECRET=benchmark-secret-of-at-least-32-bytes
-DATABASE_URL=$url .build/release/marquee serve --port $port --shards "${SHARDS:-$(nproc)}" --log-level warning &
+DATABASE_URL=$url "$server_bin/marquee" serve --port "$port" --shards "${SHARDS:-$(nproc)}" --log-level warning &
 pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-sleep 1
+logins_out=$(mktemp)
+trap 'kill $pid 2>/dev/null || true; rm -f "$logins_out"' EXIT
+wait_ready marquee "http://127.0.0.1:$port/readyz" "$pid"
 curl -s -o /dev/null -XPOST "http://127.0.0.1:$port/v1/users" -H 'Content-Type: application/json' \
     -d '{"email":"bench@example.com","password":"bench-password-1","name":"Bench"}'
 echo "load before: $(cut -d' ' -f1 /proc/loadavg)"
-alone=$(Benchmarks/scripts/cpu-per-request.sh "http://127.0.0.1:$port/healthz" 64 "$seconds" $pid)
-wrk -t1 -c8 -d"$((seconds + 2))s" -s Benchmarks/scripts/login.lua "http://127.0.0.1:$port/v1/sessions" > /tmp/marquee-login.txt &
+alone=$(Benchmarks/cpu-per-request.sh "http://127.0.0.1:$port/healthz" 64 "$seconds" $pid)
+wrk -t1 -c8 -d"$((seconds + 2))s" -s Benchmarks/login.lua "http://127.0.0.1:$port/v1/sessions" > "$logins_out" &
 login_pid=$!
 sleep 1
-during=$(Benchmarks/scripts/cpu-per-request.sh "http://127.0.0.1:$port/healthz" 64 "$seconds" $pid)
+during=$(Benchmarks/cpu-per-request.sh "http://127.0.0.1:$port/healthz" 64 "$seconds" $pid)
 wait $login_pid
-logins=$(awk '/Requests\/sec/ {print $2}' /tmp/marquee-login.txt)
-alone_login=$(wrk -t1 -c8 -d"${seconds}s" --latency -s Benchmarks/scripts/login.lua "http://127.0.0.1:$port/v1/sessions")
+logins=$(awk '/Requests\/sec/ {print $2}' "$logins_out")
+alone_login=$(wrk -t1 -c8 -d"${seconds}s" --latency -s Benchmarks/login.lua "http://127.0.0.1:$port/v1/sessions")
 login_p99=$(awk '$1=="99%" {print $2}' <<<"$alone_login")
 login_alone=$(awk '/Requests\/sec/ {print $2}' <<<"$alone_login")
 sleep 3  # let queued hashes from the runs above finish

@@ -4,7 +4,7 @@ plots: latency percentiles per scenario and throughput over time."""
 import json, os, subprocess, sys
 
 out = sys.argv[1] if len(sys.argv) > 1 else "Benchmarks/results"
-order = ["healthz", "browse", "hold-release", "hold-release-zipf", "checkout", "flash-sale", "fanout", "fanout-window-100ms", "fanout-5000", "fanout-10000-over-100", "seat-memory"]
+order = ["healthz", "browse", "hold-release", "hold-release-zipf", "checkout", "flash-sale", "fanout", "fanout-window-100ms", "fanout-5000-window-70ms", "fanout-10000-over-100", "seat-memory"]
 results = {}
 for name in os.listdir(out):
     if name.endswith(".json"):

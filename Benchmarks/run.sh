@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# One command for the benchmark harness: builds in release mode, starts a
-# private PostgreSQL (fresh data folder), the server and nginx, runs the
-# scenarios with marquee-bench (same-run baselines: nginx, pgbench), stops
-# everything it started, and writes Benchmarks/results/<scenario>.json,
-# results.md and plots (PNG).
+# One command for the benchmark harness: builds in release mode (`marquee`
+# from the root package, `marquee-bench` from Benchmarks/Package.swift),
+# starts a private PostgreSQL (fresh data folder), the server and nginx,
+# runs the scenarios with marquee-bench (same-run baselines: nginx,
+# pgbench), stops everything it started, and writes
+# Benchmarks/results/<scenario>.json, results.md and plots (PNG).
 #
 #   bash Benchmarks/run.sh [scenario ...]      default: every scenario
 #   DURATION=10 CONNECTIONS=64 HTTP_SHARDS=2 bash Benchmarks/run.sh hold-release
@@ -13,10 +14,10 @@
 # shards: the request/response scenarios compared with nginx (healthz,
 # browse, hold-release, hold-release-zipf) run at HTTP_SHARDS (default 1:
 # the load generator needs one of this machine's two cores, and one shard
-# against one nginx worker measured best for both servers: nginx 75,000-
-# 86,000 req/s at one worker, 65,000-87,000 at two, with p99 1.4 against
-# 4.7 ms); the others (checkout, flash-sale, fanout, seat-memory: parallel
-# sends, PostgreSQL's backends) at SHARDS (default: the core count).
+# against one nginx worker measured best for both servers; BENCHMARKS.md,
+# Method, has the figures); the others (checkout, flash-sale, fanout,
+# seat-memory: parallel sends, PostgreSQL's backends) at SHARDS (default:
+# the core count).
 #
 # Scenarios: seat-memory healthz browse hold-release hold-release-zipf checkout flash-sale fanout
 # (fanout: WATCHERS=10000 WATCHED_SHOWTIMES=1 CHANGE_RATE=1000 WATCHER_THREADS=1).
@@ -43,11 +44,11 @@ chmod 755 "$work"
 export PGPORT=${BENCH_PGPORT:-24349}
 secret="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')-secret"
 
+source Benchmarks/common.sh
 scripts/setup.sh nginx-light wrk gnuplot-nox
 echo "run: building ($configuration)"
-swift build -c "$configuration" --product marquee 2>&1 | tail -1
-swift build -c "$configuration" --product marquee-bench 2>&1 | tail -1
-bin=$(swift build -c "$configuration" --show-bin-path)
+build_server "$configuration"
+build_bench "$configuration" marquee-bench
 
 cleanup() {
     [[ -n "${marquee_pid:-}" ]] && kill "$marquee_pid" 2>/dev/null && wait "$marquee_pid" 2>/dev/null || true
@@ -59,52 +60,17 @@ trap cleanup EXIT
 
 echo "run: private PostgreSQL on port $PGPORT"
 database_url=$(scripts/postgres.sh start "$work/pg")
-DATABASE_URL=$database_url "$bin/marquee" seed --demo >/dev/null
-
-fail() {
-    echo "run: $*" >&2
-    exit 1
-}
-
-# free_port: a port nobody listens on, as the OS hands them out.
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# require_free PORT WHAT: fails the run if something listens on PORT (a bind
-# with SO_REUSEADDR fails only then, not for connections in TIME_WAIT).
-require_free() {
-    python3 - "$1" <<'PY' || fail "port $1 for $2 is already in use: something else listens there and would be measured instead; stop it, or leave the port unset to get a free one"
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-PY
-}
-
-# wait_ready WHAT URL [PID]: polls URL until it answers 2xx, for at most
-# 60 seconds (a debug build loading its catalog is slow); fails the run if
-# the process PID exits first or time runs out.
-wait_ready() {
-    local deadline=$((SECONDS + 60))
-    until curl -sf -o /dev/null --max-time 2 "$2"; do
-        [[ -z "${3:-}" ]] || kill -0 "$3" 2>/dev/null || fail "$1 exited before it was ready ($2)"
-        ((SECONDS < deadline)) || fail "$1 was not ready within 60 s ($2)"
-        sleep 0.1
-    done
-}
+DATABASE_URL=$database_url "$server_bin/marquee" seed --demo >/dev/null
 
 # start_servers N: nginx with N workers and Marquee with N shards, each on
 # a free port, each answering before the load starts.
 start_servers() {
-    marquee_port=${MARQUEE_PORT:-$(free_port)}
-    nginx_port=${NGINX_PORT:-$(free_port)}
-    [[ "$marquee_port" != "$nginx_port" ]] || nginx_port=$(free_port)
-    require_free "$marquee_port" "marquee (MARQUEE_PORT)"
-    require_free "$nginx_port" "nginx (NGINX_PORT)"
+    marquee_port=$(pick_port MARQUEE_PORT marquee)
+    nginx_port=$(pick_port NGINX_PORT nginx)
+    while [[ "$marquee_port" == "$nginx_port" ]]; do
+        [[ -z "${NGINX_PORT:-}" ]] || fail "marquee and nginx would share port $nginx_port: set MARQUEE_PORT and NGINX_PORT apart"
+        nginx_port=$(pick_port NGINX_PORT nginx)
+    done
     cat > "$work/nginx.conf" <<CONF
 worker_processes $1;
 pid $work/nginx.pid;
@@ -122,7 +88,7 @@ CONF
     nginx -c "$work/nginx.conf" || fail "nginx did not start on port $nginx_port"
     DATABASE_URL=$database_url JWT_SECRET=$secret MAX_HOLDS_PER_USER=8 \
         MAX_CONNECTIONS=40000 LIVE_MAX_WATCHERS=40000 LIVE_MAX_WATCHERS_PER_ADDRESS=40000 \
-        "$bin/marquee" serve --port "$marquee_port" --shards "$1" --log-level warning &
+        "$server_bin/marquee" serve --port "$marquee_port" --shards "$1" --log-level warning &
     marquee_pid=$!
     wait_ready marquee "http://127.0.0.1:$marquee_port/readyz" "$marquee_pid"
     wait_ready nginx "http://127.0.0.1:$nginx_port/healthz"
@@ -142,7 +108,7 @@ bench() {
     (($#)) || return 0
     echo "run: $* with $count shard(s), nginx $count worker(s)"
     start_servers "$count"
-    "$bin/marquee-bench" "$@" "${smoke[@]}" --shards "$count" --port "$marquee_port" --nginx-port "$nginx_port" \
+    "$bench_bin/marquee-bench" "$@" "${smoke[@]}" --shards "$count" --port "$marquee_port" --nginx-port "$nginx_port" \
         --server-pid "$marquee_pid" --database-url "$database_url" --jwt-secret "$secret" \
         --connections "$connections" --duration "$duration" --out "$out" \
         --watchers "${WATCHERS:-10000}" --watched-showtimes "${WATCHED_SHOWTIMES:-1}" --change-rate "${CHANGE_RATE:-1000}" \

@@ -2,7 +2,9 @@
 # The whole test suite, from a fresh Debian machine: installs what is
 # missing, starts a private PostgreSQL for the tests, replays and briefly
 # runs the HTTP parser fuzzer, runs the concurrency tests under Thread
-# Sanitizer, then every test. Exits non-zero on any failure.
+# Sanitizer, Autobahn's WebSocket cases, the benchmarks package's tests and
+# a smoke run of the benchmark harness, then every test. Exits non-zero on
+# any failure.
 #   scripts/test.sh            (FUZZ_SECONDS=30 by default; 0 skips the fuzz run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +81,14 @@ TSAN_OPTIONS=halt_on_error=1 swift test --skip-build --sanitize=thread --scratch
 
 step "WebSocket conformance: Autobahn sections 1 to 7 and 10, and 12 and 13 in part (permessage-deflate), with kosoku against the echo endpoint"
 scripts/autobahn.sh debug
+
+step "benchmarks package (Benchmarks/Package.swift): build, then the load generator kit's tests"
+# A package of its own: it builds the server's modules again in
+# Benchmarks/.build, and the smoke run below reuses that build.
+build "benchmarks package" --package-path Benchmarks --build-tests
+status=0
+swift test --skip-build --package-path Benchmarks 2>&1 | grep -vE "^(✔ Test \"|✔ Suite|◇|↳)" || status=${PIPESTATUS[0]}
+((status == 0)) || { echo "test: the benchmark kit tests failed (exit $status)" >&2; exit 1; }
 
 step "benchmark harness smoke run (every scenario for a second, results to a scratch folder)"
 SMOKE=1 CONFIGURATION=debug OUT="$(mktemp -d)" bash Benchmarks/run.sh

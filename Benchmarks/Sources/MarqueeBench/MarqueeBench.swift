@@ -140,10 +140,11 @@ struct MarqueeBench: ParsableCommand {
     }
 
     /// Ours against nginx `return 200` in `rounds` alternating rounds, each
-    /// warmed up and measured for its share of the duration, pooled: the
-    /// same machine drift then weighs on both (nginx alone once moved from
-    /// 93,000 to 63,000 requests/s within a run). Per-round ratios go in
-    /// the notes; a throughput plot shows the rounds one after another.
+    /// warmed up and measured for its share of the duration, pooled: a
+    /// shared host's throughput drifts within a run, and alternating makes
+    /// the drift weigh on both servers alike instead of on whichever ran
+    /// second (BENCHMARKS.md, Method). Per-round ratios go in the notes; a
+    /// throughput plot shows the rounds one after another.
     /// Ours is judged by `budget`, nginx by none (it answers 200 to all).
     func versusNginx(_ parameters: [String: String], scenario: String, budget: ErrorBudget,
                      _ script: @escaping @Sendable (Int) -> Script) -> BenchResult {
