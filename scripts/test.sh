@@ -35,7 +35,7 @@ fi
 step "concurrency tests under Thread Sanitizer"
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || true
 TSAN_OPTIONS=halt_on_error=1 swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-    --filter "MPSCQueueTests|SeatMapTests|SeatMapModelTests|EventLoopTests|ShardsAndShutdownTests|KeepAliveAndPipeliningTests|CheckoutTests/flashSale|HoldTests/holdAndRelease|LiveSeatMapTests/convergence" 2>&1 \
+    --filter "MPSCQueueTests|SeatMapTests|SeatMapModelTests|EventLoopTests|ShardsAndShutdownTests|KeepAliveAndPipeliningTests|CheckoutTests/flashSale|HoldTests/holdAndRelease|LiveSeatMapTests/convergence|TLSResumptionTests/sharedAcrossThreads" 2>&1 \
     | grep -E "✘|Test run|WARNING: ThreadSanitizer|SUMMARY" 
 test "${PIPESTATUS[0]}" -eq 0
 

@@ -65,7 +65,7 @@ public final class TLSClientContext: @unchecked Sendable {
     }
 
     /// Number of hosts with a session ready to resume.
-    public var resumableSessionCount: Int { sessionCache?.count ?? 0 }
+    public var resumableSessionCount: Int { sessionCache?.resumableCount ?? 0 }
 
     /// An IP literal is matched against the certificate's IP addresses and
     /// sent without SNI (RFC 6066 allows only host names there); a name is

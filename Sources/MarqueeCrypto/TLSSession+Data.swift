@@ -65,6 +65,11 @@ extension TLSSession {
     /// Sends our close_notify (once) and reports whether the peer's has
     /// arrived; call again after feeding more ciphertext to see it, or
     /// watch `read` return `closed`.
+    ///
+    /// Call it before dropping a healthy connection: OpenSSL retires the
+    /// SSL_SESSION of a connection freed after its handshake without our
+    /// close_notify (it may have been cut short by an attacker), so the
+    /// next connection to that host could not resume it.
     public func shutdown() -> ShutdownStep {
         guard isHandshakeDone else { return .complete }
         ERR_clear_error()

@@ -40,6 +40,11 @@ final class TLSSessionCache: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         guard let session = sessions[key] else { return nil }
+        if SSL_SESSION_is_resumable(session) != 1 {
+            sessions[key] = nil
+            SSL_SESSION_free(session)
+            return nil
+        }
         if SSL_SESSION_get_protocol_version(session) >= TLS1_3_VERSION {
             sessions[key] = nil  // the stored reference passes to the caller
         } else {
@@ -48,9 +53,11 @@ final class TLSSessionCache: @unchecked Sendable {
         return session
     }
 
-    var count: Int {
+    /// Sessions that can still resume (see `TLSSession.shutdown()` for
+    /// what makes OpenSSL retire one).
+    var resumableCount: Int {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        return sessions.count
+        return sessions.values.count { SSL_SESSION_is_resumable($0) == 1 }
     }
 }
