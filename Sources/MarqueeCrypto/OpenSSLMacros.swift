@@ -23,6 +23,16 @@ enum OpenSSLMacros {
         _ = SSL_CTX_ctrl(ctx, SSL_CTRL_MODE, Int(mode), nil)
     }
 
+    /// OpenSSL 3's default security level (1) refuses what TLS 1.0 and 1.1
+    /// need (SHA-1 signatures, their cipher suites); level 0 allows them.
+    /// Test peers only: a product context never calls this.
+    static func allowLegacyVersions(_ ctx: OpaquePointer) throws(TLSError) {
+        SSL_CTX_set_security_level(ctx, 0)
+        guard SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0") == 1 else {
+            throw TLSError.configuration("cannot allow legacy cipher suites")
+        }
+    }
+
     /// SNI: the host name sent in the ClientHello.
     static func setTLSExtHostName(_ ssl: OpaquePointer, _ name: String) -> Bool {
         name.withCString { SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name),

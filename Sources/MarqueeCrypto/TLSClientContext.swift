@@ -18,14 +18,21 @@ public final class TLSClientContext: @unchecked Sendable {
     ///   - caFile: a PEM file of trusted CAs; nil trusts the system bundle.
     ///   - resumesSessions: keep sessions to resume the next connection to
     ///     the same host (false forces a full handshake every time).
-    public init(caFile: String? = nil, resumesSessions: Bool = true) throws(TLSError) {
+    public convenience init(caFile: String? = nil, resumesSessions: Bool = true) throws(TLSError) {
+        try self.init(caFile: caFile, resumesSessions: resumesSessions, minimumVersion: .tls1_2)
+    }
+
+    /// `minimumVersion` below TLS 1.2 is for tests only (internal): a
+    /// legacy client that shows a test server really offers TLS 1.1.
+    init(caFile: String?, resumesSessions: Bool, minimumVersion: TLSVersion) throws(TLSError) {
         guard let ctx = SSL_CTX_new(TLS_client_method()) else { throw TLSError.configuration("SSL_CTX_new failed") }
         self.ctx = ctx
         sessionCache = resumesSessions ? TLSSessionCache() : nil
         // From here deinit frees ctx whatever throws.
-        guard OpenSSLMacros.setMinProtoVersion(ctx, TLS1_2_VERSION) else {
-            throw TLSError.configuration("cannot set TLS 1.2 as the minimum version")
+        guard OpenSSLMacros.setMinProtoVersion(ctx, minimumVersion.openSSLValue) else {
+            throw TLSError.configuration("cannot set \(minimumVersion) as the minimum version")
         }
+        if minimumVersion < .tls1_2 { try OpenSSLMacros.allowLegacyVersions(ctx) }
         SSL_CTX_set_options(ctx, OpenSSLMacros.noRenegotiation)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
         if let caFile {

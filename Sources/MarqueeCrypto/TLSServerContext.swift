@@ -29,12 +29,7 @@ public final class TLSServerContext: @unchecked Sendable {
               OpenSSLMacros.setMinProtoVersion(ctx, minimumVersion.openSSLValue),
               OpenSSLMacros.setMaxProtoVersion(ctx, maximumVersion.openSSLValue)
         else { throw TLSError.configuration("cannot offer \(minimumVersion) to \(maximumVersion)") }
-        if minimumVersion < .tls1_2 {
-            SSL_CTX_set_security_level(ctx, 0)
-            guard SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0") == 1 else {
-                throw TLSError.configuration("cannot allow legacy ciphers")
-            }
-        }
+        if minimumVersion < .tls1_2 { try OpenSSLMacros.allowLegacyVersions(ctx) }
         SSL_CTX_set_options(ctx, OpenSSLMacros.noRenegotiation)
         guard SSL_CTX_use_certificate_chain_file(ctx, certificateChainFile) == 1 else {
             throw TLSError.configuration("cannot load the certificate chain \(certificateChainFile)")

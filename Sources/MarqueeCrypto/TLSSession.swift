@@ -163,5 +163,14 @@ public final class TLSSession {
     /// certificate exchange).
     public var isResumed: Bool { SSL_session_reused(ssl) == 1 }
 
-    public var protocolVersion: TLSVersion? { TLSVersion(openSSLValue: SSL_version(ssl)) }
+    /// The negotiated version, once the handshake is done.
+    public var protocolVersion: TLSVersion? {
+        isHandshakeDone ? TLSVersion(openSSLValue: SSL_version(ssl)) : nil
+    }
+
+    /// The host name the client sent as SNI (on a server session), nil if
+    /// it sent none.
+    public var requestedServerName: String? {
+        SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) }
+    }
 }

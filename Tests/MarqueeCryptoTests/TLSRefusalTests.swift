@@ -1,4 +1,4 @@
-import MarqueeCrypto
+@testable import MarqueeCrypto
 import MarqueeTestSupport
 import Testing
 
@@ -67,6 +67,13 @@ struct TLSRefusalTests {
     @Test("a server that speaks only TLS 1.1 is refused for its protocol version")
     func tls11() throws {
         let server = try TLSFixtures.server(minimumVersion: .tls1_1, maximumVersion: .tls1_1)
+        // A legacy client (test-only) shows the server really speaks TLS 1.1...
+        let legacy = try TLSClientContext(caFile: try TLSFixtures.certificates().caFile, resumesSessions: false,
+                                          minimumVersion: .tls1_1)
+        let oldPipe = try TLSFixtures.pipe(client: legacy, server: server)
+        #expect(oldPipe.handshake().client == .done)
+        #expect(oldPipe.client.protocolVersion == .tls1_1)
+        // ...so the refusal comes from the client's TLS 1.2 floor.
         guard let result = try refusal(server: server) else { return }
         #expect(result.client.kind == .protocolVersion)
         #expect(result.client.reason.contains("protocol version"), "\(result.client.reason)")
