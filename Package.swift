@@ -50,7 +50,8 @@ let package = Package(
         .target(name: "MarqueeStore", dependencies: [
             "CLibPQ", "MarqueeLoop", .product(name: "Logging", package: "swift-log"),
         ]),
-        // The only importer of COpenSSL: hashing, HMAC, scrypt, random bytes (TLS later).
+        // The only importer of COpenSSL: hashing, HMAC, scrypt, random bytes, and an
+        // I/O-free TLS session (client, and a server for tests) over memory BIOs.
         .target(name: "MarqueeCrypto", dependencies: ["COpenSSL"]),
         // Payment providers behind one protocol: the built-in mock now, Stripe later.
         .target(name: "MarqueePayments", dependencies: ["MarqueeLoop"]),
@@ -94,7 +95,7 @@ let package = Package(
             "MarqueeCatalog", "MarqueeHTTP", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto"]),
+        .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueePaymentsTests", dependencies: ["MarqueePayments", "MarqueeLoop"]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeTestSupport"]),

@@ -52,7 +52,8 @@ step "concurrency tests under Thread Sanitizer"
 # map's atomic words raced by many threads; loops fed jobs and connections
 # from other threads; a server's shards and their shutdown; connections
 # served on a loop thread while the test's thread talks to them; and, end to
-# end, the flash sale, hold-and-release and live convergence across shards.
+# end, the flash sale, hold-and-release and live convergence across shards;
+# and one TLS client context (its session cache) shared by threads.
 # Single-threaded tests (the seat-map model, parsers) gain nothing here and
 # run in the full pass. Names are anchored Module.Suite/test identifiers
 # (`swift test list`): a bare "SeatMapTests" also matched LiveSeatMapTests.
@@ -65,6 +66,7 @@ tsan_tests=(
     'MarqueeCatalogTests\.CheckoutTests/flashSale\('
     'MarqueeCatalogTests\.HoldTests/holdAndRelease\('
     'MarqueeCatalogTests\.LiveSeatMapTests/convergence\('
+    'MarqueeCryptoTests\.TLSResumptionTests/sharedAcrossThreads\('
 )
 tsan_filter="^($(IFS='|'; echo "${tsan_tests[*]}"))"
 build "Thread Sanitizer" --build-tests --sanitize=thread --scratch-path .build-tsan
