@@ -63,10 +63,10 @@ public final class MockPaymentProvider: PaymentProvider {
     private var refusedCaptures: RecentMap<String, Bool>
     private var nextID = 0
 
-    /// Intents and idempotency keys held now (for tests of the bound).
+    /// Intents, idempotency keys and refused captures held now (for tests of the bound).
     var remembered: Int { intents.count + byIdempotencyKey.count + refusedCaptures.count }
 
-    /// `memory`: intents and idempotency keys kept, each (between this and twice this).
+    /// `memory`: intents, idempotency keys and refused captures kept, each (between this and twice this).
     public init(latencyMilliseconds: UInt64 = 0, memory: Int = 50_000) {
         self.latencyMilliseconds = latencyMilliseconds
         intents = RecentMap(generationSize: memory)
