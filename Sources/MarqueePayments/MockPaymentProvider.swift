@@ -12,11 +12,26 @@ public final class MockPaymentProvider: PaymentProvider {
         case approve
         case requireAction
         case decline(code: String, declineCode: String?, message: String)
+        case unavailable
+        case approveThenRefuseCapture
     }
 
-    /// Stripe's documented test PaymentMethods and cards.
+    /// Stripe's documented test PaymentMethods and cards, and two of the
+    /// mock's own for failures no Stripe test card produces (they exist in
+    /// no Stripe account, so they can never reach a real provider):
+    /// - `pm_mock_providerUnavailable`: the provider cannot be reached;
+    ///   authorising answers `unavailable` and, like a request that never
+    ///   arrived, leaves no idempotency key behind;
+    /// - `pm_mock_captureFails`: authorises, but the capture is refused
+    ///   (`invalidState`, as Stripe refuses an authorisation that lapsed).
+    ///   Only this process remembers it: after a restart the intent
+    ///   captures like any other.
     static func outcome(for method: String) -> Outcome? {
         switch method {
+        case "pm_mock_providerUnavailable":
+            return .unavailable
+        case "pm_mock_captureFails":
+            return .approveThenRefuseCapture
         case "pm_card_visa", "pm_card_mastercard", "pm_card_amex", "pm_card_discover", "pm_card_visa_debit",
              "4242424242424242", "5555555555554444", "378282246310005", "6011111111111117":
             return .approve
@@ -44,16 +59,19 @@ public final class MockPaymentProvider: PaymentProvider {
     /// older than any retry of it, would authorise anew.
     private var intents: RecentMap<String, PaymentIntent>
     private var byIdempotencyKey: RecentMap<String, (request: PaymentRequest, result: Result<PaymentIntent, PaymentError>)>
+    /// Intents of `pm_mock_captureFails`, whose capture is refused.
+    private var refusedCaptures: RecentMap<String, Bool>
     private var nextID = 0
 
-    /// Intents and idempotency keys held now (for tests of the bound).
-    var remembered: Int { intents.count + byIdempotencyKey.count }
+    /// Intents, idempotency keys and refused captures held now (for tests of the bound).
+    var remembered: Int { intents.count + byIdempotencyKey.count + refusedCaptures.count }
 
-    /// `memory`: intents and idempotency keys kept, each (between this and twice this).
+    /// `memory`: intents, idempotency keys and refused captures kept, each (between this and twice this).
     public init(latencyMilliseconds: UInt64 = 0, memory: Int = 50_000) {
         self.latencyMilliseconds = latencyMilliseconds
         intents = RecentMap(generationSize: memory)
         byIdempotencyKey = RecentMap(generationSize: memory)
+        refusedCaptures = RecentMap(generationSize: memory)
     }
 
     public func authorize(_ request: PaymentRequest, on loop: EventLoop,
@@ -69,7 +87,10 @@ public final class MockPaymentProvider: PaymentProvider {
             result = .failure(.invalidPaymentMethod("No such PaymentMethod: '\(request.paymentMethod)'"))
         case .decline(let code, let declineCode, let message):
             result = .failure(.declined(code: code, declineCode: declineCode, message: message))
-        case .approve, .requireAction:
+        case .unavailable:
+            answer(.failure(.unavailable("The payment provider could not be reached (\(request.paymentMethod)).")), on: loop, completion)
+            return
+        case .approve, .requireAction, .approveThenRefuseCapture:
             guard request.amountCents > 0 else {
                 result = .failure(.invalidState("amount must be positive"))
                 break
@@ -80,6 +101,7 @@ public final class MockPaymentProvider: PaymentProvider {
             let intent = PaymentIntent(id: "pi_mock_\(nextID)_\(random)_\(request.amountCents)_\(request.currency)", status: needsAction ? .requiresAction : .requiresCapture,
                                        amountCents: request.amountCents, currency: request.currency)
             intents[intent.id] = intent
+            if case .approveThenRefuseCapture = outcome { refusedCaptures[intent.id] = true }
             result = .success(intent)
         }
         byIdempotencyKey[request.idempotencyKey] = (request, result)
@@ -96,6 +118,10 @@ public final class MockPaymentProvider: PaymentProvider {
     }
 
     public func capture(_ intentID: String, on loop: EventLoop, _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
+        if refusedCaptures[intentID] != nil {
+            answer(.failure(.invalidState("The authorisation expired before it was captured.")), on: loop, completion)
+            return
+        }
         transition(intentID, from: [.requiresCapture], to: .succeeded, on: loop, completion)
     }
 

@@ -56,12 +56,31 @@ struct BookingFixture: @unchecked Sendable {
         try server.request("GET", "/v1/showtimes/\(showtime)/seats", token: token)
     }
 
+    /// The seat map's seats; a failed read fails the test (an empty list
+    /// would pass checks such as "every seat is free").
+    func seatList(token: String? = nil) throws -> [[String: Any]] {
+        let response = try seats(token: token)
+        try #require(response.status == 200, "seat map: \(response)")
+        let list = try #require(response.object?["seats"] as? [[String: Any]], "seat map: \(response)")
+        try #require(!list.isEmpty, "seat map without seats: \(response)")
+        return list
+    }
+
     /// Seat label -> state from the seat map.
     func states(token: String? = nil) throws -> [String: String] {
-        let list = try seats(token: token).object?["seats"] as? [[String: Any]] ?? []
         var states: [String: String] = [:]
-        for seat in list { states[seat["label"] as! String] = seat["state"] as? String }
+        for seat in try seatList(token: token) { states[seat["label"] as! String] = seat["state"] as? String }
         return states
+    }
+
+    /// Labels of the seats the seat map shows as the caller's.
+    func mine(token: String) throws -> [String] {
+        try seatList(token: token).filter { $0["mine"] as? Bool == true }.compactMap { $0["label"] as? String }
+    }
+
+    /// The number inside a hold id (`hld_<showtime>_<n>`), as in the `holds` table.
+    static func holdNumber(_ id: String) throws -> Int {
+        try #require(id.split(separator: "_").last.flatMap { Int($0) }, "not a hold id: \(id)")
     }
 
     /// (A long timeout serves the races: hundreds of clients on a server slowed by Thread Sanitizer.)
@@ -86,11 +105,47 @@ struct BookingFixture: @unchecked Sendable {
 
     /// Waits for write-behind rows to reach the database.
     func eventually(_ text: String, equals expected: String, seconds: Double = 5) throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try sql(text).first?.first ?? nil == expected { return true }
-            usleep(20_000)
+        try waitUntil(seconds: seconds) { try sql(text).first?.first ?? nil == expected }
+    }
+
+    /// The payment attempts of a hold, `status:error_code` in attempt order
+    /// (`-` for no code), e.g. "cancelled:authentication_required,captured:-".
+    func attempts(_ hold: String) throws -> String {
+        let rows = try sql("""
+            SELECT coalesce(string_agg(status || ':' || coalesce(error_code, '-'), ',' ORDER BY attempt), '') FROM payments
+            WHERE showtime_id = \(showtime) AND hold_no = \(Self.holdNumber(hold))
+            """)
+        return (rows.first?.first ?? nil) ?? ""
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds (true) or `seconds` pass (false).
+func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return false
+}
+
+/// A request sent from its own thread, so a test can act while it is in
+/// flight; `wait` returns its answer (or the error it threw).
+final class InFlight<Value>: @unchecked Sendable {
+    // @unchecked: `result` is written once before `done` is signalled and read after.
+    private var result: Result<Value, Error>?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping @Sendable () throws -> Value) {
+        let thread = Thread { [self] in
+            result = Result { try body() }
+            done.signal()
         }
-        return false
+        thread.start()
+    }
+
+    func wait() throws -> Value {
+        done.wait()
+        return try result!.get()
     }
 }

@@ -44,10 +44,8 @@ final class HoldTests {
         #expect(hold["total"] as? Int == 2000)
         #expect((hold["expires_at"] as? String)?.hasSuffix("Z") == true)
 
-        let mine = try fixture.seats(token: alice).object?["seats"] as? [[String: Any]] ?? []
-        #expect(mine.filter { $0["mine"] as? Bool == true }.compactMap { $0["label"] as? String } == ["C4", "C5"])
-        let theirs = try fixture.seats(token: bob).object?["seats"] as? [[String: Any]] ?? []
-        #expect(theirs.filter { $0["mine"] as? Bool == true }.isEmpty)
+        #expect(try fixture.mine(token: alice) == ["C4", "C5"])
+        #expect(try fixture.mine(token: bob).isEmpty)
         #expect(try fixture.seats().object?["seq"] as? Int == 1)
 
         // Overlap: nothing held, the taken seat named.
@@ -62,14 +60,16 @@ final class HoldTests {
         #expect(try server.request("DELETE", "/v1/holds/\(id)", token: bob).errorCode == "hold_not_found")
         #expect(try server.request("GET", "/v1/holds/\(id)", token: alice).object?["id"] as? String == id)
 
+        // The hold's row is written (write-behind), so its release must be too.
+        let rows = "SELECT status FROM holds WHERE showtime_id = \(fixture.showtime) AND hold_no = \(try BookingFixture.holdNumber(id))"
+        #expect(try fixture.eventually(rows, equals: "live"))
         #expect(try server.request("DELETE", "/v1/holds/\(id)", token: alice).status == 204)
         #expect(try fixture.states()["C4"] == "free")
         #expect(try server.request("GET", "/v1/holds/\(id)", token: alice).status == 404)
         #expect(try fixture.hold(["C5", "C6"], token: bob).status == 201)
-        // Once Bob's hold, queued after the release, is written, the release is
-        // too: a row marked released, or none if the hold ended unwritten.
-        #expect(try fixture.eventually("SELECT status FROM holds WHERE hold_no = 2", equals: "live"))
-        #expect(try fixture.sql("SELECT status FROM holds WHERE hold_no = 1").allSatisfy { $0.first == "released" })
+        // Once Bob's hold, queued after the release, is written, the release is too.
+        #expect(try fixture.eventually("SELECT status FROM holds WHERE showtime_id = \(fixture.showtime) AND hold_no = 2", equals: "live"))
+        #expect(try fixture.sql(rows) == [["released"]])
     }
 
     @Test("a second hold on the same showtime replaces the first; past the per-user limit, 429")
@@ -88,6 +88,32 @@ final class HoldTests {
         let over = try fixture.hold(["B1"], token: token, showtime: third)
         #expect(over.status == 429)
         #expect(over.errorCode == "too_many_holds")
+    }
+
+    @Test("a replacement that fails leaves the replaced hold intact: its seats, its checkout, its release")
+    func failedReplacementRestores() throws {
+        let c = try fixture.customers(3)
+        let (alice, bob, carol) = (c[0].token, c[1].token, c[2].token)
+        let first = try #require(fixture.hold(["B1"], token: alice).object?["id"] as? String)
+        #expect(try fixture.hold(["B2"], token: bob).status == 201)
+        // One hold per showtime: Alice's next hold would replace B1, but B2 is taken.
+        let refused = try fixture.hold(["B1", "B2"], token: alice)
+        #expect(refused.status == 409)
+        #expect(refused.errorCode == "seats_unavailable")
+        let kept = try server.request("GET", "/v1/holds/\(first)", token: alice)
+        #expect(kept.status == 200)
+        #expect(kept.object?["seats"] as? [String] == ["B1"])
+        #expect(try fixture.mine(token: alice) == ["B1"], "B1 is held by Alice's hold in the seat words")
+        #expect(try fixture.hold(["B1"], token: carol).errorCode == "seats_unavailable", "and nobody else can take it")
+        let booked = try fixture.checkout(first, token: alice)
+        #expect(booked.status == 201)
+        #expect(booked.object?["seats"] as? [String] == ["B1"])
+
+        let carols = try #require(fixture.hold(["C1"], token: carol).object?["id"] as? String)
+        #expect(try fixture.hold(["B2"], token: carol).errorCode == "seats_unavailable")
+        #expect(try server.request("DELETE", "/v1/holds/\(carols)", token: carol).status == 204)
+        #expect(try fixture.states()["C1"] == "free")
+        #expect(try fixture.hold(["C1"], token: bob).status == 201, "released for good")
     }
 
     @Test("bad hold requests get a clear code and change nothing", arguments: [
@@ -110,7 +136,9 @@ final class HoldTests {
         let response = try server.request("POST", "/v1/showtimes/\(fixture.showtime)/holds", json: body, token: token)
         #expect(response.status == status)
         #expect(response.errorCode == code)
-        #expect(try fixture.states().values.allSatisfy { $0 == "free" })
+        let states = try fixture.states()
+        #expect(states.count == 40)
+        #expect(states.values.allSatisfy { $0 == "free" })
     }
 
     @Test("holds need a token; unknown showtimes are 404; hold ids are opaque")

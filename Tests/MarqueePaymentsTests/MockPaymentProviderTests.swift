@@ -48,23 +48,53 @@ struct MockPaymentProviderTests {
         #expect(authorize(provider, "pm_card_visa", key: "checkout-2") != first, "a new key is a new intent")
     }
 
+    /// One call's own answer: nil when the call has not answered (so a
+    /// check never reads an earlier call's result).
+    func answer(_ call: (@escaping (Result<PaymentIntent, PaymentError>) -> Void) -> Void) -> Result<PaymentIntent, PaymentError>? {
+        var result: Result<PaymentIntent, PaymentError>?
+        call { result = $0 }
+        return result
+    }
+
     @Test("capture, cancel and refund follow the intent's states, idempotently")
     func lifecycle() throws {
         let provider = MockPaymentProvider()
         let intent = try #require(try authorize(provider, "pm_card_visa")?.get())
-        var result: Result<PaymentIntent, PaymentError>?
-        provider.refund(intent.id, on: loop) { result = $0 }
-        guard case .failure(.invalidState)? = result else { Issue.record("refund before capture must fail"); return }
-        provider.capture(intent.id, on: loop) { result = $0 }
-        #expect((try? result?.get())?.status == .succeeded)
-        provider.capture(intent.id, on: loop) { result = $0 }
-        #expect((try? result?.get())?.status == .succeeded, "capturing twice is harmless")
-        provider.cancel(intent.id, on: loop) { result = $0 }
-        guard case .failure(.invalidState)? = result else { Issue.record("cancel after capture must fail"); return }
-        provider.refund(intent.id, on: loop) { result = $0 }
-        #expect((try? result?.get())?.status == .refunded)
-        provider.capture("pi_missing", on: loop) { result = $0 }
-        #expect(result == .failure(.notFound))
+        guard case .failure(.invalidState)? = answer({ provider.refund(intent.id, on: loop, $0) }) else {
+            Issue.record("refund before capture must fail"); return
+        }
+        #expect((try? answer { provider.capture(intent.id, on: loop, $0) }?.get())?.status == .succeeded)
+        let again = answer { provider.capture(intent.id, on: loop, $0) }
+        #expect((try? again?.get())?.status == .succeeded, "capturing twice is harmless: \(String(describing: again))")
+        guard case .failure(.invalidState)? = answer({ provider.cancel(intent.id, on: loop, $0) }) else {
+            Issue.record("cancel after capture must fail"); return
+        }
+        #expect((try? answer { provider.refund(intent.id, on: loop, $0) }?.get())?.status == .refunded)
+        #expect(answer { provider.capture("pi_missing", on: loop, $0) } == .failure(.notFound))
+    }
+
+    @Test("pm_mock_providerUnavailable: the provider cannot be reached, and the key is not kept")
+    func providerUnavailable() {
+        let provider = MockPaymentProvider()
+        guard case .failure(.unavailable)? = authorize(provider, "pm_mock_providerUnavailable", key: "retry-me") else {
+            Issue.record("expected unavailable"); return
+        }
+        // A request that never reached the provider leaves no key: the same
+        // key with another request authorises instead of conflicting.
+        #expect((try? authorize(provider, "pm_card_visa", key: "retry-me")?.get())?.status == .requiresCapture)
+    }
+
+    @Test("pm_mock_captureFails: authorises, the capture is refused, and the intent can still be cancelled")
+    func captureFails() throws {
+        let provider = MockPaymentProvider()
+        let intent = try #require(try authorize(provider, "pm_mock_captureFails")?.get())
+        #expect(intent.status == .requiresCapture)
+        guard case .failure(.invalidState)? = answer({ provider.capture(intent.id, on: loop, $0) }) else {
+            Issue.record("the capture must be refused"); return
+        }
+        #expect((try? answer { provider.cancel(intent.id, on: loop, $0) }?.get())?.status == .canceled)
+        let visa = try #require(try authorize(provider, "pm_card_visa", key: "other")?.get())
+        #expect((try? answer { provider.capture(visa.id, on: loop, $0) }?.get())?.status == .succeeded, "other intents capture")
     }
 
     @Test("3-D Secure: an intent that requires action can be captured only after authentication")
