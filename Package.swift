@@ -111,8 +111,9 @@ let package = Package(
 // specialise across them in release builds.
 //
 // Release builds also drop the run-time exclusivity checks (the compile-time
-// ones stay): `swift_beginAccess` and its thread-local access set were 7.5%
-// of the hold path's instructions (Benchmarks/instructions.sh). Debug builds,
+// ones stay): `swift_beginAccess` and its thread-local access set run on
+// every access to a class's stored property on the request path
+// (Benchmarks/instructions.sh shows them; BENCHMARKS.md). Debug builds,
 // which run the tests, and the Thread Sanitizer runs keep every check.
 for target in package.targets where target.type == .regular || target.type == .executable {
     guard target.name.hasPrefix("Marquee") else { continue }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per request, by function, under callgrind: a figure that does
-# not move with the neighbours on a shared VM (timings here move 20-50% run
-# to run, and the VM exposes no hardware counters to perf). Use it to judge
+# not move with the neighbours on a shared VM (timings move a lot from run
+# to run there, and the VM exposes no hardware counters to perf). Use it to judge
 # a change to the request path: same scenario, before and after.
 #
 #   bash Benchmarks/instructions.sh [scenario=hold-release] [seconds=8]
@@ -72,7 +72,7 @@ requests=$(( $(cat "$work/after") - $(cat "$work/before") ))
     echo "# Instructions per request: $scenario (commit $(git rev-parse --short HEAD), $(date -u +%F), $shards shard(s))"
     echo
     echo "$total instructions in the server for $requests requests ($seconds s at $rate/s): about $((total / requests)) per request"
-    echo "(user space only; the kernel's share, about 40% of the server's CPU time, is not counted)."
+    echo "(user space only; the kernel's share of the server's CPU time is not counted)."
     # Whole listings to files first: `head` closing a pipe early would end
     # this script (pipefail).
     callgrind_annotate --inclusive=yes "$work/callgrind.out" > "$work/inclusive.txt" 2>/dev/null

@@ -182,8 +182,8 @@ final class WatcherLoop: @unchecked Sendable {
     /// Each delta's arrival at a watcher while measuring: which, and when.
     /// The per-change latencies are recorded from these after the run
     /// (`finish`), not while it is measured: a sample per change per
-    /// watcher (10 million a second at 10,000 watchers) was the largest part
-    /// of this client's own work, on the two cores the server shares.
+    /// watcher, at ten thousand watchers, would be most of this client's
+    /// own work, on the cores the server shares.
     private var arrivals: [(delta: Int32, at: UInt64)] = []
     private var measureStart: UInt64 = 0
     private var connecting = 0
