@@ -50,7 +50,7 @@ struct ServeProcessTests {
         // No database: the secret is checked before anything would be served.
         let (status, text) = try refusal(["serve", "--port", "0"], environment: ["JWT_SECRET": String(repeating: "s", count: 31), "DATABASE_URL": ""])
         #expect(status != 0)
-        #expect(text.contains("JWT_SECRET must have at least 32 bytes"), "\(text)")
+        #expect(text.contains("JWT_SECRET must have 32 or more characters"), "\(text)")
         #expect(!text.contains("\"msg\":\"listening\""))
         let enough = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "1"],
                                              environment: ["JWT_SECRET": String(repeating: "s", count: 32), "DATABASE_URL": ""])
