@@ -15,8 +15,13 @@ enum ServerProcess {
         sigaddset(&shutdownSignals, SIGINT)
         sigaddset(&shutdownSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
-        let server = try Server.start(config: config, routes: routes, logger: logger)
+        // The signal watchers exist before the server listens: a supervisor
+        // (or a test) may signal as soon as it sees the port logged, and a
+        // signal that came before the watchers would kill the process by
+        // its default action instead of draining. The callbacks run from
+        // `control.run()`, after `server` is set.
         let control = try EventLoop(index: -1)
+        var server: Server!
         var signalCount = 0
         var watchers: [SignalWatcher] = []
         for signal in [SIGINT, SIGTERM] {
@@ -31,6 +36,7 @@ enum ServerProcess {
                 }
             })
         }
+        server = try Server.start(config: config, routes: routes, logger: logger)
         let boundWatchers = LoopBound(watchers, loop: control)
         server.onStopped {
             boundWatchers.execute { watchers in
