@@ -1,6 +1,7 @@
 import Glibc
 import MarqueeCore
 import MarqueeHTTP
+import MarqueeSeating
 
 /// Cancelling a booking before its showtime starts: the booking and its
 /// seat rows change in one statement, then the seats are freed in the

@@ -1,5 +1,6 @@
 import MarqueeCatalog
 import MarqueeHTTP
+import MarqueeSeating
 import MarqueeServer
 import MarqueeUsers
 

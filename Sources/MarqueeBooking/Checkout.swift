@@ -3,6 +3,7 @@ import Logging
 import MarqueeCore
 import MarqueeHTTP
 import MarqueePayments
+import MarqueeSeating
 import MarqueeStore
 
 /// Checkout on the owner shard, in the order that makes a crash at any

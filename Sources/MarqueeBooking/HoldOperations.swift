@@ -1,6 +1,7 @@
 import Glibc
 import MarqueeCore
 import MarqueeHTTP
+import MarqueeSeating
 
 /// Hold changes on the owner shard: create (named or best available,
 /// replacing the user's older hold past the per-showtime limit), change

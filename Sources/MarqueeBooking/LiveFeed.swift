@@ -1,5 +1,6 @@
 import MarqueeCore
 import MarqueeLoop
+import MarqueeSeating
 import MarqueeServer
 
 /// The owner shard's side of live seat maps: which shards watch a showtime,

@@ -4,6 +4,7 @@ import MarqueeCore
 import MarqueeHTTP
 import MarqueeLoop
 import MarqueePayments
+import MarqueeSeating
 import MarqueeServer
 import MarqueeStore
 

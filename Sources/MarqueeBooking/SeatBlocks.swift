@@ -1,4 +1,5 @@
 import MarqueeHTTP
+import MarqueeSeating
 
 /// Admin blocks (house seats, broken seats): a blocked seat cannot be
 /// held. Only free seats can be blocked; the words change first (so no hold

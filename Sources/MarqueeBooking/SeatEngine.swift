@@ -1,5 +1,6 @@
 import MarqueeHTTP
 import MarqueeLoop
+import MarqueeSeating
 import MarqueeServer
 
 /// The seat engine's process-wide part: which shard owns a showtime, the

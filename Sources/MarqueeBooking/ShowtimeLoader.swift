@@ -2,6 +2,7 @@ import Foundation
 import MarqueeCatalog
 import MarqueeCore
 import MarqueeHTTP
+import MarqueeSeating
 import MarqueeStore
 
 /// Builds a showtime's seat map from PostgreSQL on first touch: the layout
