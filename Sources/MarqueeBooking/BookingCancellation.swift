@@ -45,17 +45,17 @@ extension OwnerShard {
                 if !freed.isEmpty { seats.emit(.released, freed) }
                 let intent = row[1] ?? ""
                 payments.refund(intent, on: access.loop) { [self] refunded in
-                    let status: String
+                    let status: BookingPaymentStatus
                     switch refunded {
-                    case .success: status = "refunded"
+                    case .success: status = .refunded
                     case .failure(let error):
-                        status = "refund_failed"
+                        status = .refundFailed
                         access.logger.error("refund failed: settle it by hand", metadata: [
                             "intent": .string(intent), "error": .string("\(error)"),
                         ])
                     }
                     database.query("UPDATE bookings SET payment_status = $3 WHERE showtime_id = $1 AND booking_no = $2",
-                                   [String(seats.id), String(number), status]) { _ in
+                                   [String(seats.id), String(number), status.rawValue]) { _ in
                         BookingReads.fetch(database, showtime: seats.id, number: number, user: user) { found in
                             switch found {
                             case .success(let json): reply(.json(.ok, json))

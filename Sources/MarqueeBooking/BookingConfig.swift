@@ -1,5 +1,6 @@
 import MarqueeCatalog
 import MarqueePayments
+import MarqueeSeating
 import MarqueeUsers
 
 /// Settings of holds, checkout and bookings (flags and environment of `serve`).
@@ -50,6 +51,17 @@ public struct BookingConfig: Sendable {
     public var writeBehindMilliseconds: UInt64 = 10
     /// How long after a showtime ends its seat map stays loaded.
     public var evictAfterEndSeconds: Int64 = 3_600
+
+    /// The seat rules' share of these settings.
+    var holdLimits: HoldLimits {
+        var limits = HoldLimits()
+        limits.holdTTLSeconds = holdTTLSeconds
+        limits.paymentWindowSeconds = paymentWindowSeconds
+        limits.maxSeatsPerHold = maxSeatsPerHold
+        limits.maxHoldsPerUserPerShowtime = maxHoldsPerUserPerShowtime
+        limits.maxHoldsPerUser = maxHoldsPerUser
+        return limits
+    }
 
     public init(signer: TokenSigner, catalog: CatalogConfig) {
         self.signer = signer

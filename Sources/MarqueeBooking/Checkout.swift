@@ -25,27 +25,27 @@ extension OwnerShard {
     func checkout(_ number: UInt32, user: Int64, paymentMethod: String, in seats: ShowtimeSeats, reply: Reply) {
         var hold: HoldRecord
         switch liveHold(number, user: user, in: seats) {
-        case .failure(let error): return reply.fail(error)
+        case .failure(let refusal): return reply.fail(refusal.apiError(in: seats))
         case .success(let found): hold = found
         }
-        if hold.paying { return reply.fail(Self.checkoutInProgress) }
-        if let closed = closedError(seats) { return reply.fail(closed) }
+        if hold.paying { return reply.fail(HoldRefusal.checkoutInProgress.apiError(in: seats)) }
+        if let closed = seats.closedRefusal(at: now()) { return reply.fail(closed.apiError(in: seats)) }
         guard let writer else { return reply.fail(APIError.databaseUnavailable) }
 
         let now = Self.now()
         let window = max(hold.expiry, now + config.paymentWindowSeconds)
         guard seats.map.extend(hold.seats, by: number, until: window, now: now) else {
-            return reply.fail(Self.holdNotFound)
+            return reply.fail(APIError.holdNotFound)
         }
         hold.expiry = window
         hold.paying = true
         hold.attempts += 1
         seats.holds[number] = hold
-        track(hold, in: seats)
-        persist(hold, in: seats, status: "live")
+        schedule(hold, in: seats)
+        persist(hold, in: seats, status: .live)
         var payment = BatchWriter.PaymentRow(
             showtime: seats.id, hold: number, attempt: hold.attempts, user: user, amountCents: seats.total(of: hold.seats),
-            currency: config.currency, method: paymentMethod, intent: nil, status: "authorizing", errorCode: nil, isNew: true)
+            currency: config.currency, method: paymentMethod, intent: nil, status: .authorizing, errorCode: nil, isNew: true)
         writer.payment(payment)
         payment.isNew = false
         writer.whenCommitted { [self] error in
@@ -65,21 +65,21 @@ extension OwnerShard {
                     // cards that authorise directly, so the intent is dropped.
                     payments.cancel(intent.id, on: access.loop) { _ in }
                     payment.intent = intent.id
-                    declined(&payment, status: "cancelled", code: "authentication_required", number, in: seats)
+                    declined(&payment, status: .cancelled, code: "authentication_required", number, in: seats)
                     reply.fail(APIError(.paymentRequired, code: "authentication_required",
                                         message: "This card needs 3-D Secure authentication, which checkout does not support yet; use another card.",
                                         detailsJSON: "\"hold\":\"\(PublicID.hold(seats.id, number))\""))
                 case .failure(.declined(let code, let declineCode, let message)):
-                    declined(&payment, status: "declined", code: declineCode ?? code, number, in: seats)
+                    declined(&payment, status: .declined, code: declineCode ?? code, number, in: seats)
                     var details = "\"decline_code\":\(JSONText.quoted(declineCode ?? code)),\"hold\":\"\(PublicID.hold(seats.id, number))\""
                     if declineCode != nil { details += ",\"card_error\":\(JSONText.quoted(code))" }
                     reply.fail(APIError(.paymentRequired, code: "payment_declined", message: message + " The hold is kept; try another card.",
                                         detailsJSON: details))
                 case .failure(.invalidPaymentMethod(let message)):
-                    declined(&payment, status: "failed", code: "invalid_payment_method", number, in: seats)
+                    declined(&payment, status: .failed, code: "invalid_payment_method", number, in: seats)
                     reply.fail(APIError(.unprocessableContent, code: "invalid_payment_method", message: message))
                 case .failure(let other):
-                    declined(&payment, status: "unknown", code: "provider_error", number, in: seats)
+                    declined(&payment, status: .unknown, code: "provider_error", number, in: seats)
                     access.logger.warning("payment provider failed", metadata: ["error": .string("\(other)")])
                     reply.fail(APIError(.badGateway, code: "payment_provider_error",
                                         message: "The payment provider did not answer; the hold is kept, retry shortly."))
@@ -99,7 +99,7 @@ extension OwnerShard {
         seats.holds[number]?.paying = false
     }
 
-    private func declined(_ payment: inout BatchWriter.PaymentRow, status: String, code: String, _ number: UInt32, in seats: ShowtimeSeats) {
+    private func declined(_ payment: inout BatchWriter.PaymentRow, status: PaymentStatus, code: String, _ number: UInt32, in seats: ShowtimeSeats) {
         payment.status = status
         payment.errorCode = code
         writer?.payment(payment)
@@ -114,19 +114,19 @@ extension OwnerShard {
         // bug could have taken the seats meanwhile.
         guard seats.map.book(hold.seats, heldBy: number, as: number, now: Self.now()) else {
             payments.cancel(intent, on: access.loop) { _ in }
-            declined(&payment, status: "cancelled", code: "hold_lost", number, in: seats)
+            declined(&payment, status: .cancelled, code: "hold_lost", number, in: seats)
             return reply.fail(APIError(.conflict, code: "hold_expired", message: "The hold expired before payment completed."))
         }
         seats.holds[number] = nil
         engine.userHolds.release(hold.userID)
-        persist(hold, in: seats, status: "booked")
+        persist(hold, in: seats, status: .booked)
         // The attempt's row is not updated here: the booking below, in the
         // same batch, carries the intent and "authorized"; the attempt goes
         // from authorizing straight to its outcome (one row update fewer).
         let labels = seats.labels(of: hold.seats)
         let total = seats.total(of: hold.seats)
         var booking = BatchWriter.BookingRow(showtime: seats.id, number: number, user: hold.userID, seats: hold.seats, labels: labels,
-                                             totalCents: total, currency: config.currency, intent: intent, paymentStatus: "authorized",
+                                             totalCents: total, currency: config.currency, intent: intent, paymentStatus: .authorized,
                                              isNew: true)
         writer?.booking(booking)
         booking.isNew = false
@@ -138,9 +138,9 @@ extension OwnerShard {
             payments.capture(intent, on: access.loop) { [self] captured in
                 switch captured {
                 case .success:
-                    payment.status = "captured"
+                    payment.status = .captured
                     writer?.payment(payment)
-                    booking.paymentStatus = "captured"
+                    booking.paymentStatus = .captured
                     writer?.booking(booking)
                     // The capture's record is write-behind: after a crash the
                     // reconciler captures again, which providers answer idempotently.
@@ -149,10 +149,10 @@ extension OwnerShard {
                 case .failure(let failure):
                     access.logger.error("capture failed after booking commit: cancelling the booking",
                                         metadata: ["intent": .string(intent), "error": .string("\(failure)")])
-                    payment.status = "failed"
+                    payment.status = .failed
                     payment.errorCode = "capture_failed"
                     writer?.payment(payment)
-                    access.database?.query(BookingCancellation.sql, [String(seats.id), String(number), "capture_failed", nil]) { _ in
+                    access.database?.query(BookingCancellation.sql, [String(seats.id), String(number), BookingPaymentStatus.captureFailed.rawValue, nil]) { _ in
                         let freed = seats.map.unbook(hold.seats, booking: number)
                         if !freed.isEmpty { seats.emit(.released, freed) }
                         reply.fail(APIError(.paymentRequired, code: "payment_failed",
@@ -177,7 +177,7 @@ extension OwnerShard {
         access.logger.error("booking commit refused", metadata: ["error": .string("\(error)"), "showtime": .stringConvertible(seats.id)])
         var payment = payment
         payments.cancel(payment.intent ?? "", on: access.loop) { _ in }
-        payment.status = "cancelled"
+        payment.status = .cancelled
         payment.errorCode = "booking_refused"
         writer?.payment(payment)
         var restored = hold
@@ -185,7 +185,7 @@ extension OwnerShard {
         if seats.map.unbook(hold.seats, booking: hold.number, backTo: hold.number, until: hold.expiry) {
             seats.holds[hold.number] = restored
             engine.userHolds.add(hold.userID)
-            persist(restored, in: seats, status: "live")
+            persist(restored, in: seats, status: .live)
             seats.emit(.held, hold.seats)
         }
         reply.fail(APIError.internalError)

@@ -8,10 +8,10 @@ extension OwnerShard {
     func block(_ labels: [String], reason: String, in seats: ShowtimeSeats, reply: Reply) {
         guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
         let indices: [Int]
-        do throws(APIError) {
+        do throws(HoldRefusal) {
             indices = try seats.indices(of: labels)
         } catch {
-            return reply.fail(error)
+            return reply.fail(error.apiError(in: seats))
         }
         let now = Self.now()
         let newlyBlocked = indices.filter { seats.map.word($0).storedState != .blocked }
