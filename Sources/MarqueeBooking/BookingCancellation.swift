@@ -41,8 +41,7 @@ extension OwnerShard {
                     }
                 }
                 let booked = (row[0] ?? "").split(separator: ",").compactMap { Int($0) }
-                let freed = seats.map.unbook(booked, booking: number)
-                if !freed.isEmpty { seats.emit(.released, freed) }
+                seats.freeBookedSeats(booked, booking: number)
                 let intent = row[1] ?? ""
                 payments.refund(intent, on: access.loop) { [self] refunded in
                     let status: BookingPaymentStatus

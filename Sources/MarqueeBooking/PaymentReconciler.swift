@@ -93,7 +93,7 @@ final class PaymentReconciler {
             }
             // The same request and key as the checkout's.
             let request = PaymentRequest(amountCents: amount, currency: currency, paymentMethod: method,
-                                         idempotencyKey: OwnerShard.paymentKey(showtime: showtime, hold: number, attempt: attempt))
+                                         idempotencyKey: PaymentAttempt.idempotencyKey(showtime: showtime, hold: number, attempt: attempt))
             provider.authorize(request, on: loop) { result in
                 switch result {
                 case .success(let intent): cancel(intent.id)
