@@ -123,7 +123,7 @@ final class BatchWriter {
     }
 
     func hold(_ row: HoldRow) {
-        if Self.queue(row, in: &holds, now: MonotonicClock.nanoseconds()) { schedule() }
+        if Self.queue(row, in: &holds, now: SystemClock.monotonicNanoseconds()) { schedule() }
     }
 
     /// A hold's newest row replaces the queued one; a hold that ends before
@@ -254,7 +254,7 @@ final class BatchWriter {
             // a few milliseconds apart, a hold and its checkout too), it is
             // never written. A row waits at most two gatherings. So too in a
             // batch someone waits for: nobody waits for a hold's row.
-            let cutoff = MonotonicClock.nanoseconds() &- writeBehindDelay * 1_000_000
+            let cutoff = SystemClock.monotonicNanoseconds() &- writeBehindDelay * 1_000_000
             holdRows.removeAll { row in
                 guard row.unwritten && row.firstQueued > cutoff else { return false }
                 holds[row.key] = row

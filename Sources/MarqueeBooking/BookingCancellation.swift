@@ -1,4 +1,3 @@
-import Glibc
 import MarqueeCore
 import MarqueeHTTP
 import MarqueeSeating
@@ -23,7 +22,7 @@ enum BookingCancellation {
 extension OwnerShard {
     func cancelBooking(_ number: UInt32, user: Int64, in seats: ShowtimeSeats, reply: Reply) {
         guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
-        guard seats.startsAtUnix > Int64(time(nil)) else {
+        guard seats.startsAtUnix > now().unix else {
             return reply.fail(APIError(.conflict, code: "showtime_started", message: "A booking cannot be cancelled once its showtime has started."))
         }
         database.query(BookingCancellation.sql, [String(seats.id), String(number), nil, String(user)]) { [self] result in

@@ -1,4 +1,5 @@
 import MarqueeCatalog
+import MarqueeLoop
 import MarqueePayments
 import MarqueeSeating
 import MarqueeUsers
@@ -49,6 +50,9 @@ public struct BookingConfig: Sendable {
     /// milliseconds: a hold that ends (released, booked) within it is never
     /// written. Not a flag: tests lengthen it to make that window certain.
     public var writeBehindMilliseconds: UInt64 = 10
+    /// The time holds, checkouts and showtimes are judged by; tests may
+    /// drive it by hand (TimeSource.manual).
+    public var clock = TimeSource.system
     /// How long after a showtime ends its seat map stays loaded.
     public var evictAfterEndSeconds: Int64 = 3_600
 

@@ -14,8 +14,8 @@ public enum BookingRoutes {
         routes.add(.GET, "/v1/showtimes/{id:int}/seats") { context in
             let showtime = context.parameters.id("id")!
             optionalUser(context, signer: config.signer) { user in
-                engine.withShowtime(context, showtime) { _, seats, reply in
-                    reply(.json(.ok, BookingJSON.seatMap(seats, user: user, now: OwnerShard.now())))
+                engine.withShowtime(context, showtime) { owner, seats, reply in
+                    reply(.json(.ok, BookingJSON.seatMap(seats, user: user, now: owner.now().seconds)))
                 }
             }
         }

@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 import MarqueeCore
 import MarqueeHTTP
@@ -25,7 +24,7 @@ final class OwnerShard {
     private let reconciler: PaymentReconciler?
     private(set) var showtimes: [Int64: ShowtimeSeats] = [:]
     private var loading: [Int64: [(Result<ShowtimeSeats, APIError>) -> Void]] = [:]
-    private var wheel = ExpiryWheel<HoldKey>(now: OwnerShard.now())
+    private var wheel: ExpiryWheel<HoldKey>
     private var ticker: LoopTimer?
     private let plans = SeatingPlanCache()
     private(set) lazy var liveFeed = LiveFeed(owner: self)
@@ -37,6 +36,7 @@ final class OwnerShard {
     private init(access: ShardAccess, engine: SeatEngine) {
         self.access = access
         self.engine = engine
+        wheel = ExpiryWheel(now: SeatTime(unix: engine.config.clock.wallSeconds()).seconds)
         payments = engine.config.makePaymentProvider()
         if let database = access.database {
             writer = BatchWriter(database: database, loop: access.loop, logger: access.logger,
@@ -58,11 +58,9 @@ final class OwnerShard {
         access.onCatalogChange { [unowned self] in refreshShowtimes() }
     }
 
-    /// Seat-clock seconds now (see SeatWord).
-    static func now() -> UInt32 { SeatWord.seconds(unix: Int64(time(nil))) }
-
-    /// The moment the seat rules are given.
-    func now() -> SeatTime { SeatTime(unix: Int64(time(nil))) }
+    /// The moment the seat rules are given, from the engine's clock
+    /// (BookingConfig.clock: tests may move it by hand).
+    func now() -> SeatTime { SeatTime(unix: config.clock.wallSeconds()) }
 
     // MARK: Loading
 

@@ -13,7 +13,7 @@ extension OwnerShard {
         } catch {
             return reply.fail(error.apiError(in: seats))
         }
-        let now = Self.now()
+        let now = self.now().seconds
         let newlyBlocked = indices.filter { seats.map.word($0).storedState != .blocked }
         var changed: [Int] = []
         for seat in newlyBlocked {

@@ -150,7 +150,7 @@ extension MarqueeBench {
         sale.warmupSeconds = 0
         sale.durationSeconds = max(duration, 5)
         sale.ratePerSecond = nil
-        let started = MonotonicClock.nanoseconds()
+        let started = SystemClock.monotonicNanoseconds()
         var ours = measure(sale, pid: serverPid) { FlashSaleScript(token: tokens[$0], showtime: showtime, seats: seats, log: log) }
         let outcomes = log.values
         let soldOutMs = log.lastSaleNanos.map { Double($0 - started) / 1e6 }
