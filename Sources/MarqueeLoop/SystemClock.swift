@@ -25,6 +25,13 @@ public enum SystemClock {
 
     public static func wallMilliseconds() -> Int64 { wallNanoseconds() / 1_000_000 }
 
-    /// Whole seconds since 1970 (what `time(nil)` answers).
-    public static func wallSeconds() -> Int64 { wallNanoseconds() / 1_000_000_000 }
+    /// Whole seconds since 1970, as `time(nil)` answers them: from the
+    /// coarse clock, which the vDSO reads without touching the TSC (hot
+    /// paths check token and hold expiry with it).
+    @inline(__always)
+    public static func wallSeconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &spec)
+        return Int64(spec.tv_sec)
+    }
 }

@@ -27,7 +27,11 @@ public struct TimeSource: Sendable {
     public func wallMilliseconds() -> Int64 { wallNanoseconds() / 1_000_000 }
 
     /// Whole seconds since 1970.
-    public func wallSeconds() -> Int64 { wallNanoseconds() / 1_000_000_000 }
+    @inline(__always)
+    public func wallSeconds() -> Int64 {
+        if let manual { return manual.wallNanoseconds / 1_000_000_000 }
+        return SystemClock.wallSeconds()
+    }
 
     @inline(__always)
     public func monotonicNanoseconds() -> UInt64 {

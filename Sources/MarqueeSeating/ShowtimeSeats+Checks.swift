@@ -37,7 +37,9 @@ extension ShowtimeSeats {
     }
 
     /// Over for `afterEnd` seconds and with no checkout under way: its
-    /// memory may go (the next touch reloads it).
+    /// memory may go (the next touch reloads it). Inlinable: the owner's
+    /// tick asks it of every loaded showtime, four times a second.
+    @inlinable
     public func isEvictable(at now: SeatTime, afterEnd: Int64) -> Bool {
         endsAtUnix + afterEnd < now.unix && !holds.values.contains(where: \.paying)
     }

@@ -22,6 +22,9 @@ struct TimeSourceTests {
         let read = TimeSource.system.wallNanoseconds()
         let after = SystemClock.wallNanoseconds()
         #expect(before <= read && read <= after)
+        // Whole seconds come from the coarse clock, which may trail by a tick.
+        let seconds = TimeSource.system.wallSeconds()
+        #expect(seconds >= before / 1_000_000_000 - 1 && seconds <= SystemClock.wallNanoseconds() / 1_000_000_000)
         let monotonic = TimeSource.system.monotonicNanoseconds()
         #expect(monotonic > 0 && monotonic <= SystemClock.monotonicNanoseconds())
     }
