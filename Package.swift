@@ -40,6 +40,9 @@ let package = Package(
         // Pure Swift, no I/O, no C imports: seat words, the seat map, the seat
         // picker and the expiry wheel.
         .target(name: "MarqueeCore"),
+        // The seat rules: hold records and limits, expiry, the checkout state
+        // machine. Pure Swift over MarqueeCore: no I/O, no clock read, no HTTP.
+        .target(name: "MarqueeSeating", dependencies: ["MarqueeCore"]),
         // I/O-free HTTP/1.1 and WebSocket codec, router and error shape; the only
         // importer of CZlib (WebSocket permessage-deflate).
         .target(name: "MarqueeHTTP", dependencies: ["CZlib"]),
@@ -70,7 +73,7 @@ let package = Package(
         .target(name: "MarqueeCatalog", dependencies: ["MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeUsers", "MarqueeCrypto"]),
         // The seat engine over HTTP: seat maps, holds, checkout, bookings, group commit.
         .target(name: "MarqueeBooking", dependencies: [
-            "MarqueeCore", "MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeLoop", "MarqueeUsers",
+            "MarqueeCore", "MarqueeSeating", "MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeLoop", "MarqueeUsers",
             "MarqueeCatalog", "MarqueePayments", "MarqueeCrypto", .product(name: "Logging", package: "swift-log"),
         ]),
         // The `marquee` binary: command-line interface only.
@@ -89,10 +92,13 @@ let package = Package(
         .testTarget(name: "MarqueeCoreTests", dependencies: [
             "MarqueeCore", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        // The seat rules without a server, a database or a sleep.
+        .testTarget(name: "MarqueeSeatingTests", dependencies: ["MarqueeSeating", "MarqueeCore"]),
         .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP", "MarqueeTestSupport"]),
         // Catalog and users share one real-server harness (CatalogTestServer).
         .testTarget(name: "MarqueeCatalogTests", dependencies: [
             "MarqueeCatalog", "MarqueeHTTP", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
+            "MarqueeLoop",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto", "MarqueeTestSupport"]),

@@ -1,5 +1,6 @@
 import Logging
 import MarqueeLoop
+import MarqueeSeating
 import MarqueeStore
 
 /// Group commit for one owner shard. Changes queue here (see below for how long);
@@ -40,7 +41,7 @@ final class BatchWriter {
         let user: Int64
         let seats: [Int]
         let expiresUnix: Int64
-        let status: String
+        let status: HoldStatus
         /// No row of this hold has been sent yet: if it ends (released,
         /// expired, replaced) before one is, none ever needs to be.
         var unwritten = false
@@ -59,7 +60,7 @@ final class BatchWriter {
         let currency: String
         let method: String
         var intent: String?
-        var status: String
+        var status: PaymentStatus
         var errorCode: String?
         /// No row of this attempt can be in PostgreSQL yet: a plain insert
         /// (an upsert first probes the key's index and inserts speculatively).
@@ -79,7 +80,7 @@ final class BatchWriter {
         let totalCents: Int
         let currency: String
         let intent: String
-        var paymentStatus: String
+        var paymentStatus: BookingPaymentStatus
         /// As for payments: the booking's first row, a plain insert.
         var isNew = false
 
@@ -122,7 +123,7 @@ final class BatchWriter {
     }
 
     func hold(_ row: HoldRow) {
-        if Self.queue(row, in: &holds, now: MonotonicClock.nanoseconds()) { schedule() }
+        if Self.queue(row, in: &holds, now: SystemClock.monotonicNanoseconds()) { schedule() }
     }
 
     /// A hold's newest row replaces the queued one; a hold that ends before
@@ -137,20 +138,14 @@ final class BatchWriter {
         } else if row.unwritten {
             row.firstQueued = now
         }
-        if row.unwritten && isEnding(row.status) {
+        // A booked hold's row is not needed either: the booking's row,
+        // committed in the same batch, stands for it (seats, number, buyer).
+        if row.unwritten && row.status.endsHold {
             holds[row.key] = nil
             return false
         }
         holds[row.key] = row
         return true
-    }
-
-    /// Statuses that end a hold (small-string compares: hashing into a `Set`
-    /// was a few hundred instructions of every hold change). A booked hold's
-    /// row is not needed either: the booking's row, committed in the same
-    /// batch, stands for it (seats, number, buyer).
-    private static func isEnding(_ status: String) -> Bool {
-        status == "released" || status == "expired" || status == "replaced" || status == "booked"
     }
 
     /// Records that hold numbers up to `number` may be in use, so a restart
@@ -259,7 +254,7 @@ final class BatchWriter {
             // a few milliseconds apart, a hold and its checkout too), it is
             // never written. A row waits at most two gatherings. So too in a
             // batch someone waits for: nobody waits for a hold's row.
-            let cutoff = MonotonicClock.nanoseconds() &- writeBehindDelay * 1_000_000
+            let cutoff = SystemClock.monotonicNanoseconds() &- writeBehindDelay * 1_000_000
             holdRows.removeAll { row in
                 guard row.unwritten && row.firstQueued > cutoff else { return false }
                 holds[row.key] = row
@@ -306,7 +301,7 @@ final class BatchWriter {
                         payments[row.key] = row
                     }
                     // Bookings were waited for: their callers hear of the failure.
-                    for var row in bookingRows where row.paymentStatus != "authorized" && bookings[row.key] == nil {
+                    for var row in bookingRows where row.paymentStatus != .authorized && bookings[row.key] == nil {
                         row.isNew = false
                         bookings[row.key] = row
                     }
@@ -421,7 +416,7 @@ final class BatchWriter {
             PostgresArray.literal(holds.map(\.user)),
             PostgresArray.literal(integerLists: holds.map(\.seats)),
             PostgresArray.literal(holds.map(\.expiresUnix)),
-            PostgresArray.literal(strings: holds.map(\.status)),
+            PostgresArray.literal(strings: holds.map(\.status.rawValue)),
         ]
     }
 
@@ -432,7 +427,7 @@ final class BatchWriter {
 
     private static func parameters(_ holds: [HoldRow], _ payments: [PaymentRow], _ bookings: [BookingRow]) -> [String?] {
         // A booking's seats are inserted with the booking, not with its capture.
-        let bookedSeats = bookings.filter { $0.paymentStatus == "authorized" }
+        let bookedSeats = bookings.filter { $0.paymentStatus == .authorized }
             .flatMap { booking in booking.seats.map { (booking.showtime, $0, booking.number) } }
         return holdParameters(holds) + [
             PostgresArray.literal(payments.map(\.showtime)),
@@ -443,7 +438,7 @@ final class BatchWriter {
             PostgresArray.literal(strings: payments.map(\.currency)),
             PostgresArray.literal(strings: payments.map(\.method)),
             PostgresArray.literal(payments.map(\.intent)),
-            PostgresArray.literal(strings: payments.map(\.status)),
+            PostgresArray.literal(strings: payments.map(\.status.rawValue)),
             PostgresArray.literal(payments.map(\.errorCode)),
             PostgresArray.literal(strings: payments.map { $0.isNew ? "t" : "f" }),
             PostgresArray.literal(bookings.map(\.showtime)),
@@ -454,7 +449,7 @@ final class BatchWriter {
             PostgresArray.literal(bookings.map(\.totalCents)),
             PostgresArray.literal(strings: bookings.map(\.currency)),
             PostgresArray.literal(strings: bookings.map(\.intent)),
-            PostgresArray.literal(strings: bookings.map(\.paymentStatus)),
+            PostgresArray.literal(strings: bookings.map(\.paymentStatus.rawValue)),
             PostgresArray.literal(strings: bookings.map { $0.isNew ? "t" : "f" }),
             PostgresArray.literal(bookedSeats.map(\.0)),
             PostgresArray.literal(bookedSeats.map(\.1)),

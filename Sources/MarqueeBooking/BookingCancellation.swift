@@ -1,6 +1,6 @@
-import Glibc
 import MarqueeCore
 import MarqueeHTTP
+import MarqueeSeating
 
 /// Cancelling a booking before its showtime starts: the booking and its
 /// seat rows change in one statement, then the seats are freed in the
@@ -22,7 +22,7 @@ enum BookingCancellation {
 extension OwnerShard {
     func cancelBooking(_ number: UInt32, user: Int64, in seats: ShowtimeSeats, reply: Reply) {
         guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
-        guard seats.startsAtUnix > Int64(time(nil)) else {
+        guard seats.startsAtUnix > now().unix else {
             return reply.fail(APIError(.conflict, code: "showtime_started", message: "A booking cannot be cancelled once its showtime has started."))
         }
         database.query(BookingCancellation.sql, [String(seats.id), String(number), nil, String(user)]) { [self] result in
@@ -40,21 +40,20 @@ extension OwnerShard {
                     }
                 }
                 let booked = (row[0] ?? "").split(separator: ",").compactMap { Int($0) }
-                let freed = seats.map.unbook(booked, booking: number)
-                if !freed.isEmpty { seats.emit(.released, freed) }
+                seats.freeBookedSeats(booked, booking: number)
                 let intent = row[1] ?? ""
                 payments.refund(intent, on: access.loop) { [self] refunded in
-                    let status: String
+                    let status: BookingPaymentStatus
                     switch refunded {
-                    case .success: status = "refunded"
+                    case .success: status = .refunded
                     case .failure(let error):
-                        status = "refund_failed"
+                        status = .refundFailed
                         access.logger.error("refund failed: settle it by hand", metadata: [
                             "intent": .string(intent), "error": .string("\(error)"),
                         ])
                     }
                     database.query("UPDATE bookings SET payment_status = $3 WHERE showtime_id = $1 AND booking_no = $2",
-                                   [String(seats.id), String(number), status]) { _ in
+                                   [String(seats.id), String(number), status.rawValue]) { _ in
                         BookingReads.fetch(database, showtime: seats.id, number: number, user: user) { found in
                             switch found {
                             case .success(let json): reply(.json(.ok, json))

@@ -1,5 +1,7 @@
 import MarqueeCatalog
+import MarqueeLoop
 import MarqueePayments
+import MarqueeSeating
 import MarqueeUsers
 
 /// Settings of holds, checkout and bookings (flags and environment of `serve`).
@@ -48,8 +50,22 @@ public struct BookingConfig: Sendable {
     /// milliseconds: a hold that ends (released, booked) within it is never
     /// written. Not a flag: tests lengthen it to make that window certain.
     public var writeBehindMilliseconds: UInt64 = 10
+    /// The time holds, checkouts and showtimes are judged by; tests may
+    /// drive it by hand (TimeSource.manual).
+    public var clock = TimeSource.system
     /// How long after a showtime ends its seat map stays loaded.
     public var evictAfterEndSeconds: Int64 = 3_600
+
+    /// The seat rules' share of these settings.
+    var holdLimits: HoldLimits {
+        var limits = HoldLimits()
+        limits.holdTTLSeconds = holdTTLSeconds
+        limits.paymentWindowSeconds = paymentWindowSeconds
+        limits.maxSeatsPerHold = maxSeatsPerHold
+        limits.maxHoldsPerUserPerShowtime = maxHoldsPerUserPerShowtime
+        limits.maxHoldsPerUser = maxHoldsPerUser
+        return limits
+    }
 
     public init(signer: TokenSigner, catalog: CatalogConfig) {
         self.signer = signer

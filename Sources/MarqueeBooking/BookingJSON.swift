@@ -1,5 +1,6 @@
 import MarqueeCore
 import MarqueeHTTP
+import MarqueeSeating
 
 /// The JSON shapes of seat maps, holds and bookings.
 enum BookingJSON {

@@ -1,5 +1,6 @@
 import MarqueeCatalog
 import MarqueeHTTP
+import MarqueeSeating
 import MarqueeServer
 import MarqueeUsers
 
@@ -13,8 +14,8 @@ public enum BookingRoutes {
         routes.add(.GET, "/v1/showtimes/{id:int}/seats") { context in
             let showtime = context.parameters.id("id")!
             optionalUser(context, signer: config.signer) { user in
-                engine.withShowtime(context, showtime) { _, seats, reply in
-                    reply(.json(.ok, BookingJSON.seatMap(seats, user: user, now: OwnerShard.now())))
+                engine.withShowtime(context, showtime) { owner, seats, reply in
+                    reply(.json(.ok, BookingJSON.seatMap(seats, user: user, now: owner.now().seconds)))
                 }
             }
         }
@@ -32,8 +33,10 @@ public enum BookingRoutes {
                 func create() {
                     engine.withShowtime(context, showtime) { owner, seats, reply in
                         switch owner.createHold(request, user: claims.userID, in: seats) {
-                        case .success(let json): reply(.json(.created, json))
-                        case .failure(let error): reply.fail(error)
+                        case .success(let created):
+                            reply(.json(.created, BookingJSON.hold(created.hold, in: seats, currency: config.currency,
+                                                                   replaced: created.replaced?.number)))
+                        case .failure(let refusal): reply.fail(refusal.apiError(in: seats))
                         }
                     }
                 }
@@ -49,13 +52,17 @@ public enum BookingRoutes {
             withHold(context, engine: engine) { owner, seats, number, user, reply in
                 switch owner.liveHold(number, user: user, in: seats) {
                 case .success(let hold): reply(.json(.ok, BookingJSON.hold(hold, in: seats, currency: config.currency)))
-                case .failure(let error): reply.fail(error)
+                case .failure(let refusal): reply.fail(refusal.apiError(in: seats))
                 }
             }
         }
         routes.add(.DELETE, "/v1/holds/{id}") { context in
             withHold(context, engine: engine) { owner, seats, number, user, reply in
-                if let error = owner.releaseHold(number, user: user, in: seats) { reply.fail(error) } else { reply(HTTPResponse(status: .noContent)) }
+                if let refusal = owner.releaseHold(number, user: user, in: seats) {
+                    reply.fail(refusal.apiError(in: seats))
+                } else {
+                    reply(HTTPResponse(status: .noContent))
+                }
             }
         }
         routes.add(.PATCH, "/v1/holds/{id}") { context in
@@ -73,8 +80,8 @@ public enum BookingRoutes {
             }
             withHold(context, engine: engine) { owner, seats, number, user, reply in
                 switch owner.changeHold(number, user: user, add: change.add, remove: change.remove, in: seats) {
-                case .success(let json): reply(.json(.ok, json))
-                case .failure(let error): reply.fail(error)
+                case .success(let hold): reply(.json(.ok, BookingJSON.hold(hold, in: seats, currency: config.currency)))
+                case .failure(let refusal): reply.fail(refusal.apiError(in: seats, changing: true))
                 }
             }
         }
@@ -144,7 +151,7 @@ public enum BookingRoutes {
                                  _ body: @escaping @Sendable (OwnerShard, ShowtimeSeats, UInt32, Int64, Reply) -> Void) {
         func withClaims(_ claims: TokenSigner.Claims) {
             guard let (showtime, number) = PublicID.parse(context.parameters["id"] ?? "", prefix: "hld") else {
-                return context.fail(OwnerShard.holdNotFound)
+                return context.fail(APIError.holdNotFound)
             }
             let user = claims.userID
             func run() {

@@ -1,5 +1,6 @@
 import Foundation
 import MarqueeHTTP
+import MarqueeSeating
 import MarqueeServer
 
 /// What a hold request asks for, validated on the shard that received it
@@ -7,6 +8,14 @@ import MarqueeServer
 enum HoldRequest: Sendable {
     case seats([String])
     case bestAvailable(count: Int, category: String?)
+
+    /// What the seat rules are asked to hold.
+    var selection: SeatSelection {
+        switch self {
+        case .seats(let labels): return .named(labels)
+        case .bestAvailable(let count, let category): return .bestAvailable(count: count, category: category)
+        }
+    }
 
     static func parse(_ request: HTTPRequest, maxSeats: Int) throws(APIError) -> HoldRequest {
         // The common shape, read without Foundation; anything else (and every

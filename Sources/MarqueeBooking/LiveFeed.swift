@@ -1,5 +1,6 @@
 import MarqueeCore
 import MarqueeLoop
+import MarqueeSeating
 import MarqueeServer
 
 /// The owner shard's side of live seat maps: which shards watch a showtime,
@@ -59,7 +60,7 @@ final class LiveFeed {
             entry.seats.formUnion(event.seats)
             pending[event.showtime] = entry
         } else {
-            pending[event.showtime] = (event.seq, event.seq, Set(event.seats), WallClock.milliseconds())
+            pending[event.showtime] = (event.seq, event.seq, Set(event.seats), owner.config.clock.wallMilliseconds())
         }
         guard !scheduled else { return }
         scheduled = true
@@ -83,7 +84,7 @@ final class LiveFeed {
     private func flush() {
         scheduled = false
         lastFlush = owner.access.loop.now
-        let now = OwnerShard.now()
+        let now = owner.now().seconds
         let turn = pending
         pending = [:]
         for (id, entry) in turn {
@@ -105,7 +106,7 @@ final class LiveFeed {
 
     /// A snapshot for one watcher, with the seq it reflects.
     func snapshot(_ seats: ShowtimeSeats, user: Int64?) -> String {
-        let now = OwnerShard.now()
+        let now = owner.now().seconds
         if user == nil, let cached = anonymousSnapshots[seats.id], cached.seq == seats.seq, cached.second == now {
             return cached.text
         }

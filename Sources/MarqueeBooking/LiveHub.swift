@@ -87,7 +87,7 @@ final class LiveHub {
     private(set) var stretch = 1.0
     /// Time spent writing deltas since `measuredSince` (monotonic nanoseconds).
     private var sendingNanos: UInt64 = 0
-    private var measuredSince = MonotonicClock.nanoseconds()
+    private var measuredSince = SystemClock.monotonicNanoseconds()
     /// The share of a shard's time deltas may take before the window stretches.
     static let fanOutBudget = 0.5
 
@@ -271,9 +271,9 @@ final class LiveHub {
             // work waits for is the time the loop spends here, preemption
             // included (with CPU time, 10,000 watchers on two shared cores
             // kept buyers' requests waiting half a second at the median).
-            let started = MonotonicClock.nanoseconds()
+            let started = SystemClock.monotonicNanoseconds()
             send(batch, to: audience, group: group)
-            sendingNanos += MonotonicClock.nanoseconds() &- started
+            sendingNanos += SystemClock.monotonicNanoseconds() &- started
         }
         measureLoad()
         guard let wake else { return }
@@ -282,7 +282,7 @@ final class LiveHub {
     }
 
     private func measureLoad() {
-        let now = MonotonicClock.nanoseconds()
+        let now = SystemClock.monotonicNanoseconds()
         let elapsed = now &- measuredSince
         guard elapsed >= 200_000_000 else { return }
         let busy = Double(sendingNanos) / Double(elapsed)

@@ -1,9 +1,9 @@
-import Glibc
 import Logging
 import MarqueeCore
 import MarqueeHTTP
 import MarqueeLoop
 import MarqueePayments
+import MarqueeSeating
 import MarqueeServer
 import MarqueeStore
 
@@ -24,7 +24,7 @@ final class OwnerShard {
     private let reconciler: PaymentReconciler?
     private(set) var showtimes: [Int64: ShowtimeSeats] = [:]
     private var loading: [Int64: [(Result<ShowtimeSeats, APIError>) -> Void]] = [:]
-    private var wheel = ExpiryWheel<HoldKey>(now: OwnerShard.now())
+    private var wheel: ExpiryWheel<HoldKey>
     private var ticker: LoopTimer?
     private let plans = SeatingPlanCache()
     private(set) lazy var liveFeed = LiveFeed(owner: self)
@@ -36,6 +36,7 @@ final class OwnerShard {
     private init(access: ShardAccess, engine: SeatEngine) {
         self.access = access
         self.engine = engine
+        wheel = ExpiryWheel(now: SeatTime(unix: engine.config.clock.wallSeconds()).seconds)
         payments = engine.config.makePaymentProvider()
         if let database = access.database {
             writer = BatchWriter(database: database, loop: access.loop, logger: access.logger,
@@ -57,8 +58,9 @@ final class OwnerShard {
         access.onCatalogChange { [unowned self] in refreshShowtimes() }
     }
 
-    /// Seat-clock seconds now (see SeatWord).
-    static func now() -> UInt32 { SeatWord.seconds(unix: Int64(time(nil))) }
+    /// The moment the seat rules are given, from the engine's clock
+    /// (BookingConfig.clock: tests may move it by hand).
+    func now() -> SeatTime { SeatTime(unix: config.clock.wallSeconds()) }
 
     // MARK: Loading
 
@@ -111,7 +113,7 @@ final class OwnerShard {
             guard case .success(let rows) = result else { return }
             for row in rows.rows {
                 guard let id = row[0].flatMap({ Int64($0) }), let seats = showtimes[id] else { continue }
-                seats.cancelled = row[1] == "cancelled"
+                seats.cancelled = row[1] == ShowtimeStatus.cancelled.rawValue
                 seats.startsAtUnix = row[2].flatMap { Int64($0) } ?? seats.startsAtUnix
                 seats.endsAtUnix = row[3].flatMap { Int64($0) } ?? seats.endsAtUnix
             }
@@ -120,14 +122,15 @@ final class OwnerShard {
 
     // MARK: Holds: the owner-side bookkeeping every change goes through
 
-    func track(_ hold: HoldRecord, in seats: ShowtimeSeats) {
-        seats.holds[hold.number] = hold
+    /// Puts a hold's expiry on the wheel (it looks again if the hold was
+    /// extended meanwhile).
+    func schedule(_ hold: HoldRecord, in seats: ShowtimeSeats) {
         wheel.add(HoldKey(showtime: seats.id, number: hold.number), due: hold.expiry)
     }
 
     /// Persists a hold's current state (write-behind).
     /// `first`: the hold's first row (a hold that ends before it is sent needs none).
-    func persist(_ hold: HoldRecord, in seats: ShowtimeSeats, status: String, first: Bool = false) {
+    func persist(_ hold: HoldRecord, in seats: ShowtimeSeats, status: HoldStatus, first: Bool = false) {
         writer?.hold(.init(showtime: seats.id, number: hold.number, user: hold.userID, seats: hold.seats,
                            expiresUnix: SeatWord.unix(seconds: hold.expiry), status: status, unwritten: first))
     }
@@ -143,32 +146,19 @@ final class OwnerShard {
 
     static let holdNumberBlock: Int64 = 1_000
 
-    /// Ends a hold: frees the seats it still holds, forgets it, announces it.
-    func end(_ hold: HoldRecord, in seats: ShowtimeSeats, status: String, event: SeatEvent.Kind) {
-        let freed = seats.map.release(hold.seats, by: hold.number)
-        seats.holds[hold.number] = nil
-        engine.userHolds.release(hold.userID)
-        persist(hold, in: seats, status: status)
-        if !freed.isEmpty { seats.emit(event, freed) }
-    }
-
     // MARK: Expiry and eviction
 
     private func tick() {
-        let now = Self.now()
-        for key in wheel.advance(to: now) {
-            guard let seats = showtimes[key.showtime], let hold = seats.holds[key.number] else { continue }
-            if hold.paying || hold.expiry > now {
-                // Extended meanwhile, or mid-checkout: look again later.
-                wheel.add(key, due: max(hold.expiry, now + 1))
-                continue
+        let now = now()
+        for key in wheel.advance(to: now.seconds) {
+            guard let seats = showtimes[key.showtime] else { continue }
+            switch seats.expireHold(key.number, userHolds: engine.userHolds, now: now) {
+            case .gone: continue
+            case .later(let due): wheel.add(key, due: due)
+            case .expired(let hold): persist(hold, in: seats, status: .expired)
             }
-            end(hold, in: seats, status: "expired", event: .expired)
         }
-        let unixNow = Int64(time(nil))
-        let ended = showtimes.values.filter { seats in
-            seats.endsAtUnix + config.evictAfterEndSeconds < unixNow && !seats.holds.values.contains(where: \.paying)
-        }
+        let ended = showtimes.values.filter { $0.isEvictable(at: now, afterEnd: config.evictAfterEndSeconds) }
         guard !ended.isEmpty else { return }
         for seats in ended { forget(seats.id) }
         plans.prune(keeping: showtimes.values.map(\.plan))

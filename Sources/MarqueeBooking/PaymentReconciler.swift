@@ -1,6 +1,7 @@
 import Logging
 import MarqueeHTTP
 import MarqueePayments
+import MarqueeSeating
 import MarqueeStore
 import MarqueeLoop
 
@@ -71,11 +72,11 @@ final class PaymentReconciler {
         if row[0] == "attempt" {
             let attempt = row[2] ?? "0"
             // The intent, once known, is kept (coalesce): a later load can cancel it.
-            let mark = { [self] (status: String, intent: String?) in
+            let mark = { [self] (status: PaymentStatus, intent: String?) in
                 database.query("""
                     UPDATE payments SET status = $4, intent_id = coalesce(intent_id, $5), updated_at = now()
                     WHERE showtime_id = $1 AND hold_no = $2 AND attempt = $3
-                    """, [String(showtime), number, attempt, status, intent], next)
+                    """, [String(showtime), number, attempt, status.rawValue, intent], next)
             }
             let cancel = { [self] (intent: String) in
                 provider.cancel(intent, on: loop) { [self] result in
@@ -83,44 +84,44 @@ final class PaymentReconciler {
                         "showtime": .stringConvertible(showtime), "hold": .string(number), "intent": .string(intent),
                         "outcome": .string("\(result)"),
                     ])
-                    if case .failure(.unavailable) = result { mark("unknown", intent) } else { mark("cancelled", intent) }
+                    if case .failure(.unavailable) = result { mark(.unknown, intent) } else { mark(.cancelled, intent) }
                 }
             }
             if let intent = row[3] { return cancel(intent) }
             guard row[7] == "t", let amount = row[4].flatMap({ Int($0) }), let currency = row[5], let method = row[6] else {
-                return mark("failed", nil)
+                return mark(.failed, nil)
             }
             // The same request and key as the checkout's.
             let request = PaymentRequest(amountCents: amount, currency: currency, paymentMethod: method,
-                                         idempotencyKey: OwnerShard.paymentKey(showtime: showtime, hold: number, attempt: attempt))
+                                         idempotencyKey: PaymentAttempt.idempotencyKey(showtime: showtime, hold: number, attempt: attempt))
             provider.authorize(request, on: loop) { result in
                 switch result {
                 case .success(let intent): cancel(intent.id)
-                case .failure(.unavailable): mark("unknown", nil)
-                case .failure: mark("failed", nil)  // declined or refused: nothing was authorised
+                case .failure(.unavailable): mark(.unknown, nil)
+                case .failure: mark(.failed, nil)  // declined or refused: nothing was authorised
                 }
             }
         } else {
             let intent = row[3] ?? ""
             provider.capture(intent, on: loop) { [self] result in
-                let paymentStatus: String
+                let paymentStatus: PaymentStatus
                 switch result {
                 case .success:
-                    paymentStatus = "captured"
-                    database.query("UPDATE bookings SET payment_status = 'captured' WHERE showtime_id = $1 AND booking_no = $2",
-                                   [String(showtime), number]) { _ in }
+                    paymentStatus = .captured
+                    database.query("UPDATE bookings SET payment_status = $3 WHERE showtime_id = $1 AND booking_no = $2",
+                                   [String(showtime), number, BookingPaymentStatus.captured.rawValue]) { _ in }
                 case .failure(let error):
-                    paymentStatus = "failed"
+                    paymentStatus = .failed
                     logger.warning("a booking's payment could not be captured after a restart: booking cancelled", metadata: [
                         "showtime": .stringConvertible(showtime), "booking": .string(number), "error": .string("\(error)"),
                     ])
-                    database.query(BookingCancellation.sql, [String(showtime), number, "capture_failed", nil]) { _ in }
+                    database.query(BookingCancellation.sql, [String(showtime), number, BookingPaymentStatus.captureFailed.rawValue, nil]) { _ in }
                 }
                 // Pipelined after the statement above on the same connection.
                 database.query("""
                     UPDATE payments SET status = $3, intent_id = coalesce(intent_id, $4), updated_at = now()
                     WHERE showtime_id = $1 AND hold_no = $2 AND status IN ('authorizing', 'authorized', 'unknown')
-                    """, [String(showtime), number, paymentStatus, intent], next)
+                    """, [String(showtime), number, paymentStatus.rawValue, intent], next)
             }
         }
     }

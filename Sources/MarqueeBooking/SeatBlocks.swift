@@ -1,4 +1,5 @@
 import MarqueeHTTP
+import MarqueeSeating
 
 /// Admin blocks (house seats, broken seats): a blocked seat cannot be
 /// held. Only free seats can be blocked; the words change first (so no hold
@@ -7,12 +8,12 @@ extension OwnerShard {
     func block(_ labels: [String], reason: String, in seats: ShowtimeSeats, reply: Reply) {
         guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
         let indices: [Int]
-        do throws(APIError) {
+        do throws(HoldRefusal) {
             indices = try seats.indices(of: labels)
         } catch {
-            return reply.fail(error)
+            return reply.fail(error.apiError(in: seats))
         }
-        let now = Self.now()
+        let now = self.now().seconds
         let newlyBlocked = indices.filter { seats.map.word($0).storedState != .blocked }
         var changed: [Int] = []
         for seat in newlyBlocked {

@@ -1,10 +1,12 @@
 import MarqueeHTTP
 import MarqueeLoop
+import MarqueeSeating
 import MarqueeServer
 
 /// The seat engine's process-wide part: which shard owns a showtime, the
-/// per-user live-hold counts that span showtimes, and the hop from the
-/// shard a request arrived on to the owner and back.
+/// per-user live-hold counts that span showtimes (UserHoldCounter, no
+/// lock), and the hop from the shard a request arrived on to the owner
+/// and back.
 ///
 /// Every change to a showtime's seats runs on its owner shard, so its
 /// hold records, event sequence and group commit need no lock. The seat
@@ -109,36 +111,4 @@ struct Reply: Sendable {
     }
 
     func fail(_ error: APIError) { self(.error(error)) }
-}
-
-/// Live holds per user over every showtime and shard, for the per-user
-/// limit. Striped pthread locks held for a dictionary update: the seat
-/// words stay lock-free; this is one short critical section per hold.
-final class UserHoldCounter: Sendable {
-    private let stripes = (0..<16).map { _ in Lock<[Int64: Int]>([:]) }
-
-    private func stripe(_ user: Int64) -> Lock<[Int64: Int]> { stripes[Int(UInt64(bitPattern: user) % 16)] }
-
-    /// Takes one slot if the user has fewer than `limit`.
-    func tryAcquire(_ user: Int64, limit: Int) -> Bool {
-        stripe(user).withLock { counts in
-            let current = counts[user, default: 0]
-            guard current < limit else { return false }
-            counts[user] = current + 1
-            return true
-        }
-    }
-
-    /// Takes one slot regardless of the limit (holds reloaded after a restart).
-    func add(_ user: Int64) {
-        stripe(user).withLock { $0[user, default: 0] += 1 }
-    }
-
-    func release(_ user: Int64) {
-        stripe(user).withLock { counts in
-            let left = counts[user, default: 0] - 1
-            counts[user] = left > 0 ? left : nil
-        }
-    }
-
 }

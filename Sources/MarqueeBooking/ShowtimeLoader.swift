@@ -2,6 +2,7 @@ import Foundation
 import MarqueeCatalog
 import MarqueeCore
 import MarqueeHTTP
+import MarqueeSeating
 import MarqueeStore
 
 /// Builds a showtime's seat map from PostgreSQL on first touch: the layout
@@ -66,7 +67,7 @@ enum ShowtimeLoader {
         let highest = UInt32(clamping: Int64(row[8] ?? "0") ?? 0)
         let seats = plan.seats
         let showtime = ShowtimeSeats(id: id, plan: plan, startsAtUnix: Int64(row[1] ?? "0") ?? 0,
-                                     endsAtUnix: Int64(row[2] ?? "0") ?? 0, cancelled: row[0] == "cancelled",
+                                     endsAtUnix: Int64(row[2] ?? "0") ?? 0, cancelled: row[0] == ShowtimeStatus.cancelled.rawValue,
                                      nextHoldNumber: highest + 1)
         // The map is not shared yet: plain stores are enough.
         for seat in json(row[5]).compactMap(int) where seat < seats.count {

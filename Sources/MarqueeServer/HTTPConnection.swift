@@ -100,7 +100,7 @@ final class HTTPConnection {
         default: route = shard.metrics.unmatchedRoute
         }
         slots.append(Slot(version: head.version, keepAlive: head.keepAlive, isHead: head.method == .HEAD,
-                          requestID: requestID, route: route, startedNanos: MonotonicClock.nanoseconds()))
+                          requestID: requestID, route: route, startedNanos: SystemClock.monotonicNanoseconds()))
         if !head.keepAlive { closing = true }
         switch match {
         case .found(let endpoint, let parameters, let id):
@@ -122,7 +122,7 @@ final class HTTPConnection {
         let sequence = firstSlotSequence + slots.count
         slots.append(Slot(version: .http1_1, keepAlive: false, isHead: false,
                           requestID: shard.nextRequestID(), route: route,
-                          startedNanos: MonotonicClock.nanoseconds()))
+                          startedNanos: SystemClock.monotonicNanoseconds()))
         closing = true
         complete(slot: sequence, with: response)
     }
@@ -179,7 +179,7 @@ final class HTTPConnection {
             let keepAlive = slot.keepAlive && !(closing && taken == slots.count)
             HTTPResponseEncoder.encode(response, into: &output, date: dateBytes, version: slot.version,
                                        keepAlive: keepAlive, isHead: slot.isHead, requestID: slot.requestID)
-            let micros = (MonotonicClock.nanoseconds() &- slot.startedNanos) / 1_000
+            let micros = (SystemClock.monotonicNanoseconds() &- slot.startedNanos) / 1_000
             shard.metrics.record(route: slot.route, status: response.status.code, micros: micros)
             if !keepAlive {
                 closing = true
@@ -224,7 +224,7 @@ final class HTTPConnection {
         closing = true
         let extensions = deflate.map { "Sec-WebSocket-Extensions: \($0.responseHeader)\r\n" } ?? ""
         tcp.write(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(accept)\r\n\(extensions)\r\n".utf8))
-        shard.metrics.record(route: slot.route, status: 101, micros: (MonotonicClock.nanoseconds() &- slot.startedNanos) / 1_000)
+        shard.metrics.record(route: slot.route, status: 101, micros: (SystemClock.monotonicNanoseconds() &- slot.startedNanos) / 1_000)
         let connection = WebSocketConnection(tcp: tcp, shard: shard, limits: limits, deflate: deflate, leftover: parser.takeRemainingBytes())
         webSocket = connection
         tcp.onRead = { [unowned(unsafe) connection] bytes in connection.didRead(bytes) }

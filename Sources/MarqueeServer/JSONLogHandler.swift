@@ -56,7 +56,7 @@ public struct JSONLogHandler: LogHandler {
     /// RFC 3339 UTC with milliseconds.
     static func timestamp() -> String {
         var text: [UInt8] = []
-        text.appendRFC3339(milliseconds: WallClock.milliseconds())
+        text.appendRFC3339(milliseconds: SystemClock.wallMilliseconds())
         return String(decoding: text, as: UTF8.self)
     }
 }

@@ -14,7 +14,7 @@ public final class Server: @unchecked Sendable {
     public private(set) var port = 0
     let logger: Logger
     let connectionGate: ConnectionGate
-    let startedNanos = MonotonicClock.nanoseconds()
+    let startedNanos = SystemClock.monotonicNanoseconds()
     private(set) var shards: [LoopBound<Shard>] = []
     private var loops: [EventLoop] = []
     private var threads: [LoopThread] = []

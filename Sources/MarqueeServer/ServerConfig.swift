@@ -1,4 +1,5 @@
 import MarqueeHTTP
+import MarqueeLoop
 
 /// Everything `serve` is configured with; built from flags and environment
 /// by the command line, passed by value to every shard.
@@ -25,6 +26,9 @@ public struct ServerConfig: Sendable {
     /// PostgreSQL; each shard keeps one pipelined connection to it. Nil runs
     /// without a database (`/readyz` then checks nothing but shutdown).
     public var databaseURL: String?
+    /// The time shards and features decide by (the `Date` header, token
+    /// expiry); tests may drive it by hand.
+    public var clock = TimeSource.system
 
     public init() {}
 

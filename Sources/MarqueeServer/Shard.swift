@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 import MarqueeHTTP
 import MarqueeLoop
@@ -141,7 +140,7 @@ final class Shard {
 
     /// The `Date` header value, formatted once per second.
     func dateBytes() -> [UInt8] {
-        let second = time(nil)
+        let second = Int(config.clock.wallSeconds())
         if second != cachedDateSecond {
             cachedDateSecond = second
             cachedDate = Array(HTTPDate.imfFixdate(unixSeconds: second).utf8)

@@ -14,6 +14,8 @@ public struct ShardAccess {
     public var database: PostgresConnection? { shard.database }
     public var logger: Logger { shard.logger }
     public var server: Server { shard.server }
+    /// The server's clock (ServerConfig.clock).
+    public var clock: TimeSource { shard.config.clock }
 
     /// A gauge shown at `/metrics` with a shard label (`name` in Prometheus
     /// form, e.g. `marquee_live_watchers`): `read` runs on this shard's loop
@@ -80,4 +82,6 @@ extension RequestContext {
     /// The shard this request arrived on.
     public var shardAccess: ShardAccess { ShardAccess(shard: shard) }
     public var server: Server { shard.server }
+    /// The server's clock (ServerConfig.clock).
+    public var clock: TimeSource { shard.config.clock }
 }

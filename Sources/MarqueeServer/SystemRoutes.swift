@@ -38,7 +38,7 @@ enum SystemRoutes {
             let startedNanos = context.shard.server.startedNanos
             context.shard.server.collectMetrics(replyOn: context.loop) { snapshot in
                 let cpu = Double(mq_process_cpu_micros()) / 1e6
-                let uptime = Double(MonotonicClock.nanoseconds() - startedNanos) / 1e9
+                let uptime = Double(SystemClock.monotonicNanoseconds() - startedNanos) / 1e9
                 context.respond(.text(.ok, snapshot.prometheusText(processCPUSeconds: cpu, uptimeSeconds: uptime),
                                       contentType: "text/plain; version=0.0.4; charset=utf-8"))
             }

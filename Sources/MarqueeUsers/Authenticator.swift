@@ -1,5 +1,5 @@
-import Glibc
 import MarqueeHTTP
+import MarqueeLoop
 import MarqueeServer
 
 /// Turns `Authorization: Bearer <token>` into the caller's claims: signature,
@@ -61,7 +61,8 @@ public enum Authenticator {
                               _ context: RequestContext) -> Check {
         let claims: TokenSigner.Claims
         do {
-            claims = try verified(VerifiedTokens.on(context.shardAccess), Int64(time(nil)))
+            let access = context.shardAccess
+            claims = try verified(VerifiedTokens.on(access), access.clock.wallSeconds())
         } catch {
             switch error {
             case .expired: context.fail(unauthorized("token_expired", "The access token has expired; log in again."))
@@ -71,7 +72,7 @@ public enum Authenticator {
         }
         let revocations = RevocationList.on(context.shardAccess)
         guard revocations.isLoaded else { return .unsettled(claims) }
-        guard !revocations.isRevoked(claims.tokenID) else {
+        guard !revocations.isRevoked(claims.tokenID, now: context.shardAccess.clock.wallSeconds()) else {
             context.fail(revoked)
             return .refused
         }

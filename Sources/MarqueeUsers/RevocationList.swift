@@ -1,4 +1,3 @@
-import Glibc
 import MarqueeServer
 
 /// Revoked access tokens, in memory on each shard, so checking a token
@@ -50,9 +49,10 @@ final class RevocationList {
         }
     }
 
-    func isRevoked(_ jti: String) -> Bool {
+    /// `now`: Unix seconds.
+    func isRevoked(_ jti: String, now: Int64) -> Bool {
         guard let expiry = revoked[jti] else { return false }
-        if expiry < Int64(time(nil)) {
+        if expiry < now {
             revoked[jti] = nil  // the token has expired anyway
             return true
         }

@@ -1,4 +1,3 @@
-import Glibc
 import MarqueeCrypto
 import MarqueeHTTP
 import MarqueeLoop
@@ -65,7 +64,7 @@ public enum UserRoutes {
                                                   message: "Email or password is wrong."))
                             return
                         }
-                        let issued = config.signer.issue(userID: id, role: role, now: Int64(time(nil)))
+                        let issued = config.signer.issue(userID: id, role: role, now: context.shardAccess.clock.wallSeconds())
                         context.respond(.json(.ok, #"{"access_token":"\#(issued.token)","token_type":"Bearer","expires_in":\#(config.signer.lifetimeSeconds)}"#,
                                               headers: [HTTPResponse.Field(name: "Cache-Control", value: "no-store")]))
                     }

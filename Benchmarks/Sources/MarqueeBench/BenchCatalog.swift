@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MarqueeLoop
 import MarqueeStore
 import MarqueeUsers
 
@@ -78,7 +79,7 @@ struct BenchCatalog {
             INSERT INTO users (email, name, password_hash)
             SELECT $2 || '-' || g || '-' || md5(random()::text) || '@bench.example', 'Bench', 'none' FROM generate_series(1, $1) g
             RETURNING id
-            """, [String(count), tag]).rows.map { signer.issue(userID: Int64($0[0]!)!, role: "customer", now: Int64(time(nil))).token }
+            """, [String(count), tag]).rows.map { signer.issue(userID: Int64($0[0]!)!, role: "customer", now: SystemClock.wallSeconds()).token }
     }
 }
 

@@ -155,7 +155,7 @@ extension MarqueeBench {
         sale.warmupSeconds = 0
         sale.durationSeconds = max(duration, 5)
         sale.ratePerSecond = nil
-        let started = MonotonicClock.nanoseconds()
+        let started = SystemClock.monotonicNanoseconds()
         let (recorder, seconds, cpu) = measuredRun(sale, pid: serverPid) {
             FlashSaleScript(token: tokens[$0], showtime: showtime, seats: seats, log: log)
         }

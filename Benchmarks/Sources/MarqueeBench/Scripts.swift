@@ -195,7 +195,7 @@ final class FanoutWriterScript: Script {
     }
 
     func nextRequest() -> [UInt8]? {
-        let now = MonotonicClock.nanoseconds()
+        let now = SystemClock.monotonicNanoseconds()
         if let hold {
             times.store(showtime: hold.slot, seat: hold.seat, nanos: now)
             return Requests.send("DELETE", "/v1/holds/\(hold.id)", token: token)

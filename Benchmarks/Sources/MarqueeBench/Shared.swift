@@ -14,7 +14,7 @@ final class FlashSaleLog: Sendable {
     private let soldOut = Lock<UInt64?>(nil)
     func add(_ outcome: FlashSaleCheck.ClientOutcome) {
         outcomes.withLock { $0.append(outcome) }
-        if outcome.bookingID != nil { soldOut.withLock { $0 = MonotonicClock.nanoseconds() } }
+        if outcome.bookingID != nil { soldOut.withLock { $0 = SystemClock.monotonicNanoseconds() } }
     }
     var values: [FlashSaleCheck.ClientOutcome] { outcomes.withLock { $0 } }
     var lastSaleNanos: UInt64? { soldOut.withLock { $0 } }

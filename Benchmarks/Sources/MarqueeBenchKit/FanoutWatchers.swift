@@ -266,7 +266,7 @@ final class WatcherLoop: @unchecked Sendable {
     }
 
     private func handle(_ watcher: Watcher, _ payload: ArraySlice<UInt8>) {
-        let now = MonotonicClock.nanoseconds()
+        let now = SystemClock.monotonicNanoseconds()
         let key = cacheKey(payload)
         let parsed: Parsed
         if let hit = cache[key] {
@@ -398,7 +398,7 @@ final class WatcherLoop: @unchecked Sendable {
 
     /// The wall clock minus the monotonic one (nanoseconds), read once: server
     /// stamps are wall-clock times on this same machine.
-    private static let wallMinusMonotonic: Int64 = WallClock.nanoseconds() - Int64(MonotonicClock.nanoseconds())
+    private static let wallMinusMonotonic: Int64 = SystemClock.wallNanoseconds() - Int64(SystemClock.monotonicNanoseconds())
 
     private func maskedFrame(opcode: UInt8, _ payload: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = [0x80 | opcode, 0x80 | UInt8(payload.count), 1, 2, 3, 4]

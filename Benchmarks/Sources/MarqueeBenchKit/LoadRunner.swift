@@ -36,7 +36,7 @@ public enum LoadRunner {
         precondition(plan.host == "127.0.0.1" || plan.host == "::1" || plan.host == "localhost", "load is only ever sent to loopback")
         let host = plan.host == "localhost" ? "127.0.0.1" : plan.host
         let results = Lock<[Recorder]>([])
-        let startNanos = MonotonicClock.nanoseconds()
+        let startNanos = SystemClock.monotonicNanoseconds()
         let measureFrom = startNanos + UInt64(plan.warmupSeconds * 1e9)
         let endAt = measureFrom + UInt64(plan.durationSeconds * 1e9)
         let budget = RequestBudget(plan.maxRequests)
@@ -57,7 +57,7 @@ public enum LoadRunner {
         for thread in threads { thread.join() }
         var merged = Recorder()
         for recorder in results.withLock({ $0 }) { merged.merge(recorder) }
-        let measuredSeconds = Double(min(MonotonicClock.nanoseconds(), endAt) - min(measureFrom, endAt)) / 1e9
+        let measuredSeconds = Double(min(SystemClock.monotonicNanoseconds(), endAt) - min(measureFrom, endAt)) / 1e9
         return (merged, measuredSeconds)
     }
 }
@@ -117,7 +117,7 @@ final class LoopDriver: @unchecked Sendable {
         self.endAt = endAt
         self.budget = budget
         clients = connections.map { Client(index: $0, script: script($0)) }
-        if let rate, rate > 0 { schedule = OpenLoopSchedule(startNanos: MonotonicClock.nanoseconds(), ratePerSecond: rate) }
+        if let rate, rate > 0 { schedule = OpenLoopSchedule(startNanos: SystemClock.monotonicNanoseconds(), ratePerSecond: rate) }
     }
 
     func start() {
@@ -134,7 +134,7 @@ final class LoopDriver: @unchecked Sendable {
             switch result {
             case .failure:
                 recorder.transportErrors += 1
-                client.done = stopping || MonotonicClock.nanoseconds() >= endAt
+                client.done = stopping || SystemClock.monotonicNanoseconds() >= endAt
             case .success(let tcp):
                 client.tcp = tcp
                 client.reader = ResponseReader()
@@ -162,7 +162,7 @@ final class LoopDriver: @unchecked Sendable {
         }
         client.busy = true
         client.scheduledIndex = scheduled
-        client.sentAt = MonotonicClock.nanoseconds()
+        client.sentAt = SystemClock.monotonicNanoseconds()
         tcp.write(request)
     }
 
@@ -181,7 +181,7 @@ final class LoopDriver: @unchecked Sendable {
                 lost(client)
                 return
             }
-            let now = MonotonicClock.nanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             client.busy = false
             recorder.tally(status: response.status, body: response.body)
             if client.sentAt >= measureFrom && now <= endAt {
@@ -212,7 +212,7 @@ final class LoopDriver: @unchecked Sendable {
     }
 
     private func tick() {
-        let now = MonotonicClock.nanoseconds()
+        let now = SystemClock.monotonicNanoseconds()
         if now >= endAt || stopping || clients.allSatisfy(\.done) {
             finish()
             return

@@ -30,9 +30,9 @@ func run(_ measure: Measure) -> (nanosPerOp: Double, mallocsPerOp: Double) {
     for _ in 0..<min(1_000, measure.iterations) { measure.body() }  // warm caches and lazy state
     MallocInterposerSwift.reset()
     MallocInterposerSwift.hook()
-    let start = MonotonicClock.nanoseconds()
+    let start = SystemClock.monotonicNanoseconds()
     for _ in 0..<measure.iterations { measure.body() }
-    let elapsed = MonotonicClock.nanoseconds() - start
+    let elapsed = SystemClock.monotonicNanoseconds() - start
     MallocInterposerSwift.unhook()
     let stats = MallocInterposerSwift.getStatistics()
     return (Double(elapsed) / Double(measure.iterations), Double(stats.mallocCount) / Double(measure.iterations))

@@ -3,7 +3,7 @@
 /// (the per-showtime limit), and scanning every record for them cost a hold
 /// request time in proportion to the showtime's live holds, which is
 /// thousands during an on-sale.
-struct HoldTable {
+public struct HoldTable {
     private var byNumber: [UInt32: HoldRecord] = [:]
     /// Numbers of each user's holds, in no order (a user has a few; the
     /// first is kept inline, so the usual single hold allocates nothing).
@@ -15,10 +15,12 @@ struct HoldTable {
         var all: [UInt32] { more.isEmpty ? [first] : [first] + more }
     }
 
-    var values: Dictionary<UInt32, HoldRecord>.Values { byNumber.values }
-    var count: Int { byNumber.count }
+    public init() {}
 
-    subscript(number: UInt32) -> HoldRecord? {
+    public var values: Dictionary<UInt32, HoldRecord>.Values { byNumber.values }
+    public var count: Int { byNumber.count }
+
+    public subscript(number: UInt32) -> HoldRecord? {
         get { byNumber[number] }
         set {
             let old = byNumber[number]
@@ -37,7 +39,7 @@ struct HoldTable {
     }
 
     /// A user's holds here that have not expired, oldest (lowest number) first.
-    func live(of user: Int64, now: UInt32) -> [HoldRecord] {
+    public func live(of user: Int64, now: UInt32) -> [HoldRecord] {
         guard let numbers = byUser[user] else { return [] }
         if numbers.more.isEmpty {
             guard let hold = byNumber[numbers.first], hold.expiry > now, hold.userID == user else { return [] }

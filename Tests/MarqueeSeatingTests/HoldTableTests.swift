@@ -1,4 +1,4 @@
-@testable import MarqueeBooking
+@testable import MarqueeSeating
 import Testing
 
 @Suite("Hold table: records by number, each user's holds by index")

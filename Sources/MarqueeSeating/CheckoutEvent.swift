@@ -1,0 +1,30 @@
+/// What happened to a checkout: the result of the action it last asked for.
+public enum CheckoutEvent: Equatable, Sendable {
+    /// The attempt's row is committed: the provider may hear of it.
+    case attemptCommitted
+    case attemptCommitFailed(databaseUnavailable: Bool)
+    /// The provider authorised: `intent` awaits capture.
+    case authorized(intent: String)
+    /// The card needs the buyer's bank (3-D Secure), which checkout does not offer.
+    case requiresAction(intent: String)
+    /// The card was refused: Stripe's `code` and `decline_code`.
+    case declined(code: String, declineCode: String?, message: String)
+    case invalidPaymentMethod(message: String)
+    /// The provider did not answer, or answered outside its contract: the
+    /// attempt's outcome is unknown until reconciled.
+    case providerFailed
+    /// The hold's seats turned from held to booked in the words.
+    case seatsBooked
+    /// The hold no longer held every seat (only a bug could do that while
+    /// it checks out): nothing was booked.
+    case seatsLost
+    case bookingCommitted
+    /// `databaseUnavailable`: the commit may or may not have happened;
+    /// otherwise PostgreSQL refused it.
+    case bookingCommitFailed(databaseUnavailable: Bool)
+    /// Captured at `nowUnix` (the booking's answer is dated so).
+    case captured(nowUnix: Int64)
+    case captureFailed
+    /// The booking whose capture failed is cancelled in PostgreSQL.
+    case bookingCancelled
+}

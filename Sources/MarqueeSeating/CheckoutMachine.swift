@@ -1,0 +1,146 @@
+/// One checkout of one hold, as a value: its state, the event that moves
+/// it, the action it asks for next. The driver (MarqueeBooking's
+/// CheckoutRun) performs each action and feeds its result back; this type
+/// does no I/O, so every transition tests without a server.
+///
+/// The order makes a crash at any point safe:
+/// 1. the hold is marked checking-out and extended past the payment
+///    window (ShowtimeSeats.beginCheckout); the payment attempt is
+///    committed (durable) before the provider hears of it;
+/// 2. the provider authorises with manual capture; a decline answers 402
+///    and keeps the hold for another card;
+/// 3. the seats turn from held to booked in the words, and the booking
+///    with its seats is committed in the next group commit;
+/// 4. the payment is captured, and only then is the buyer answered 201
+///    (the capture's own record is write-behind).
+/// A crash before 3 commits leaves an attempt the reconciler cancels; a
+/// crash after it leaves a booking whose capture the reconciler repeats
+/// (captures are idempotent at the provider; if it cannot capture, the
+/// booking is cancelled: no seat is ever sold unpaid).
+///
+///     idle -start-> recordingAttempt -attemptCommitted-> authorizing
+///     authorizing -authorized-> bookingSeats -seatsBooked-> committingBooking
+///     committingBooking -bookingCommitted-> capturing -captured-> finished
+///     capturing -captureFailed-> cancellingBooking -bookingCancelled-> finished
+///     any other outcome -> finished
+public struct CheckoutMachine: Sendable {
+    public enum State: Equatable, Sendable {
+        case idle
+        case recordingAttempt
+        case authorizing
+        case bookingSeats
+        case committingBooking
+        case capturing
+        case cancellingBooking
+        case finished
+    }
+
+    public private(set) var state = State.idle
+    /// The hold as checkout holds it: extended, marked paying.
+    public let hold: HoldRecord
+    public private(set) var payment: PaymentAttempt
+    public private(set) var booking: BookingRecord?
+    private let labels: [String]
+
+    /// `hold` as ShowtimeSeats.beginCheckout left it (its `attempts`
+    /// already counting this one); `labels` its seats' labels.
+    public init(hold: HoldRecord, showtime: Int64, amountCents: Int, currency: String, method: String, labels: [String]) {
+        self.hold = hold
+        self.labels = labels
+        payment = PaymentAttempt(showtime: showtime, hold: hold.number, attempt: hold.attempts, user: hold.userID,
+                                 amountCents: amountCents, currency: currency, method: method)
+    }
+
+    public mutating func start() -> CheckoutAction {
+        precondition(state == .idle, "checkout started twice")
+        state = .recordingAttempt
+        return .commitAttempt(payment)
+    }
+
+    public mutating func handle(_ event: CheckoutEvent) -> CheckoutAction {
+        switch (state, event) {
+        case (.recordingAttempt, .attemptCommitted):
+            state = .authorizing
+            return .authorize(AuthorizationRequest(payment))
+        case (.recordingAttempt, .attemptCommitFailed(let unavailable)):
+            return finish(CheckoutEnding(hold: .resume(number: hold.number), outcome: .attemptNotRecorded(databaseUnavailable: unavailable)))
+
+        case (.authorizing, .authorized(let intent)):
+            payment.intent = intent
+            state = .bookingSeats
+            return .bookSeats(hold)
+        case (.authorizing, .requiresAction(let intent)):
+            // 3-D Secure needs the buyer's bank page; this API takes cards
+            // that authorise directly, so the intent is dropped.
+            payment.intent = intent
+            return unpaid(.cancelled, "authentication_required", cancelling: intent, .authenticationRequired)
+        case (.authorizing, .declined(let code, let declineCode, let message)):
+            return unpaid(.declined, declineCode ?? code, cancelling: nil, .declined(code: code, declineCode: declineCode, message: message))
+        case (.authorizing, .invalidPaymentMethod(let message)):
+            return unpaid(.failed, "invalid_payment_method", cancelling: nil, .invalidPaymentMethod(message: message))
+        case (.authorizing, .providerFailed):
+            return unpaid(.unknown, "provider_error", cancelling: nil, .providerUnavailable)
+
+        case (.bookingSeats, .seatsBooked):
+            // The attempt's row is not updated here: the booking, in the
+            // same batch, carries the intent and "authorized"; the attempt
+            // goes from authorizing straight to its outcome.
+            let booked = BookingRecord(showtime: payment.showtime, number: hold.number, user: hold.userID, seats: hold.seats,
+                                       labels: labels, totalCents: payment.amountCents, currency: payment.currency,
+                                       intent: intent, paymentStatus: .authorized)
+            booking = booked
+            state = .committingBooking
+            return .commitBooking(booked)
+        case (.bookingSeats, .seatsLost):
+            return unpaid(.cancelled, "hold_lost", cancelling: intent, .holdExpired)
+
+        case (.committingBooking, .bookingCommitted):
+            state = .capturing
+            return .capture(intent: intent)
+        case (.committingBooking, .bookingCommitFailed(databaseUnavailable: true)):
+            return finish(CheckoutEnding(hold: .forgetShowtime, outcome: .bookingOutcomeUnknown))
+        case (.committingBooking, .bookingCommitFailed(databaseUnavailable: false)):
+            payment.status = .cancelled
+            payment.errorCode = "booking_refused"
+            var restored = hold
+            restored.paying = false
+            return finish(CheckoutEnding(cancelAuthorization: intent, payment: payment, hold: .restore(restored), outcome: .bookingRefused))
+
+        case (.capturing, .captured(let nowUnix)):
+            payment.status = .captured
+            booking!.paymentStatus = .captured
+            // The capture's record is write-behind: after a crash the
+            // reconciler captures again, which providers answer idempotently.
+            return finish(CheckoutEnding(payment: payment, booking: booking, hold: .becameBooking,
+                                         outcome: .confirmed(booking!, createdUnix: nowUnix)))
+        case (.capturing, .captureFailed):
+            payment.status = .failed
+            payment.errorCode = "capture_failed"
+            state = .cancellingBooking
+            return .cancelBooking(payment)
+
+        case (.cancellingBooking, .bookingCancelled):
+            return finish(CheckoutEnding(hold: .unbook(seats: hold.seats, booking: hold.number), outcome: .paymentFailed))
+
+        default:
+            preconditionFailure("checkout: \(event) in state \(state)")
+        }
+    }
+
+    /// The authorised intent (set once the provider authorised).
+    private var intent: String { payment.intent ?? "" }
+
+    /// Ends an attempt before any seat was booked: recorded with `status`
+    /// and `code`, the authorisation (if any) cancelled, the hold resumed.
+    private mutating func unpaid(_ status: PaymentStatus, _ code: String, cancelling intent: String?,
+                                 _ outcome: CheckoutOutcome) -> CheckoutAction {
+        payment.status = status
+        payment.errorCode = code
+        return finish(CheckoutEnding(cancelAuthorization: intent, payment: payment, hold: .resume(number: hold.number), outcome: outcome))
+    }
+
+    private mutating func finish(_ ending: CheckoutEnding) -> CheckoutAction {
+        state = .finished
+        return .finish(ending)
+    }
+}

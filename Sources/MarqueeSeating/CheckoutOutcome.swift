@@ -1,0 +1,22 @@
+/// How a checkout ends, as its buyer hears it (routes give each its HTTP
+/// status, code and body).
+public enum CheckoutOutcome: Equatable, Sendable {
+    /// Booked, committed and captured.
+    case confirmed(BookingRecord, createdUnix: Int64)
+    /// The attempt could not be recorded; the hold is kept.
+    case attemptNotRecorded(databaseUnavailable: Bool)
+    /// 3-D Secure is needed; the hold is kept for another card.
+    case authenticationRequired
+    /// Declined; the hold is kept for another card.
+    case declined(code: String, declineCode: String?, message: String)
+    case invalidPaymentMethod(message: String)
+    /// The provider did not answer; the hold is kept.
+    case providerUnavailable
+    case holdExpired
+    /// The booking's commit may have happened: the buyer looks it up.
+    case bookingOutcomeUnknown
+    /// PostgreSQL refused the booking: a bug, answered as one.
+    case bookingRefused
+    /// The capture failed: the booking is cancelled, nothing was sold.
+    case paymentFailed
+}

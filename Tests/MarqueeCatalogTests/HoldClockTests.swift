@@ -1,0 +1,40 @@
+import MarqueeLoop
+import MarqueeTestSupport
+import Testing
+
+/// The seat engine on a clock the test moves (BookingConfig.clock): hold
+/// expiry over HTTP without waiting for it.
+@Suite("Hold expiry on a hand-driven clock", .serialized)
+final class HoldClockTests {
+    let clock = ManualClock(wallSeconds: SystemClock.wallSeconds())
+    let server: CatalogTestServer
+    let fixture: BookingFixture
+
+    init() throws {
+        let clock = clock
+        server = try CatalogTestServer { config in
+            config.clock = .manual(clock)
+            config.holdTTLSeconds = 60
+        }
+        fixture = try BookingFixture(server: server)
+    }
+    deinit { server.stop() }
+
+    @Test("once the engine's clock passes a hold's expiry its seats are free at once, and the wheel records the expiry")
+    func expiry() throws {
+        let (alice, bob) = try { let c = try fixture.customers(2); return (c[0].token, c[1].token) }()
+        let hold = try #require(fixture.hold(["D5"], token: alice).object?["id"] as? String)
+        let first = "SELECT status FROM holds WHERE showtime_id = \(fixture.showtime) ORDER BY hold_no LIMIT 1"
+        #expect(try fixture.eventually(first, equals: "live"), "its row is written before it expires")
+
+        clock.advance(seconds: 59)
+        #expect(try fixture.hold(["D5"], token: bob).status == 409)
+        #expect(try server.request("GET", "/v1/holds/\(hold)", token: alice).status == 200)
+
+        clock.advance(seconds: 1)
+        // Free the moment it expires, whether or not the wheel has ticked.
+        #expect(try fixture.hold(["D5"], token: bob).status == 201)
+        #expect(try server.request("GET", "/v1/holds/\(hold)", token: alice).status == 404)
+        #expect(try fixture.eventually(first, equals: "expired"), "the wheel's tick ends it")
+    }
+}
