@@ -74,13 +74,18 @@ struct HTTPChunkedDecoder: Sendable {
     }
 
     private mutating func parseSizeLine(_ input: inout HTTPInputBuffer, bodyCount: Int, limits: HTTPLimits) -> LineStep {
+        // Decided by the first LF alone, so the answer is the same however
+        // the bytes were split: a line (its CR included) longer than the
+        // limit fails before its LF arrives; a bare LF can never end a
+        // valid size line.
         let bytes = input.bytes
-        guard let lineEnd = input.findCRLF(from: input.readIndex) else {
-            if input.count > Self.maxChunkSizeLine { return .failure(.malformed("chunk size line too long")) }
-            // A bare LF can never become a valid size line.
-            if bytes[input.readIndex...].contains(10) { return .failure(.malformed("invalid chunk size")) }
+        guard let lineFeed = bytes[input.readIndex...].firstIndex(of: 10) else {
+            if input.count > Self.maxChunkSizeLine + 1 { return .failure(.malformed("chunk size line too long")) }
             return .needMore
         }
+        if lineFeed - input.readIndex > Self.maxChunkSizeLine + 1 { return .failure(.malformed("chunk size line too long")) }
+        guard lineFeed > input.readIndex, bytes[lineFeed - 1] == 13 else { return .failure(.malformed("invalid chunk size")) }
+        let lineEnd = lineFeed - 1
         var index = input.readIndex
         var size = 0
         var digits = 0

@@ -62,9 +62,21 @@ struct HTTPResponseParserTests {
     @Test("malformed chunked bodies are refused", arguments: [
         "zz\r\n", "-1\r\n", "3\r\nabcX\r\n", "1234567890123456\r\n", "3 x\r\nabc\r\n", "3\nabc\r\n",
         "0\r\nbad trailer\r\n\r\n", "3;\u{01}\r\nabc\r\n",
+        // A bare LF ends the size line whether or not a CRLF comes later.
+        "0;\nX: y\r\n\r\n",
     ])
     func malformedChunks(_ body: String) {
         #expect(parsedResponses("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body) == ["failure malformed_response"])
+    }
+
+    @Test("a chunk-size line is limited in length, with the same answer however it arrives")
+    func chunkSizeLineLimit() {
+        let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        // "1;x=" plus padding: a line of exactly the limit, then one byte over.
+        let atLimit = "1;x=" + String(repeating: "v", count: HTTPChunkedDecoder.maxChunkSizeLine - 4)
+        #expect(parsedResponses(head + atLimit + "\r\na\r\n0\r\n\r\n") == [#"200 "a" keep-alive"#])
+        #expect(parsedResponses(head + atLimit + "v\r\na\r\n0\r\n\r\n") == ["failure malformed_response"])
+        #expect(parsedResponses(head + atLimit + "vv") == ["failure malformed_response"])
     }
 
     @Test("Content-Length and Transfer-Encoding together are refused, in either order, even where no body is due")
