@@ -1,11 +1,10 @@
 import Glibc
 
 /// The field lines of a head (RFC 9112 section 5), shared by the request
-/// and response parsers: each line is checked, copied into `HTTPHeaders`,
-/// and the fields that decide framing and connection reuse are read as
-/// they pass.
+/// and response parsers: each line is checked and copied into
+/// `HTTPHeaders`, and the fields that decide framing and connection reuse
+/// are read as they pass into a value of this type.
 struct HTTPFieldLines {
-    var headers: HTTPHeaders
     var contentLength: Int?
     /// Transfer codings in order, lower-cased.
     var transferEncodings: [String] = []
@@ -17,7 +16,7 @@ struct HTTPFieldLines {
     var hostCount = 0
 
     enum Parse {
-        case fields(HTTPFieldLines)
+        case fields(HTTPHeaders, HTTPFieldLines)
         case failure(HTTPParseError)
     }
 
@@ -26,13 +25,16 @@ struct HTTPFieldLines {
     /// expectation but 100-continue fails) and count `Host` fields.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int, limits: HTTPLimits,
                       isRequest: Bool) -> Parse {
-        var lines = HTTPFieldLines(headers: HTTPHeaders(reservingCapacity: 8, bytes: end - from))
+        // Locals, not properties of `lines`: a field read through a
+        // property is retained around every call, several per line.
+        var headers = HTTPHeaders(reservingCapacity: 8, bytes: end - from)
+        var lines = HTTPFieldLines()
         var cursor = from
         while cursor < end {
             guard let fieldEnd = lineEnd(bytes, from: cursor, to: end) else {
                 return .failure(.malformed("header line not terminated by CRLF"))
             }
-            if lines.headers.count == limits.maxHeaderCount { return .failure(.tooManyHeaders) }
+            if headers.count == limits.maxHeaderCount { return .failure(.tooManyHeaders) }
             if bytes[cursor] == 32 || bytes[cursor] == 9 {
                 return .failure(.malformed("obsolete line folding is not accepted"))
             }
@@ -48,16 +50,17 @@ struct HTTPFieldLines {
             guard HTTPSyntax.allFieldValueChars(bytes, from: valueStart, to: valueEnd) else {
                 return .failure(.malformed("invalid character in header field value"))
             }
-            lines.headers.append(name: UnsafeBufferPointer(rebasing: bytes[cursor..<colon]),
+            headers.append(name: UnsafeBufferPointer(rebasing: bytes[cursor..<colon]),
                                  value: UnsafeBufferPointer(rebasing: bytes[valueStart..<valueEnd]))
             cursor = fieldEnd + 2
-            if let error = lines.noteLastField(isRequest: isRequest) { return .failure(error) }
+            if let error = lines.noteLastField(of: headers, isRequest: isRequest) { return .failure(error) }
         }
-        return .fields(lines)
+        return .fields(headers, lines)
     }
 
     /// Reads the field just appended if it is one the parsers act on.
-    private mutating func noteLastField(isRequest: Bool) -> HTTPParseError? {
+    @inline(__always)
+    private mutating func noteLastField(of headers: HTTPHeaders, isRequest: Bool) -> HTTPParseError? {
         if headers.lastNameIs("content-length") {
             // The usual single number is read from the bytes. A list of
             // identical values is one value (RFC 9110 8.6); anything else is smuggling.

@@ -37,6 +37,7 @@ struct HTTPInputBuffer: Sendable {
 
     /// Appends up to `limit` unconsumed bytes to `body`, consuming them;
     /// returns how many.
+    @inline(__always)
     mutating func move(upTo limit: Int, into body: inout [UInt8]) -> Int {
         let taken = min(limit, count)
         if taken > 0 {
@@ -80,6 +81,7 @@ struct HTTPInputBuffer: Sendable {
     /// Finds the end of a head that starts at `readIndex`, for a head of at
     /// most `maxHeadBytes` (the start line and field lines with their
     /// CRLFs). `.found(end)` gives the index of the blank line's CR.
+    @inline(__always)
     mutating func scanForHead(maxHeadBytes: Int) -> HeadScan {
         guard let headEnd = findHeadEnd(from: max(headScanFrom, readIndex)) else {
             // +2: the blank line that ends a head of exactly the limit may be half here.

@@ -90,9 +90,12 @@ extension HTTPParser {
         }
         cursor = lineEnd + 2
 
+        let headers: HTTPHeaders
         let lines: HTTPFieldLines
         switch HTTPFieldLines.parse(bytes, from: cursor, to: end, limits: limits, isRequest: true) {
-        case .fields(let parsed): lines = parsed
+        case .fields(let parsedHeaders, let parsed):
+            headers = parsedHeaders
+            lines = parsed
         case .failure(let error): return .failure(error)
         }
         let hostCount = lines.hostCount
@@ -122,7 +125,7 @@ extension HTTPParser {
         }
 
         let head = HTTPRequestHead(
-            method: method, target: target, version: version, headers: lines.headers, keepAlive: lines.keepAlive(version),
+            method: method, target: target, version: version, headers: headers, keepAlive: lines.keepAlive(version),
             expectsContinue: lines.expectsContinue && version == .http1_1 && framing != .none)
         return .head(head, framing)
     }

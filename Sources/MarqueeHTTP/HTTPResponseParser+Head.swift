@@ -90,9 +90,12 @@ extension HTTPResponseParser {
             return .failure(.malformed("invalid character in reason phrase"))
         }
 
+        let headers: HTTPHeaders
         let lines: HTTPFieldLines
         switch HTTPFieldLines.parse(bytes, from: lineEnd + 2, to: end, limits: limits, isRequest: false) {
-        case .fields(let parsed): lines = parsed
+        case .fields(let parsedHeaders, let parsed):
+            headers = parsedHeaders
+            lines = parsed
         case .failure(let error): return .failure(HTTPResponseParseError(error))
         }
         let framing: Framing
@@ -102,7 +105,7 @@ extension HTTPResponseParser {
         }
         let head = HTTPResponseHead(
             version: version, statusCode: statusCode,
-            reasonPhrase: HTTPFieldLines.string(bytes, reasonStart, lineEnd), headers: lines.headers,
+            reasonPhrase: HTTPFieldLines.string(bytes, reasonStart, lineEnd), headers: headers,
             keepAlive: lines.keepAlive(version) && framing != .untilClose)
         return .head(head, framing)
     }
