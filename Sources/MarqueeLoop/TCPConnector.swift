@@ -2,39 +2,59 @@ import CLibUV
 import Glibc
 
 extension TCPConnection {
-    /// Opens a client connection to an IPv4 or IPv6 address (no name
-    /// lookup: load generators and tests target loopback). `completion`
-    /// runs on the loop with the connection, not yet reading, or the error.
+    /// Opens a client connection to `host`, an IP address or a name. A
+    /// name is resolved off the loop (`Resolver`), then its addresses are
+    /// tried in order until one connects. `completion` runs on the loop
+    /// with the connection, not yet reading, or the error (that of the
+    /// last address tried).
     public static func connect(loop: EventLoop, host: String, port: Int,
+                               _ completion: @escaping (Result<TCPConnection, ConnectError>) -> Void) {
+        loop.assertInLoop()
+        if let address = SocketAddress(ipAddress: host, port: port) {
+            return connect(loop: loop, to: [address]) { completion($0.mapError(ConnectError.connection)) }
+        }
+        Resolver.resolve(host: host, port: port, on: loop) { resolved in
+            switch resolved {
+            case .failure(let error):
+                completion(.failure(.resolution(error)))
+            case .success(let addresses):
+                connect(loop: loop, to: addresses) { completion($0.mapError(ConnectError.connection)) }
+            }
+        }
+    }
+
+    /// Tries `addresses` in order until one connects; the error is the
+    /// last one's. Loop thread.
+    public static func connect(loop: EventLoop, to addresses: [SocketAddress],
                                _ completion: @escaping (Result<TCPConnection, LoopError>) -> Void) {
         loop.assertInLoop()
-        var storage = sockaddr_storage()
-        let parsed = withUnsafeMutableBytes(of: &storage) { raw -> Int32 in
-            host.contains(":")
-                ? uv_ip6_addr(host, Int32(port), raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self))
-                : uv_ip4_addr(host, Int32(port), raw.baseAddress!.assumingMemoryBound(to: sockaddr_in.self))
+        guard let first = addresses.first else {
+            return completion(.failure(LoopError(UV_EADDRNOTAVAIL.rawValue, "connect: no address")))
         }
-        guard parsed == 0 else { return completion(.failure(LoopError(parsed, "address \(host)"))) }
+        connect(loop: loop, to: first) { result in
+            if case .failure = result, addresses.count > 1 {
+                connect(loop: loop, to: Array(addresses.dropFirst()), completion)
+            } else {
+                completion(result)
+            }
+        }
+    }
+
+    /// One attempt at one address.
+    static func connect(loop: EventLoop, to address: SocketAddress,
+                        _ completion: @escaping (Result<TCPConnection, LoopError>) -> Void) {
         let handle = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
         uv_tcp_init(loop.raw, handle)
         let connection = TCPConnection(loop: loop, handle: handle)
         let request = UnsafeMutablePointer<uv_connect_t>.allocate(capacity: 1)
-        final class Pending {
-            let connection: TCPConnection
-            let completion: (Result<TCPConnection, LoopError>) -> Void
-            init(_ connection: TCPConnection, _ completion: @escaping (Result<TCPConnection, LoopError>) -> Void) {
-                self.connection = connection
-                self.completion = completion
-            }
-        }
-        request.pointee.data = Unmanaged.passRetained(Pending(connection, completion)).toOpaque()
-        let started = withUnsafePointer(to: &storage) {
-            uv_tcp_connect(request, handle, UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self)) { request, status in
-                let pending = Unmanaged<Pending>.fromOpaque(request!.pointee.data).takeRetainedValue()
+        request.pointee.data = Unmanaged.passRetained(PendingConnect(connection, address, completion)).toOpaque()
+        let started = address.withSockaddr {
+            uv_tcp_connect(request, handle, $0) { request, status in
+                let pending = Unmanaged<PendingConnect>.fromOpaque(request!.pointee.data).takeRetainedValue()
                 request!.deallocate()
                 if status < 0 {
                     pending.connection.close()
-                    pending.completion(.failure(LoopError(status, "uv_tcp_connect")))
+                    pending.completion(.failure(LoopError(status, "connect \(pending.address)")))
                 } else {
                     uv_tcp_nodelay(pending.connection.handle, 1)
                     pending.completion(.success(pending.connection))
@@ -42,10 +62,39 @@ extension TCPConnection {
             }
         }
         if started < 0 {
-            Unmanaged<Pending>.fromOpaque(request.pointee.data).release()
+            Unmanaged<PendingConnect>.fromOpaque(request.pointee.data).release()
             request.deallocate()
             connection.close()
-            completion(.failure(LoopError(started, "uv_tcp_connect")))
+            completion(.failure(LoopError(started, "connect \(address)")))
+        }
+    }
+}
+
+/// A connection attempt in flight: retained in the request's `data` until its callback.
+private final class PendingConnect {
+    let connection: TCPConnection
+    let address: SocketAddress
+    let completion: (Result<TCPConnection, LoopError>) -> Void
+
+    init(_ connection: TCPConnection, _ address: SocketAddress,
+         _ completion: @escaping (Result<TCPConnection, LoopError>) -> Void) {
+        self.connection = connection
+        self.address = address
+        self.completion = completion
+    }
+}
+
+/// Why `TCPConnection.connect` to a host gave no connection.
+public enum ConnectError: Error, Sendable, CustomStringConvertible {
+    /// The name gave no address.
+    case resolution(ResolveError)
+    /// No address accepted the connection (the last address's error).
+    case connection(LoopError)
+
+    public var description: String {
+        switch self {
+        case .resolution(let error): return error.description
+        case .connection(let error): return error.description
         }
     }
 }

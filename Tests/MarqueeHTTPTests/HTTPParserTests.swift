@@ -223,7 +223,7 @@ struct HTTPParserTests {
             }
             #expect(parser.isIdle)
         }
-        #expect(parser.buffer.capacity < 1_024)
+        #expect(parser.input.bytes.capacity < 1_024)
     }
 }
 
