@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the HTTP parser with libFuzzer for SECONDS (default 30), starting
-# from the seed corpus in Tests/Fuzz/http. New interesting inputs go to a
+# from the seed corpora in Tests/Fuzz/http and Tests/Fuzz/http-responses. New interesting inputs go to a
 # scratch corpus (not committed); a crash leaves its input in
 # fuzz-artifacts/ and fails the script.
 #   scripts/fuzz.sh [SECONDS]
@@ -11,7 +11,7 @@ swift build --product marquee-fuzz-http --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DMARQUEE_FUZZ -Xswiftc -use-ld=lld 2>&1 | tail -1
 corpus=.build-fuzz/corpus-http
 mkdir -p "$corpus" fuzz-artifacts
-cp -n Tests/Fuzz/http/* "$corpus"/
+cp -n Tests/Fuzz/http/* Tests/Fuzz/http-responses/* "$corpus"/
 # Swift's own crash handler would report a false ASan error.
 status=0
 SWIFT_BACKTRACE=enable=no .build-fuzz/debug/marquee-fuzz-http "$corpus" \

@@ -42,7 +42,7 @@ step "build (debug, with tests)"
 build debug --build-tests
 
 step "HTTP and WebSocket parsers: replay the seed corpus, then fuzz"
-.build/debug/marquee-fuzz-http Tests/Fuzz/http/*
+.build/debug/marquee-fuzz-http Tests/Fuzz/http/* Tests/Fuzz/http-responses/*
 if [[ "${FUZZ_SECONDS:-30}" != "0" ]]; then
     scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 fi

@@ -7,7 +7,7 @@ import Glibc
 /// libFuzzer target for the HTTP parser. Built with
 /// `-sanitize=fuzzer,address -DMARQUEE_FUZZ` it runs libFuzzer; built
 /// normally it replays the files named on the command line (the seed
-/// corpus in Tests/Fuzz/http), so regressions run in every test pass.
+/// corpus in Tests/Fuzz/http and Tests/Fuzz/http-responses), so regressions run in every test pass.
 ///
 /// The oracle beyond "no crash": feeding an input whole and feeding it
 /// split in two must produce the same events (the parsers are
@@ -16,8 +16,10 @@ import Glibc
 /// 100-continue was asked) and the same failures (status and code). Every
 /// input goes to the HTTP parser and the WebSocket frame parser, without
 /// and with permessage-deflate (compressed messages decompressed with the
-/// window kept between them).
+/// window kept between them), and to the client's response parser
+/// (ResponseFuzzing.swift).
 func checkOneInput(_ data: UnsafeRawBufferPointer) {
+    fuzzResponseParser(data)
     let split = data.count > 1 ? Int(data[0]) % data.count : 0
     let halves = [UnsafeRawBufferPointer(rebasing: data[..<split]), UnsafeRawBufferPointer(rebasing: data[split...])]
     agree("HTTP", split: split, whole: events(feeding: [data]), parts: events(feeding: halves))
