@@ -133,6 +133,18 @@ public final class MockPaymentProvider: PaymentProvider {
         transition(intentID, from: [.succeeded], to: .refunded, on: loop, completion)
     }
 
+    /// An intent from an earlier process is reported in the mock's
+    /// authorised state (`requiresCapture`): the mock keeps no record
+    /// across restarts, and capture, cancel and refund are idempotent, so
+    /// whoever reconciles it reaches the right end state from there.
+    public func retrieve(_ intentID: String, on loop: EventLoop, _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {
+        guard let intent = intents[intentID] ?? Self.issuedBeforeRestart(intentID, status: .requiresCapture) else {
+            answer(.failure(.notFound), on: loop, completion)
+            return
+        }
+        answer(.success(intent), on: loop, completion)
+    }
+
     /// Idempotent like Stripe: asking for the state an intent is already in succeeds.
     private func transition(_ id: String, from allowed: Set<PaymentIntent.Status>, to target: PaymentIntent.Status,
                             on loop: EventLoop, _ completion: @escaping (Result<PaymentIntent, PaymentError>) -> Void) {

@@ -56,6 +56,20 @@ struct MockPaymentProviderTests {
         return result
     }
 
+    @Test("retrieve reads an intent's state and changes nothing; an id never issued is not found")
+    func retrieve() throws {
+        let provider = MockPaymentProvider()
+        let intent = try #require(authorize(provider, "pm_card_visa")).get()
+        #expect(try answer { provider.retrieve(intent.id, on: loop, $0) }?.get().status == .requiresCapture)
+        #expect(try answer { provider.retrieve(intent.id, on: loop, $0) }?.get().status == .requiresCapture, "reading twice changes nothing")
+        _ = answer { provider.capture(intent.id, on: loop, $0) }
+        #expect(try answer { provider.retrieve(intent.id, on: loop, $0) }?.get().status == .succeeded)
+        #expect(answer { provider.retrieve("pi_unknown", on: loop, $0) } == .failure(.notFound))
+        let before = "pi_mock_7_abc_1200_usd"
+        #expect(try answer { MockPaymentProvider().retrieve(before, on: loop, $0) }?.get().amountCents == 1_200,
+                "an id from an earlier process is known from its own digits")
+    }
+
     @Test("capture, cancel and refund follow the intent's states, idempotently")
     func lifecycle() throws {
         let provider = MockPaymentProvider()
