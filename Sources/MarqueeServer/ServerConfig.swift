@@ -29,6 +29,8 @@ public struct ServerConfig: Sendable {
     /// The time shards and features decide by (the `Date` header, token
     /// expiry); tests may drive it by hand.
     public var clock = TimeSource.system
+    /// Proxies whose `X-Forwarded-For` names the client (TRUSTED_PROXIES).
+    public var trustedProxies = TrustedProxies.none
 
     public init() {}
 
