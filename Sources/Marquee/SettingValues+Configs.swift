@@ -27,11 +27,19 @@ extension SettingValues {
         config.headerTimeoutMilliseconds = UInt64(try integer(.headerTimeoutMs))
         config.idleTimeoutMilliseconds = UInt64(try integer(.idleTimeoutMs))
         config.drainTimeoutMilliseconds = UInt64(try integer(.drainTimeoutMs))
+        do {
+            config.trustedProxies = try TrustedProxies(parsing: try text(.trustedProxies) ?? "")
+        } catch {
+            let setting = Setting.trustedProxies.definition
+            throw ConfigurationError("\(setting.name) (\(setting.variable)): \(error)")
+        }
         return config
     }
 
     func tokenSigner() throws -> TokenSigner {
-        TokenSigner(secret: try TokenSecret.load(from: self), lifetimeSeconds: Int64(try integer(.tokenTTLSeconds)))
+        let secret = try TokenSecret.load(from: self)
+        try PublishedSecrets.refuse(secret)
+        return TokenSigner(secret: secret, lifetimeSeconds: Int64(try integer(.tokenTTLSeconds)))
     }
 
     func catalogConfig(signer: TokenSigner) throws -> CatalogConfig {

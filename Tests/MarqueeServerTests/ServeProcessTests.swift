@@ -24,6 +24,14 @@ struct ServeProcessTests {
         #expect(process.waitForExit() == 0)
     }
 
+    @Test("a JWT_SECRET published in the repository is refused before serving")
+    func publishedSecret() throws {
+        let (status, text) = try refusal(["serve", "--port", "0"],
+                                         environment: ["JWT_SECRET": "change-me-this-is-only-a-demo-secret-0123456789", "DATABASE_URL": ""])
+        #expect(status != 0)
+        #expect(text.contains("JWT_SECRET is a key published in Marquee's repository"), "\(text)")
+    }
+
     @Test("healthcheck exits 0 when /healthz answers 200, and 1 with the reason otherwise")
     func healthcheck() throws {
         let process = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "1"])
