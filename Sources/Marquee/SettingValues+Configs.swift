@@ -27,6 +27,13 @@ extension SettingValues {
         config.headerTimeoutMilliseconds = UInt64(try integer(.headerTimeoutMs))
         config.idleTimeoutMilliseconds = UInt64(try integer(.idleTimeoutMs))
         config.drainTimeoutMilliseconds = UInt64(try integer(.drainTimeoutMs))
+        if let address = try text(.metricsAddress) {
+            guard let parsed = Self.hostAndPort(address) else {
+                let setting = Setting.metricsAddress.definition
+                throw ConfigurationError("\(setting.name) (\(setting.variable)) must be host:port, e.g. 0.0.0.0:9090, got \(address)")
+            }
+            config.metricsAddress = parsed
+        }
         do {
             config.trustedProxies = try TrustedProxies(parsing: try text(.trustedProxies) ?? "")
         } catch {
@@ -34,6 +41,15 @@ extension SettingValues {
             throw ConfigurationError("\(setting.name) (\(setting.variable)): \(error)")
         }
         return config
+    }
+
+    /// `host:port`, or `[ipv6]:port`; nil when either part is missing.
+    static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65_535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
     }
 
     func tokenSigner() throws -> TokenSigner {

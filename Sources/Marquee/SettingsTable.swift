@@ -17,7 +17,7 @@ import MarqueeUsers
 /// swift-system, swift-collections, swift-service-lifecycle and
 /// swift-async-algorithms to the resolved packages of a binary that ships.
 enum Setting: CaseIterable, Sendable {
-    case host, port, shards, logLevel, trustedProxies
+    case host, port, shards, logLevel, trustedProxies, metricsAddress
     case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs
     case databaseURL, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerEmail, loginLimitPerAddress
     case adminToken, adminPassword
@@ -45,6 +45,10 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "trusted-proxies", variable: "TRUSTED_PROXIES", kind: .text,
                          defaultValue: .none("none (X-Forwarded-For is ignored)"),
                          help: "Addresses or CIDR ranges, comma-separated, whose X-Forwarded-For names the client for limits and logs.")
+        case .metricsAddress:
+            return .init(name: "metrics-address", variable: "METRICS_ADDRESS", kind: .text,
+                         defaultValue: .none("none (/metrics on the public listener)"),
+                         help: "host:port of a separate listener for /metrics (with /healthz and /readyz), off the public port.")
         case .maxConnections:
             return .init(name: "max-connections", variable: "MAX_CONNECTIONS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.maxConnections)),

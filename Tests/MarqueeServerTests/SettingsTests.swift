@@ -116,6 +116,19 @@ struct SettingsTests {
         #expect { try bad.serverConfig() } throws: { "\($0)".contains("TRUSTED_PROXIES") && "\($0)".contains("10.0.0.0/40") }
     }
 
+    @Test("METRICS_ADDRESS is host:port or [ipv6]:port; anything else is refused")
+    func metricsAddress() throws {
+        let address = try SettingValues(environment: Self.environment(["METRICS_ADDRESS": "0.0.0.0:9090"])).serverConfig().metricsAddress
+        #expect(address?.host == "0.0.0.0" && address?.port == 9090)
+        #expect(SettingValues.hostAndPort("[::1]:0")! == ("::1", 0))
+        for bad in ["9090", ":9090", "host:", "host:70000", "host:x"] {
+            #expect(SettingValues.hostAndPort(bad) == nil, "\(bad)")
+        }
+        #expect(throws: ConfigurationError.self) {
+            try SettingValues(environment: Self.environment(["METRICS_ADDRESS": "9090"])).serverConfig()
+        }
+    }
+
     @Test("each setting reaches its own field of the configuration")
     func settingsReachTheirFields() throws {
         // Distinct values, so a setting wired to another's field shows.
