@@ -16,12 +16,13 @@
 /// A crash before 3 commits leaves an attempt the reconciler cancels; a
 /// crash after it leaves a booking whose capture the reconciler repeats
 /// (captures are idempotent at the provider; if it cannot capture, the
-/// booking is cancelled: no seat is ever sold unpaid).
+/// booking is cancelled and so is the authorisation: no seat is ever sold
+/// unpaid, and no amount stays reserved on the buyer's card).
 ///
 ///     idle -start-> recordingAttempt -attemptCommitted-> authorizing
 ///     authorizing -authorized-> bookingSeats -seatsBooked-> committingBooking
 ///     committingBooking -bookingCommitted-> capturing -captured-> finished
-///     capturing -captureFailed-> cancellingBooking -bookingCancelled-> finished
+///     capturing -captureFailed-> cancellingBooking -bookingCancelled-> finished (authorisation cancelled)
 ///     any other outcome -> finished
 public struct CheckoutMachine: Sendable {
     public enum State: Equatable, Sendable {
@@ -120,7 +121,10 @@ public struct CheckoutMachine: Sendable {
             return .cancelBooking(payment)
 
         case (.cancellingBooking, .bookingCancelled):
-            return finish(CheckoutEnding(hold: .unbook(seats: hold.seats, booking: hold.number), outcome: .paymentFailed))
+            // The authorisation the capture could not take is cancelled
+            // too, so the buyer's bank releases the amount it reserved.
+            return finish(CheckoutEnding(cancelAuthorization: intent, hold: .unbook(seats: hold.seats, booking: hold.number),
+                                         outcome: .paymentFailed))
 
         default:
             preconditionFailure("checkout: \(event) in state \(state)")

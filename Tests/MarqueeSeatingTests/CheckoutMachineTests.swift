@@ -160,13 +160,13 @@ struct CheckoutMachineTests {
             hold: .restore(restored), outcome: .bookingRefused)))
     }
 
-    @Test("a failed capture cancels the booking before answering, then frees its seats: no seat is sold unpaid")
+    @Test("a failed capture cancels the booking before answering, then frees its seats and cancels the authorisation")
     func captureFailed() {
         var machine = Self.capturing()
         #expect(machine.handle(.captureFailed) == .cancelBooking(Self.attempt(.failed, "capture_failed", intent: "pi_1")))
         #expect(machine.state == .cancellingBooking)
         #expect(machine.handle(.bookingCancelled)
-            == .finish(CheckoutEnding(hold: .unbook(seats: [4, 5], booking: 7), outcome: .paymentFailed)))
+            == .finish(CheckoutEnding(cancelAuthorization: "pi_1", hold: .unbook(seats: [4, 5], booking: 7), outcome: .paymentFailed)))
         #expect(machine.state == .finished)
     }
 
