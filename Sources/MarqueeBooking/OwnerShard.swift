@@ -28,6 +28,8 @@ final class OwnerShard {
     private var ticker: LoopTimer?
     private let plans = SeatingPlanCache()
     private(set) lazy var liveFeed = LiveFeed(owner: self)
+    /// Checkouts under way or awaiting 3-D Secure, by hold.
+    var checkouts: [HoldKey: CheckoutRun] = [:]
 
     static func on(_ access: ShardAccess, engine: SeatEngine) -> OwnerShard {
         access.local(OwnerShard.self) { OwnerShard(access: access, engine: engine) }
@@ -152,6 +154,8 @@ final class OwnerShard {
         let now = now()
         for key in wheel.advance(to: now.seconds) {
             guard let seats = showtimes[key.showtime] else { continue }
+            // A checkout awaiting 3-D Secure past its window ends first.
+            if let hold = seats.holds[key.number], hold.paying, hold.expiry <= now.seconds { _ = expireAuthentication(key) }
             switch seats.expireHold(key.number, userHolds: engine.userHolds, now: now) {
             case .gone: continue
             case .later(let due): wheel.add(key, due: due)

@@ -34,12 +34,12 @@ final class PaymentReconciler {
 
     static let unsettledSQL = """
         SELECT 'attempt', p.hold_no, p.attempt, p.intent_id, p.amount_cents, p.currency, p.payment_method,
-               p.updated_at > now() - interval '23 hours'
+               p.updated_at > now() - interval '23 hours', p.user_id
         FROM payments p
-        WHERE p.showtime_id = $1 AND p.status IN ('authorizing', 'authorized', 'unknown')
+        WHERE p.showtime_id = $1 AND p.status IN ('authorizing', 'requires_action', 'authorized', 'unknown')
           AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.showtime_id = p.showtime_id AND b.booking_no = p.hold_no)
         UNION ALL
-        SELECT 'booking', b.booking_no, 0, b.payment_intent, NULL, NULL, NULL, NULL FROM bookings b
+        SELECT 'booking', b.booking_no, 0, b.payment_intent, NULL, NULL, NULL, NULL, NULL FROM bookings b
         WHERE b.showtime_id = $1 AND b.status = 'confirmed' AND b.payment_status = 'authorized'
         """
 
@@ -93,7 +93,9 @@ final class PaymentReconciler {
             }
             // The same request and key as the checkout's.
             let request = PaymentRequest(amountCents: amount, currency: currency, paymentMethod: method,
-                                         idempotencyKey: PaymentAttempt.idempotencyKey(showtime: showtime, hold: number, attempt: attempt))
+                                         idempotencyKey: PaymentAttempt.idempotencyKey(showtime: showtime, hold: number, attempt: attempt),
+                                         metadata: PaymentAttempt.metadata(showtime: showtime, hold: number, user: row[8] ?? "",
+                                                                           attempt: attempt))
             provider.authorize(request, on: loop) { result in
                 switch result {
                 case .success(let intent): cancel(intent.id)
@@ -120,7 +122,7 @@ final class PaymentReconciler {
                 // Pipelined after the statement above on the same connection.
                 database.query("""
                     UPDATE payments SET status = $3, intent_id = coalesce(intent_id, $4), updated_at = now()
-                    WHERE showtime_id = $1 AND hold_no = $2 AND status IN ('authorizing', 'authorized', 'unknown')
+                    WHERE showtime_id = $1 AND hold_no = $2 AND status IN ('authorizing', 'requires_action', 'authorized', 'unknown')
                     """, [String(showtime), number, paymentStatus.rawValue, intent], next)
             }
         }

@@ -16,21 +16,59 @@ final class CheckoutErrorTests {
     }
     deinit { server.stop() }
 
-    @Test("a card that needs 3-D Secure is 402 authentication_required; the hold is kept and another card books it")
-    func authenticationRequired() throws {
+    @Test("3-D Secure: 202 requires_action with a client secret, the hold waits; after authentication, confirm books it")
+    func threeDSecureConfirmed() throws {
         let buyer = try fixture.customers(1)[0].token
         let hold = try #require(fixture.hold(["B3"], token: buyer).object?["id"] as? String)
-        let refused = try fixture.checkout(hold, method: "4000002760003184", token: buyer)
-        #expect(refused.status == 402)
-        #expect(refused.errorCode == "authentication_required")
-        #expect(((refused.object?["error"] as? [String: Any])?["details"] as? [String: Any])?["hold"] as? String == hold)
+        let pending = try fixture.checkout(hold, method: "pm_card_threeDSecureRequired", token: buyer)
+        #expect(pending.status == 202, "\(pending)")
+        #expect(pending.object?["status"] as? String == "requires_action")
+        #expect(pending.object?["hold"] as? String == hold)
+        #expect((pending.object?["next_action"] as? [String: Any])?["type"] as? String == "use_stripe_sdk")
+        let intent = try fixture.intent(ofChallenge: pending)
+        let kept = try server.request("GET", "/v1/holds/\(hold)", token: buyer)
+        #expect(kept.status == 200 && kept.object?["status"] as? String == "checking_out", "the hold waits: \(kept)")
+        #expect(try server.request("DELETE", "/v1/holds/\(hold)", token: buyer).errorCode == "checkout_in_progress")
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "requires_action:-" },
+                "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+
+        // Confirmed before the bank page is done: still waiting, the same challenge.
+        let early = try fixture.confirm(hold, token: buyer)
+        #expect(early.status == 202 && early.object?["client_secret"] as? String == pending.object?["client_secret"] as? String)
+
+        #expect(try fixture.authenticate(intent, succeeded: true) == "requires_capture")
+        let booked = try fixture.confirm(hold, token: buyer)
+        #expect(booked.status == 201, "\(booked)")
+        #expect(booked.object?["seats"] as? [String] == ["B3"])
+        #expect((booked.object?["payment"] as? [String: Any])?["status"] as? String == "captured")
+        #expect(try fixture.mockIntent(intent) == "succeeded")
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "captured:-" })
+        // A confirm after the booking answers the booking.
+        let again = try fixture.confirm(hold, token: buyer)
+        #expect(again.status == 200 && again.object?["status"] as? String == "confirmed", "\(again)")
+    }
+
+    @Test("3-D Secure failed: 402 payment_declined, the intent cancelled, the hold kept; another card books it")
+    func threeDSecureFailed() throws {
+        let buyer = try fixture.customers(1)[0].token
+        let hold = try #require(fixture.hold(["B4"], token: buyer).object?["id"] as? String)
+        let pending = try fixture.checkout(hold, method: "4000002760003184", token: buyer)
+        #expect(pending.status == 202)
+        let intent = try fixture.intent(ofChallenge: pending)
+        #expect(try fixture.authenticate(intent, succeeded: false) == "requires_payment_method")
+        let declined = try fixture.confirm(hold, token: buyer)
+        #expect(declined.status == 402)
+        #expect(declined.errorCode == "payment_declined")
+        let details = (declined.object?["error"] as? [String: Any])?["details"] as? [String: Any]
+        #expect(details?["decline_code"] as? String == "payment_intent_authentication_failure")
         let kept = try server.request("GET", "/v1/holds/\(hold)", token: buyer)
         #expect(kept.status == 200 && kept.object?["status"] as? String == "live", "the hold is kept, out of checkout: \(kept)")
-        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "cancelled:authentication_required" },
-                "the intent is dropped: \((try? fixture.attempts(hold)) ?? "?")")
-        #expect(try fixture.sql("SELECT intent_id LIKE 'pi_mock_%' FROM payments WHERE hold_no = \(BookingFixture.holdNumber(hold))") == [["t"]])
+        #expect(try waitUntil(seconds: 5) { try fixture.mockIntent(intent) == "canceled" }, "the intent is cancelled")
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "declined:payment_intent_authentication_failure" },
+                "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+        #expect(try fixture.confirm(hold, token: buyer).errorCode == "no_authentication_pending")
         #expect(try fixture.checkout(hold, token: buyer).status == 201)
-        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "cancelled:authentication_required,captured:-" })
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "declined:payment_intent_authentication_failure,captured:-" })
     }
 
     @Test("a provider that cannot be reached is 502 payment_provider_error; the hold is kept and a retry books it")
@@ -62,6 +100,9 @@ final class CheckoutErrorTests {
         #expect(try fixture.sql("SELECT status, payment_status FROM bookings WHERE booking_no = \(number)") == [["cancelled", "capture_failed"]])
         #expect(try fixture.sql("SELECT count(*) FROM booked_seats") == [["0"]])
         #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "failed:capture_failed" }, "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+        // The authorisation is cancelled too: nothing stays reserved on the card.
+        let intent = try #require(try fixture.sql("SELECT intent_id FROM payments WHERE hold_no = \(number)").first?.first ?? nil)
+        #expect(try waitUntil(seconds: 5) { try fixture.mockIntent(intent) == "canceled" }, "the intent: \((try? fixture.mockIntent(intent)) ?? "?")")
         let states = try fixture.states()
         #expect(states["C7"] == "free" && states["C8"] == "free")
         #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer).status == 404, "the hold went into the booking")
