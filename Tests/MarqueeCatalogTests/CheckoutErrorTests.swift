@@ -151,6 +151,30 @@ final class SlowProviderCheckoutTests {
         #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "captured:-" }, "one attempt: \((try? fixture.attempts(hold)) ?? "?")")
     }
 
+    @Test("cancelling while the capture is in flight is 409 payment_in_progress; once captured, the cancel refunds it")
+    func cancelDuringCapture() throws {
+        let fixture = self.fixture
+        let buyer = try fixture.customers(1)[0].token
+        let hold = try #require(fixture.hold(["E7"], token: buyer).object?["id"] as? String)
+        let number = try BookingFixture.holdNumber(hold)
+        let checkout = InFlight { try fixture.checkout(hold, token: buyer, timeoutSeconds: 30) }
+        // The booking's row is committed before the capture is asked for,
+        // which then takes the provider's two seconds.
+        #expect(try waitUntil(seconds: 10) { try fixture.sql("SELECT count(*) FROM bookings WHERE booking_no = \(number)") == [["1"]] })
+        let early = try server.request("POST", "/v1/bookings/bkg_\(fixture.showtime)_\(number)/cancel", token: buyer)
+        #expect(early.status == 409 && early.errorCode == "payment_in_progress", "\(early)")
+        let booked = try checkout.wait()
+        #expect(booked.status == 201, "the capture went on: \(booked)")
+        #expect(try fixture.states()["E7"] == "booked", "the refused cancel freed nothing")
+
+        let cancelled = try server.request("POST", "/v1/bookings/bkg_\(fixture.showtime)_\(number)/cancel", token: buyer, timeoutSeconds: 30)
+        #expect(cancelled.status == 200, "\(cancelled)")
+        #expect((cancelled.object?["payment"] as? [String: Any])?["status"] as? String == "refunded")
+        let intent = try #require((booked.object?["payment"] as? [String: Any])?["intent"] as? String)
+        #expect(try fixture.mockIntent(intent) == "refunded", "the captured payment is refunded, not left for freed seats")
+        #expect(try fixture.states()["E7"] == "free")
+    }
+
     @Test("the database lost during the booking's commit: 503 booking_outcome_unknown, then the payment is cancelled and the seats sell once")
     func bookingOutcomeUnknown() throws {
         let fixture = self.fixture

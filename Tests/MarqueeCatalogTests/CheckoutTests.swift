@@ -74,6 +74,19 @@ final class CheckoutTests {
         #expect(try fixture.checkout(again, token: buyer.token).status == 201)
     }
 
+    @Test("within BOOKING_CANCEL_CUTOFF_MINUTES (60) of the showtime a booking cannot be cancelled: 409 cancellation_cutoff_passed")
+    func cancelCutoff() throws {
+        let buyer = try fixture.customers(1)[0]
+        // Starts in 30 minutes: inside the default cutoff of 60.
+        let soon = try BookingFixture.addShowtime(server: server, movie: fixture.movie, auditorium: fixture.auditorium, startsInSeconds: 1_800)
+        let hold = try #require(fixture.hold(["A1"], token: buyer.token, showtime: soon).object?["id"] as? String)
+        let id = try #require(fixture.checkout(hold, token: buyer.token).object?["id"] as? String)
+        let refused = try server.request("POST", "/v1/bookings/\(id)/cancel", token: buyer.token)
+        #expect(refused.status == 409 && refused.errorCode == "cancellation_cutoff_passed", "\(refused)")
+        #expect(((refused.object?["error"] as? [String: Any])?["details"] as? [String: Any])?["cutoff_minutes"] as? Int == 60)
+        #expect(try server.request("GET", "/v1/bookings/\(id)", token: buyer.token).object?["status"] as? String == "confirmed")
+    }
+
     @Test("Idempotency-Key replays the first answer; another body with the same key is 422")
     func idempotency() throws {
         let buyer = try fixture.customers(1)[0]
