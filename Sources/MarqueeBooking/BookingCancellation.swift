@@ -67,8 +67,11 @@ extension OwnerShard {
                     switch refunded {
                     case .success: status = .refunded
                     case .failure(let error):
+                        // Retried with backoff by the reconciliation sweeps; visible
+                        // meanwhile (GET /v1/admin/payments?status=attention, /metrics).
                         status = .refundFailed
-                        access.logger.error("refund failed: settle it by hand", metadata: [
+                        refundFailed(intent)
+                        access.logger.error("refund failed: retried later", metadata: [
                             "intent": .string(intent), "error": .string("\(error)"),
                         ])
                     }

@@ -102,6 +102,7 @@ public enum BookingRoutes {
             }
         }
         PaymentWebhookRoutes.add(to: &routes, engine: engine)
+        AdminPaymentRoutes.add(to: &routes, config: config)
         if config.usesMockProvider { MockPaymentRoutes.add(to: &routes, ledger: config.mockPayments) }
         routes.add(.GET, "/v1/bookings/{id}") { context in
             Authenticator.authenticate(context, signer: config.signer) { claims in
