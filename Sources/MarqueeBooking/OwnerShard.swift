@@ -183,6 +183,9 @@ final class OwnerShard {
     /// unknown, so the next touch reloads it from PostgreSQL.
     func forget(_ id: Int64) {
         guard let seats = showtimes.removeValue(forKey: id) else { return }
+        // A checkout awaiting 3-D Secure would go on against the dropped
+        // map: it is cancelled (the reload makes the hold live again).
+        for (key, run) in checkouts where key.showtime == id && run.isAwaitingAuthentication { run.expire() }
         for hold in seats.holds.values { engine.userHolds.release(hold.userID) }
     }
 }

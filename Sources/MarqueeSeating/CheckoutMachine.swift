@@ -17,7 +17,8 @@
 ///    with its seats is committed in the next group commit;
 /// 4. the payment is captured, and only then is the buyer answered 201
 ///    (the capture's own record is write-behind).
-/// A crash before 3 commits leaves an attempt the reconciler cancels; a
+/// A crash before 3 commits leaves an attempt the reconciler books (if the
+/// hold's seats are still the buyer's) or cancels; a
 /// crash after it leaves a booking whose capture the reconciler repeats
 /// (captures are idempotent at the provider; if it cannot capture, the
 /// booking is cancelled and so is the authorisation: no seat is ever sold

@@ -272,3 +272,38 @@ final class PaymentWindowTests {
         #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer).status == 404)
     }
 }
+
+/// A payment window of two seconds: long enough for the 202, short enough
+/// to watch a buyer who never finishes 3-D Secure.
+@Suite("3-D Secure past the payment window", .serialized)
+final class AuthenticationWindowTests {
+    let server: CatalogTestServer
+    let fixture: BookingFixture
+
+    init() throws {
+        server = try CatalogTestServer { config in
+            config.holdTTLSeconds = 2
+            config.paymentWindowSeconds = 2
+        }
+        fixture = try BookingFixture(server: server)
+    }
+    deinit { server.stop() }
+
+    @Test("3-D Secure never finished: at the window's end the intent is cancelled and the hold expires")
+    func authenticationExpired() throws {
+        let buyer = try fixture.customers(1)[0].token
+        let hold = try #require(fixture.hold(["C4"], token: buyer).object?["id"] as? String)
+        let pending = try fixture.checkout(hold, method: "pm_card_threeDSecureRequired", token: buyer)
+        #expect(pending.status == 202)
+        let intent = try fixture.intent(ofChallenge: pending)
+        // Two seconds of window, a wheel tick of a quarter second, and a margin for a loaded machine.
+        #expect(try waitUntil(seconds: 8) { try fixture.attempts(hold) == "cancelled:authentication_expired" },
+                "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+        #expect(try fixture.mockIntent(intent) == "canceled")
+        #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer).status == 404)
+        #expect(try fixture.states()["C4"] == "free")
+        #expect(try fixture.authenticate(intent, succeeded: true) == nil, "nothing left to authenticate")
+        #expect(try fixture.confirm(hold, token: buyer).errorCode == "hold_not_found")
+        #expect(try fixture.sql("SELECT count(*) FROM bookings") == [["0"]])
+    }
+}

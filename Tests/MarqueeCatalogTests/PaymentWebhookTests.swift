@@ -90,6 +90,24 @@ final class PaymentWebhookTests {
         #expect(try fixture.sql("SELECT count(*) FROM payment_webhook_events WHERE event_id = 'evt_auth_1'") == [["1"]])
     }
 
+    @Test("a failed authentication's event declines a checkout awaiting 3-D Secure: the intent cancelled, the hold kept")
+    func failedEventDeclines() throws {
+        let buyer = try fixture.customers(1)[0]
+        let hold = try #require(fixture.hold(["D7"], token: buyer.token).object?["id"] as? String)
+        let pending = try fixture.checkout(hold, method: "pm_card_authenticationRequired", token: buyer.token)
+        let intent = try fixture.intent(ofChallenge: pending)
+        #expect(try fixture.authenticate(intent, succeeded: false) == "requires_payment_method")
+        let metadata = ["showtime": String(fixture.showtime), "hold": String(try BookingFixture.holdNumber(hold)),
+                        "user": String(buyer.id), "attempt": "1"]
+        let body = Self.event("evt_fail_1", "payment_intent.payment_failed", intent: intent, metadata: metadata)
+        #expect(try post(body, signature: Self.signature(body)).status == 200)
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "declined:payment_intent_authentication_failure" },
+                "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+        #expect(try waitUntil(seconds: 5) { try fixture.mockIntent(intent) == "canceled" })
+        let kept = try server.request("GET", "/v1/holds/\(hold)", token: buyer.token)
+        #expect(kept.object?["status"] as? String == "live", "the hold is kept for another card: \(kept)")
+    }
+
     @Test("events of unknown types or for unknown intents are 200, so Stripe does not retry them")
     func unknownEvents() throws {
         let unknownType = Self.event("evt_other_1", "invoice.paid", intent: "in_1")
