@@ -46,7 +46,8 @@ struct ServeCommand: ParsableCommand {
         var routes = Routes()
         UserRoutes.add(to: &routes, config: users)
         CatalogRoutes.add(to: &routes, config: catalog)
-        BookingRoutes.add(to: &routes, engine: SeatEngine(config: booking))
-        try ServerProcess.run(config: config, routes: routes, logger: logger)
+        let engine = SeatEngine(config: booking)
+        BookingRoutes.add(to: &routes, engine: engine)
+        try ServerProcess.run(config: config, routes: routes, logger: logger) { server in engine.start(on: server) }
     }
 }

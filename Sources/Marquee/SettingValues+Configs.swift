@@ -84,6 +84,9 @@ extension SettingValues {
                 + "\(config.maxHoldsPerUser) < \(config.maxHoldsPerUserPerShowtime)")
         }
         config.paymentLatencyMilliseconds = UInt64(try integer(.paymentLatencyMs))
+        config.paymentWindowSeconds = UInt32(try integer(.paymentWindowSeconds))
+        config.cancelCutoffMinutes = try integer(.bookingCancelCutoffMinutes)
+        config.stripeWebhookSecret = try text(.stripeWebhookSecret).map { Array($0.utf8) }
         config.maxWatchers = try integer(.liveMaxWatchers)
         config.maxWatchersPerAddress = try integer(.liveMaxWatchersPerAddress)
         config.liveCoalesceMilliseconds = UInt64(try integer(.liveCoalesceMs))

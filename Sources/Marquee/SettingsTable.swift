@@ -22,6 +22,7 @@ enum Setting: CaseIterable, Sendable {
     case databaseURL, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerEmail, loginLimitPerAddress
     case adminToken, adminPassword
     case holdTTLSeconds, maxSeatsPerHold, maxHoldsPerShowtime, maxHoldsPerUser, paymentLatencyMs
+    case paymentWindowSeconds, bookingCancelCutoffMinutes, stripeWebhookSecret
     case liveMaxWatchers, liveMaxWatchersPerAddress, liveCoalesceMs, liveGroups, liveGroupSize, websocketEcho
 
     var definition: SettingDefinition {
@@ -124,6 +125,18 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "payment-latency-ms", variable: "PAYMENT_LATENCY_MS", kind: .integer(0...60_000),
                          defaultValue: .value(String(Defaults.booking.paymentLatencyMilliseconds)),
                          help: "Milliseconds the mock payment provider takes to answer.")
+        case .paymentWindowSeconds:
+            return .init(name: "payment-window-seconds", variable: "PAYMENT_WINDOW_SECONDS", kind: .integer(1...86_400),
+                         defaultValue: .value(String(Defaults.booking.paymentWindowSeconds)),
+                         help: "Seconds a hold is kept from checkout, for the provider and a buyer's 3-D Secure.")
+        case .bookingCancelCutoffMinutes:
+            return .init(name: "booking-cancel-cutoff-minutes", variable: "BOOKING_CANCEL_CUTOFF_MINUTES", kind: .integer(0...525_600),
+                         defaultValue: .value(String(Defaults.booking.cancelCutoffMinutes)),
+                         help: "Minutes before a showtime starts after which its bookings cannot be cancelled.")
+        case .stripeWebhookSecret:
+            return .init(name: "stripe-webhook-secret", variable: "STRIPE_WEBHOOK_SECRET", kind: .secret(characters: 1...unbounded),
+                         defaultValue: .none("none (webhook events are refused)"),
+                         help: "Key Stripe signs webhook events with (whsec_...).")
         case .liveMaxWatchers:
             return .init(name: "live-max-watchers", variable: "LIVE_MAX_WATCHERS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.booking.maxWatchers)),

@@ -2,9 +2,20 @@ import MarqueeCore
 import MarqueeHTTP
 import MarqueeSeating
 
-/// Cancelling a booking before its showtime starts: the booking and its
-/// seat rows change in one statement, then the seats are freed in the
-/// words and the payment is refunded.
+/// Cancelling a booking until `BOOKING_CANCEL_CUTOFF_MINUTES` before its
+/// showtime: the booking and its seat rows change in one statement, then
+/// the seats are freed in the words and the payment is refunded.
+///
+/// A buyer's cancel while the booking's checkout is still capturing is
+/// refused, 409 `payment_in_progress`, until the capture settles:
+/// cancelling then would free the seats while the capture goes on to take
+/// the money, and waiting for the capture inside the request would hold
+/// it across provider calls. The checkout runs on the showtime's owner
+/// shard, as the cancel does, so its being under way is known there
+/// without a query (the booking's row says `authorized` a little longer:
+/// the capture's record is write-behind). It settles within one provider
+/// call, so a retry soon after succeeds and refunds. After a crash, the
+/// showtime's load captures or cancels such bookings before any cancel.
 enum BookingCancellation {
     /// $1 showtime, $2 booking number, $3 new payment status or NULL, $4 the owner or NULL.
     static let sql = """
@@ -24,6 +35,15 @@ extension OwnerShard {
         guard let database = access.database else { return reply.fail(APIError.databaseUnavailable) }
         guard seats.startsAtUnix > now().unix else {
             return reply.fail(APIError(.conflict, code: "showtime_started", message: "A booking cannot be cancelled once its showtime has started."))
+        }
+        guard seats.startsAtUnix - Int64(config.cancelCutoffMinutes) * 60 > now().unix else {
+            return reply.fail(APIError(.conflict, code: "cancellation_cutoff_passed",
+                                       message: "Bookings can be cancelled until \(config.cancelCutoffMinutes) minutes before the showtime starts.",
+                                       detailsJSON: "\"cutoff_minutes\":\(config.cancelCutoffMinutes)"))
+        }
+        if let run = checkouts[HoldKey(showtime: seats.id, number: number)], run.user == user, run.isCapturing {
+            return reply.fail(APIError(.conflict, code: "payment_in_progress", message: "The booking's payment is being captured; retry shortly.",
+                                       headers: [HTTPResponse.Field(name: "Retry-After", value: "1")]))
         }
         database.query(BookingCancellation.sql, [String(seats.id), String(number), nil, String(user)]) { [self] result in
             switch result {
@@ -47,8 +67,11 @@ extension OwnerShard {
                     switch refunded {
                     case .success: status = .refunded
                     case .failure(let error):
+                        // Retried with backoff by the reconciliation sweeps; visible
+                        // meanwhile (GET /v1/admin/payments?status=attention, /metrics).
                         status = .refundFailed
-                        access.logger.error("refund failed: settle it by hand", metadata: [
+                        refundFailed(intent)
+                        access.logger.error("refund failed: retried later", metadata: [
                             "intent": .string(intent), "error": .string("\(error)"),
                         ])
                     }

@@ -12,8 +12,21 @@ public struct BookingConfig: Sendable {
     /// A hold's lifetime from its creation (HOLD_TTL_SECONDS).
     public var holdTTLSeconds: UInt32 = 600
     /// Checkout extends the hold to at least this far ahead, so it cannot
-    /// expire while the provider is authorising.
-    public var paymentWindowSeconds: UInt32 = 120
+    /// expire while the provider is authorising, and keeps it so long for
+    /// a buyer who has to pass 3-D Secure (PAYMENT_WINDOW_SECONDS).
+    public var paymentWindowSeconds: UInt32 = 300
+    /// A booking can be cancelled until this long before its showtime
+    /// starts (BOOKING_CANCEL_CUTOFF_MINUTES).
+    public var cancelCutoffMinutes = 60
+    /// The key Stripe signs webhook events with (STRIPE_WEBHOOK_SECRET,
+    /// environment only); without it the webhook route refuses every event.
+    public var stripeWebhookSecret: [UInt8]?
+    /// How often each shard settles the payments left in flight of the
+    /// showtimes it owns (the first time at start). Not a flag: tests shorten it.
+    public var reconcileIntervalMilliseconds: UInt64 = 60_000
+    /// A refund that failed is tried again after this, doubling each time
+    /// up to an hour. Not a flag: tests shorten it.
+    public var refundRetryMilliseconds: UInt64 = 30_000
     public var maxSeatsPerHold = 10
     public var maxHoldsPerUserPerShowtime = 1
     public var maxHoldsPerUser = 4
@@ -72,8 +85,15 @@ public struct BookingConfig: Sendable {
         self.catalog = catalog
     }
 
+    /// The mock provider's memory, one for every shard (see MockPaymentLedger).
+    public let mockPayments = MockPaymentLedger()
+
+    /// The mock provider is in use: its test endpoints are served
+    /// (MockPaymentRoutes). False once a real provider is configured.
+    public var usesMockProvider: Bool { true }
+
     /// One provider per owner shard: providers are loop-bound.
     func makePaymentProvider() -> PaymentProvider {
-        MockPaymentProvider(latencyMilliseconds: paymentLatencyMilliseconds)
+        MockPaymentProvider(latencyMilliseconds: paymentLatencyMilliseconds, ledger: mockPayments)
     }
 }

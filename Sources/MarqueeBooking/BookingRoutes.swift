@@ -96,6 +96,14 @@ public enum BookingRoutes {
                 owner.checkout(number, user: user, paymentMethod: method, in: seats, reply: reply)
             }
         }
+        routes.add(.POST, "/v1/holds/{id}/checkout/confirm") { context in
+            withHold(context, engine: engine, idempotent: true) { owner, seats, number, user, reply in
+                owner.confirmCheckout(number, user: user, in: seats, reply: reply)
+            }
+        }
+        PaymentWebhookRoutes.add(to: &routes, engine: engine)
+        AdminPaymentRoutes.add(to: &routes, config: config)
+        if config.usesMockProvider { MockPaymentRoutes.add(to: &routes, ledger: config.mockPayments) }
         routes.add(.GET, "/v1/bookings/{id}") { context in
             Authenticator.authenticate(context, signer: config.signer) { claims in
                 BookingReads.one(context, id: context.parameters["id"] ?? "", user: claims.userID)

@@ -12,10 +12,14 @@ extension CheckoutOutcome {
                                                          intent: booking.intent, createdUnix: createdUnix))
         case .attemptNotRecorded(let unavailable):
             return .error(unavailable ? .databaseUnavailable : .internalError)
-        case .authenticationRequired:
-            return .error(APIError(.paymentRequired, code: "authentication_required",
-                                   message: "This card needs 3-D Secure authentication, which checkout does not support yet; use another card.",
-                                   detailsJSON: "\"hold\":\"\(PublicID.hold(showtime, number))\""))
+        case .requiresAction(let challenge):
+            // The buyer's browser passes 3-D Secure with the client secret,
+            // then POSTs .../checkout/confirm; the hold waits meanwhile.
+            var action = "{\"type\":\(JSONText.quoted(challenge.nextAction))"
+            if let url = challenge.redirectURL { action += ",\"redirect_to_url\":{\"url\":\(JSONText.quoted(url))}" }
+            action += "}"
+            return .json(.accepted, "{\"status\":\"requires_action\",\"hold\":\"\(PublicID.hold(showtime, number))\","
+                + "\"client_secret\":\(JSONText.quoted(challenge.clientSecret)),\"next_action\":\(action)}")
         case .declined(let code, let declineCode, let message):
             var details = "\"decline_code\":\(JSONText.quoted(declineCode ?? code)),\"hold\":\"\(PublicID.hold(showtime, number))\""
             if declineCode != nil { details += ",\"card_error\":\(JSONText.quoted(code))" }

@@ -18,20 +18,69 @@ extension OwnerShard {
         case .success(let machine):
             schedule(machine.hold, in: seats)
             persist(machine.hold, in: seats, status: .live)
-            CheckoutRun(machine, owner: self, writer: writer, seats: seats, reply: reply).start()
+            let run = CheckoutRun(machine, owner: self, writer: writer, seats: seats, reply: reply)
+            checkouts[HoldKey(showtime: seats.id, number: number)] = run
+            run.start()
         }
+    }
+
+    /// `POST /v1/holds/{id}/checkout/confirm`: the buyer passed (or gave
+    /// up) 3-D Secure; the intent is read back and the checkout goes on.
+    /// A hold already booked answers its booking; one with no checkout
+    /// awaiting authentication is 409.
+    func confirmCheckout(_ number: UInt32, user: Int64, in seats: ShowtimeSeats, reply: Reply) {
+        let key = HoldKey(showtime: seats.id, number: number)
+        if let run = checkouts[key], run.user == user {
+            guard run.isAwaitingAuthentication else { return reply.fail(HoldRefusal.checkoutInProgress.apiError(in: seats)) }
+            return run.confirm(reply: reply)
+        }
+        if case .success(let hold) = seats.liveHold(number, user: user, now: now()) {
+            return reply.fail(hold.paying ? HoldRefusal.checkoutInProgress.apiError(in: seats)
+                : APIError(.conflict, code: "no_authentication_pending",
+                           message: "This hold has no payment awaiting 3-D Secure; check it out with POST /v1/holds/{id}/checkout."))
+        }
+        guard let database = access.database else { return reply.fail(APIError.holdNotFound) }
+        // Booked meanwhile (by a webhook, or by an earlier confirm): its booking.
+        BookingReads.fetch(database, showtime: seats.id, number: number, user: user) { found in
+            switch found {
+            case .success(let json): reply(.json(.ok, json))
+            case .failure: reply.fail(APIError.holdNotFound)
+            }
+        }
+    }
+
+    /// A webhook says the intent of this attempt changed: a checkout
+    /// awaiting its authentication reads it back and goes on. False when no
+    /// checkout here awaits it (already booked, ended, or unknown).
+    func resumeAuthentication(hold number: UInt32, attempt: Int, intent: String, showtime: Int64) -> Bool {
+        guard let run = checkouts[HoldKey(showtime: showtime, number: number)], run.isAwaitingAuthentication,
+              run.payment.attempt == attempt, run.payment.intent == intent else { return false }
+        run.confirm(reply: nil)
+        return true
+    }
+
+    /// The payment window of a checkout awaiting 3-D Secure is over: it is
+    /// cancelled and its hold leaves checkout (the wheel then expires it).
+    /// False when no checkout of this hold awaits authentication.
+    func expireAuthentication(_ key: HoldKey) -> Bool {
+        guard let run = checkouts[key], run.isAwaitingAuthentication else { return false }
+        run.expire()
+        return true
     }
 }
 
 /// One checkout's driver: performs each action of its machine and feeds
-/// the result back as the next event. Kept alive by the completions it
-/// waits on; owner loop only.
+/// the result back as the next event. Listed in its owner's `checkouts`
+/// from start to finish (which keeps it alive while it awaits 3-D Secure,
+/// and tells the reconciler to leave its attempt alone); owner loop only.
 final class CheckoutRun {
     private var machine: CheckoutMachine
     private let owner: OwnerShard
     private let writer: BatchWriter
     private let seats: ShowtimeSeats
-    private let reply: Reply
+    /// Who hears the next answer: the checkout's request, then a confirm's
+    /// (nil for a webhook's or an expiry's: nobody waits).
+    private var reply: Reply?
 
     init(_ machine: CheckoutMachine, owner: OwnerShard, writer: BatchWriter, seats: ShowtimeSeats, reply: Reply) {
         self.machine = machine
@@ -41,9 +90,31 @@ final class CheckoutRun {
         self.reply = reply
     }
 
+    var user: Int64 { machine.hold.userID }
+    var payment: PaymentAttempt { machine.payment }
+    var isAwaitingAuthentication: Bool { machine.state == .awaitingAuthentication }
+    /// The booking is (or is being) committed and its payment not yet
+    /// settled: captured, or the booking cancelled after a refused capture.
+    var isCapturing: Bool { [.committingBooking, .capturing, .cancellingBooking].contains(machine.state) }
+
     func start() { perform(machine.start()) }
 
+    func confirm(reply: Reply?) {
+        self.reply = reply
+        perform(machine.confirm())
+    }
+
+    func expire() {
+        reply = nil
+        perform(machine.expire())
+    }
+
     private func handle(_ event: CheckoutEvent) { perform(machine.handle(event)) }
+
+    private func answer(_ outcome: CheckoutOutcome) {
+        reply?(outcome.response(showtime: seats.id, hold: machine.hold.number))
+        reply = nil
+    }
 
     private func perform(_ action: CheckoutAction) {
         let loop = owner.access.loop
@@ -55,8 +126,14 @@ final class CheckoutRun {
             }
         case .authorize(let request):
             let payment = PaymentRequest(amountCents: request.amountCents, currency: request.currency,
-                                         paymentMethod: request.paymentMethod, idempotencyKey: request.idempotencyKey)
+                                         paymentMethod: request.paymentMethod, idempotencyKey: request.idempotencyKey,
+                                         metadata: request.metadata)
             owner.payments.authorize(payment, on: loop) { [self] result in handle(authorization(result)) }
+        case .awaitAuthentication(let attempt, let outcome):
+            if let attempt { writer.payment(BatchWriter.PaymentRow(attempt, isNew: false)) }
+            answer(outcome)
+        case .retrieve(let intent):
+            owner.payments.retrieve(intent, on: loop) { [self] result in handle(readBack(result)) }
         case .bookSeats(let hold):
             guard seats.bookHold(hold, userHolds: owner.engine.userHolds, now: owner.now()) else { return handle(.seatsLost) }
             owner.persist(hold, in: seats, status: .booked)
@@ -98,7 +175,7 @@ final class CheckoutRun {
     private func authorization(_ result: Result<PaymentIntent, PaymentError>) -> CheckoutEvent {
         switch result {
         case .success(let intent) where intent.status == .requiresCapture: return .authorized(intent: intent.id)
-        case .success(let intent): return .requiresAction(intent: intent.id)
+        case .success(let intent): return .requiresAction(intent: intent.id, challenge: Self.challenge(intent))
         case .failure(.declined(let code, let declineCode, let message)):
             return .declined(code: code, declineCode: declineCode, message: message)
         case .failure(.invalidPaymentMethod(let message)): return .invalidPaymentMethod(message: message)
@@ -108,8 +185,39 @@ final class CheckoutRun {
         }
     }
 
+    /// The intent read back after 3-D Secure, as an event.
+    private func readBack(_ result: Result<PaymentIntent, PaymentError>) -> CheckoutEvent {
+        switch result {
+        case .success(let intent):
+            switch intent.status {
+            case .requiresCapture, .succeeded: return .authorized(intent: intent.id)
+            case .requiresAction, .requiresConfirmation: return .requiresAction(intent: intent.id, challenge: Self.challenge(intent))
+            case .requiresPaymentMethod, .canceled, .refunded: return .authenticationFailed
+            case .processing: return .providerFailed
+            }
+        case .failure(let error):
+            owner.access.logger.warning("reading an intent back failed", metadata: ["error": .string("\(error)")])
+            return .providerFailed
+        }
+    }
+
+    private static func challenge(_ intent: PaymentIntent) -> AuthenticationChallenge {
+        AuthenticationChallenge(clientSecret: intent.clientSecret ?? "", nextAction: intent.nextAction?.type ?? "use_stripe_sdk",
+                                redirectURL: intent.nextAction?.redirectURL)
+    }
+
     private func finish(_ ending: CheckoutEnding) {
-        if let intent = ending.cancelAuthorization { owner.payments.cancel(intent, on: owner.access.loop) { _ in } }
+        let key = OwnerShard.HoldKey(showtime: seats.id, number: machine.hold.number)
+        if owner.checkouts[key] === self { owner.checkouts[key] = nil }
+        if let intent = ending.cancelAuthorization {
+            owner.payments.cancel(intent, on: owner.access.loop) { [owner] result in
+                if case .failure(let error) = result {
+                    owner.access.logger.warning("cancelling an authorisation failed; it lapses by itself", metadata: [
+                        "intent": .string(intent), "error": .string("\(error)"),
+                    ])
+                }
+            }
+        }
         if let payment = ending.payment { writer.payment(BatchWriter.PaymentRow(payment, isNew: false)) }
         if let booking = ending.booking { writer.booking(BatchWriter.BookingRow(booking, isNew: false)) }
         switch ending.hold {
@@ -124,7 +232,7 @@ final class CheckoutRun {
         case .becameBooking:
             break
         }
-        reply(ending.outcome.response(showtime: seats.id, hold: machine.hold.number))
+        answer(ending.outcome)
     }
 }
 

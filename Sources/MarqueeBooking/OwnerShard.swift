@@ -21,13 +21,23 @@ final class OwnerShard {
     var config: BookingConfig { engine.config }
     let writer: BatchWriter?
     let payments: PaymentProvider
-    private let reconciler: PaymentReconciler?
+    let reconciler: PaymentReconciler?
     private(set) var showtimes: [Int64: ShowtimeSeats] = [:]
     private var loading: [Int64: [(Result<ShowtimeSeats, APIError>) -> Void]] = [:]
     private var wheel: ExpiryWheel<HoldKey>
     private var ticker: LoopTimer?
     private let plans = SeatingPlanCache()
     private(set) lazy var liveFeed = LiveFeed(owner: self)
+    /// Checkouts under way or awaiting 3-D Secure, by hold.
+    var checkouts: [HoldKey: CheckoutRun] = [:]
+    /// Reconciliation passes under way, with who waits for each (OwnerShard+Reconciling).
+    var reconciling: [Int64: [(APIError?) -> Void]] = [:]
+    /// Failed refunds by intent: failures so far, and when the next try is due (monotonic ns).
+    var refundRetries: [String: (tries: Int, due: UInt64)] = [:]
+    var sweepTimer: LoopTimer?
+    var sweeping = false
+    /// The attention count of the last sweep (the /metrics gauge).
+    var attention = 0
 
     static func on(_ access: ShardAccess, engine: SeatEngine) -> OwnerShard {
         access.local(OwnerShard.self) { OwnerShard(access: access, engine: engine) }
@@ -53,6 +63,8 @@ final class OwnerShard {
         access.onFinish { [unowned self] in
             ticker?.close()
             ticker = nil
+            sweepTimer?.close()
+            sweepTimer = nil
             writer?.close()
         }
         access.onCatalogChange { [unowned self] in refreshShowtimes() }
@@ -72,7 +84,7 @@ final class OwnerShard {
             completion(.success(loaded))
             return
         }
-        guard let database = access.database, let reconciler else {
+        guard let database = access.database, reconciler != nil else {
             completion(.failure(APIError.databaseUnavailable))
             return
         }
@@ -81,7 +93,7 @@ final class OwnerShard {
             return
         }
         loading[id] = [completion]
-        ShowtimeLoader.load(id, database: database, payments: reconciler, plans: plans) { [self] result in
+        ShowtimeLoader.load(id, database: database, reconcile: { [self] in reconcile($0, loading: true, $1) }, plans: plans) { [self] result in
             let waiting = loading.removeValue(forKey: id) ?? []
             if case .success(let seats) = result {
                 showtimes[id] = seats
@@ -152,6 +164,8 @@ final class OwnerShard {
         let now = now()
         for key in wheel.advance(to: now.seconds) {
             guard let seats = showtimes[key.showtime] else { continue }
+            // A checkout awaiting 3-D Secure past its window ends first.
+            if let hold = seats.holds[key.number], hold.paying, hold.expiry <= now.seconds { _ = expireAuthentication(key) }
             switch seats.expireHold(key.number, userHolds: engine.userHolds, now: now) {
             case .gone: continue
             case .later(let due): wheel.add(key, due: due)
@@ -169,6 +183,9 @@ final class OwnerShard {
     /// unknown, so the next touch reloads it from PostgreSQL.
     func forget(_ id: Int64) {
         guard let seats = showtimes.removeValue(forKey: id) else { return }
+        // A checkout awaiting 3-D Secure would go on against the dropped
+        // map: it is cancelled (the reload makes the hold live again).
+        for (key, run) in checkouts where key.showtime == id && run.isAwaitingAuthentication { run.expire() }
         for hold in seats.holds.values { engine.userHolds.release(hold.userID) }
     }
 }

@@ -29,9 +29,9 @@ enum ShowtimeLoader {
         WHERE s.id = $1
         """
 
-    static func load(_ id: Int64, database: PostgresConnection, payments: PaymentReconciler, plans: SeatingPlanCache,
-                     _ completion: @escaping (Result<ShowtimeSeats, APIError>) -> Void) {
-        payments.reconcile(showtime: id) { reconciled in
+    static func load(_ id: Int64, database: PostgresConnection, reconcile: (Int64, @escaping (APIError?) -> Void) -> Void,
+                     plans: SeatingPlanCache, _ completion: @escaping (Result<ShowtimeSeats, APIError>) -> Void) {
+        reconcile(id) { reconciled in
             if let error = reconciled {
                 completion(.failure(error))
                 return

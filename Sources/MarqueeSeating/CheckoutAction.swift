@@ -8,6 +8,13 @@ public enum CheckoutAction: Equatable, Sendable {
     /// Ask the provider to authorise: `authorized`, `requiresAction`,
     /// `declined`, `invalidPaymentMethod` or `providerFailed`.
     case authorize(AuthorizationRequest)
+    /// Record the attempt so (write-behind) if given, answer the buyer with
+    /// the outcome, and keep the hold checking out until the buyer confirms
+    /// (`confirm`), a webhook does, or the payment window ends (`expire`).
+    case awaitAuthentication(PaymentAttempt?, CheckoutOutcome)
+    /// Read the intent back after 3-D Secure: `authorized`, `requiresAction`,
+    /// `authenticationFailed` or `providerFailed`.
+    case retrieve(intent: String)
     /// Turn this hold's seats from held to booked (ShowtimeSeats.bookHold)
     /// and record the hold booked: `seatsBooked` or `seatsLost`.
     case bookSeats(HoldRecord)

@@ -5,8 +5,12 @@ public enum CheckoutEvent: Equatable, Sendable {
     case attemptCommitFailed(databaseUnavailable: Bool)
     /// The provider authorised: `intent` awaits capture.
     case authorized(intent: String)
-    /// The card needs the buyer's bank (3-D Secure), which checkout does not offer.
-    case requiresAction(intent: String)
+    /// The card needs the buyer's bank (3-D Secure): the buyer's browser
+    /// completes `challenge`, then confirms (or a webhook says it is done).
+    case requiresAction(intent: String, challenge: AuthenticationChallenge)
+    /// Read back after 3-D Secure: the authentication failed or was
+    /// abandoned (the intent needs another payment method, or was cancelled).
+    case authenticationFailed
     /// The card was refused: Stripe's `code` and `decline_code`.
     case declined(code: String, declineCode: String?, message: String)
     case invalidPaymentMethod(message: String)

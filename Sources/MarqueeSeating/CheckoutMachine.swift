@@ -8,26 +8,37 @@
 ///    window (ShowtimeSeats.beginCheckout); the payment attempt is
 ///    committed (durable) before the provider hears of it;
 /// 2. the provider authorises with manual capture; a decline answers 402
-///    and keeps the hold for another card;
+///    and keeps the hold for another card; a card that needs 3-D Secure
+///    answers 202 with what the buyer's browser needs, and the checkout
+///    waits (the hold still checking out, until its payment window ends)
+///    for the buyer's confirm or the provider's webhook, which read the
+///    intent back and go on from here (or decline);
 /// 3. the seats turn from held to booked in the words, and the booking
 ///    with its seats is committed in the next group commit;
 /// 4. the payment is captured, and only then is the buyer answered 201
 ///    (the capture's own record is write-behind).
-/// A crash before 3 commits leaves an attempt the reconciler cancels; a
+/// A crash before 3 commits leaves an attempt the reconciler books (if the
+/// hold's seats are still the buyer's) or cancels; a
 /// crash after it leaves a booking whose capture the reconciler repeats
 /// (captures are idempotent at the provider; if it cannot capture, the
-/// booking is cancelled: no seat is ever sold unpaid).
+/// booking is cancelled and so is the authorisation: no seat is ever sold
+/// unpaid, and no amount stays reserved on the buyer's card).
 ///
 ///     idle -start-> recordingAttempt -attemptCommitted-> authorizing
 ///     authorizing -authorized-> bookingSeats -seatsBooked-> committingBooking
+///     authorizing -requiresAction-> awaitingAuthentication -confirm()-> confirming
+///     confirming -authorized-> bookingSeats; -requiresAction/providerFailed-> awaitingAuthentication
+///     awaitingAuthentication -expire()-> finished (authorisation cancelled)
 ///     committingBooking -bookingCommitted-> capturing -captured-> finished
-///     capturing -captureFailed-> cancellingBooking -bookingCancelled-> finished
+///     capturing -captureFailed-> cancellingBooking -bookingCancelled-> finished (authorisation cancelled)
 ///     any other outcome -> finished
 public struct CheckoutMachine: Sendable {
     public enum State: Equatable, Sendable {
         case idle
         case recordingAttempt
         case authorizing
+        case awaitingAuthentication
+        case confirming
         case bookingSeats
         case committingBooking
         case capturing
@@ -65,15 +76,24 @@ public struct CheckoutMachine: Sendable {
         case (.recordingAttempt, .attemptCommitFailed(let unavailable)):
             return finish(CheckoutEnding(hold: .resume(number: hold.number), outcome: .attemptNotRecorded(databaseUnavailable: unavailable)))
 
-        case (.authorizing, .authorized(let intent)):
+        case (.authorizing, .authorized(let intent)), (.confirming, .authorized(let intent)):
             payment.intent = intent
             state = .bookingSeats
             return .bookSeats(hold)
-        case (.authorizing, .requiresAction(let intent)):
-            // 3-D Secure needs the buyer's bank page; this API takes cards
-            // that authorise directly, so the intent is dropped.
+        case (.authorizing, .requiresAction(let intent, let challenge)), (.confirming, .requiresAction(let intent, let challenge)):
+            // 3-D Secure needs the buyer's bank page: the hold waits.
             payment.intent = intent
-            return unpaid(.cancelled, "authentication_required", cancelling: intent, .authenticationRequired)
+            payment.status = .requiresAction
+            state = .awaitingAuthentication
+            return .awaitAuthentication(payment, .requiresAction(challenge))
+        case (.confirming, .authenticationFailed):
+            return unpaid(.declined, Self.authenticationFailure, cancelling: intent,
+                          .declined(code: Self.authenticationFailure, declineCode: nil,
+                                    message: "The card's 3-D Secure authentication failed."))
+        case (.confirming, .providerFailed):
+            // Nothing changed: the buyer (or the webhook) may confirm again.
+            state = .awaitingAuthentication
+            return .awaitAuthentication(nil, .providerUnavailable)
         case (.authorizing, .declined(let code, let declineCode, let message)):
             return unpaid(.declined, declineCode ?? code, cancelling: nil, .declined(code: code, declineCode: declineCode, message: message))
         case (.authorizing, .invalidPaymentMethod(let message)):
@@ -120,11 +140,31 @@ public struct CheckoutMachine: Sendable {
             return .cancelBooking(payment)
 
         case (.cancellingBooking, .bookingCancelled):
-            return finish(CheckoutEnding(hold: .unbook(seats: hold.seats, booking: hold.number), outcome: .paymentFailed))
+            // The authorisation the capture could not take is cancelled
+            // too, so the buyer's bank releases the amount it reserved.
+            return finish(CheckoutEnding(cancelAuthorization: intent, hold: .unbook(seats: hold.seats, booking: hold.number),
+                                         outcome: .paymentFailed))
 
         default:
             preconditionFailure("checkout: \(event) in state \(state)")
         }
+    }
+
+    /// Stripe's error code for a failed 3-D Secure, recorded as the decline.
+    public static let authenticationFailure = "payment_intent_authentication_failure"
+
+    /// The buyer (or a webhook) says 3-D Secure is done: read the intent back.
+    public mutating func confirm() -> CheckoutAction {
+        precondition(state == .awaitingAuthentication, "confirm in state \(state)")
+        state = .confirming
+        return .retrieve(intent: intent)
+    }
+
+    /// The payment window ended before 3-D Secure did: the intent is
+    /// cancelled, the hold leaves checkout (and expires, its time being up).
+    public mutating func expire() -> CheckoutAction {
+        precondition(state == .awaitingAuthentication, "expire in state \(state)")
+        return unpaid(.cancelled, "authentication_expired", cancelling: intent, .holdExpired)
     }
 
     /// The authorised intent (set once the provider authorised).

@@ -39,6 +39,16 @@ public struct PaymentAttempt: Equatable, Sendable {
     public static func idempotencyKey(showtime: Int64, hold: String, attempt: String) -> String {
         "marquee-\(showtime)-\(hold)-\(attempt)"
     }
+
+    /// Stored with the intent at the provider: a webhook event names the
+    /// attempt by it, whichever instance receives the event.
+    public var metadata: [String: String] {
+        Self.metadata(showtime: showtime, hold: String(hold), user: String(user), attempt: String(attempt))
+    }
+
+    public static func metadata(showtime: Int64, hold: String, user: String, attempt: String) -> [String: String] {
+        ["showtime": String(showtime), "hold": hold, "user": user, "attempt": attempt]
+    }
 }
 
 /// What the provider is asked to authorise (with manual capture).
@@ -47,11 +57,13 @@ public struct AuthorizationRequest: Equatable, Sendable {
     public let currency: String
     public let paymentMethod: String
     public let idempotencyKey: String
+    public let metadata: [String: String]
 
     public init(_ attempt: PaymentAttempt) {
         amountCents = attempt.amountCents
         currency = attempt.currency
         paymentMethod = attempt.method
         idempotencyKey = attempt.idempotencyKey
+        metadata = attempt.metadata
     }
 }

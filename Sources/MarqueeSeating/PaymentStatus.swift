@@ -5,6 +5,8 @@ public enum PaymentStatus: String, Sendable {
     /// Recorded before the provider is asked; a crash leaves it for the
     /// reconciler.
     case authorizing
+    /// Awaiting the buyer's 3-D Secure (the intent is recorded).
+    case requiresAction = "requires_action"
     case authorized
     case declined
     /// Refused for good (an invalid card, a failed capture).

@@ -97,6 +97,30 @@ struct BookingFixture: @unchecked Sendable {
                            headers: headers, timeoutSeconds: timeoutSeconds)
     }
 
+    func confirm(_ hold: String, token: String) throws -> TestClient.Response {
+        try server.request("POST", "/v1/holds/\(hold)/checkout/confirm", token: token)
+    }
+
+    /// The intent of a 202 requires_action answer (its client secret is `<intent>_secret_<...>`).
+    func intent(ofChallenge response: TestClient.Response) throws -> String {
+        let secret = try #require(response.object?["client_secret"] as? String, "\(response)")
+        let intent = try #require(secret.range(of: "_secret_").map { String(secret[..<$0.lowerBound]) }, "client secret \(secret)")
+        try #require(intent.hasPrefix("pi_"), "client secret \(secret)")
+        return intent
+    }
+
+    /// Ends 3-D Secure at the mock provider, as the buyer's bank page would: the intent's new status.
+    func authenticate(_ intent: String, succeeded: Bool) throws -> String? {
+        let json = "{\"result\":\"\(succeeded ? "succeeded" : "failed")\"}"
+        return try server.request("POST", "/v1/mock/payment-intents/\(intent)/authentication", json: json, token: nil)
+            .object?["status"] as? String
+    }
+
+    /// The intent's status at the mock provider (nil if unknown).
+    func mockIntent(_ intent: String) throws -> String? {
+        try server.request("GET", "/v1/mock/payment-intents/\(intent)", token: nil).object?["status"] as? String
+    }
+
     func sql(_ text: String) throws -> [[String?]] {
         let database = try BlockingConnection(url: server.databaseURL)
         defer { database.close() }

@@ -42,9 +42,11 @@ final class CatalogTestServer {
         CatalogRoutes.add(to: &routes, config: catalog)
         var bookingConfig = BookingConfig(signer: Self.signer, catalog: catalog)
         booking(&bookingConfig)
-        BookingRoutes.add(to: &routes, engine: SeatEngine(config: bookingConfig))
+        let engine = SeatEngine(config: bookingConfig)
+        BookingRoutes.add(to: &routes, engine: engine)
         let logger = Logger(label: "catalog-test") { _ in SwiftLogNoOpLogHandler() }
         server = try Server.start(config: config, routes: routes, logger: logger)
+        engine.start(on: server)
         try waitUntilReady()
     }
 

@@ -16,21 +16,59 @@ final class CheckoutErrorTests {
     }
     deinit { server.stop() }
 
-    @Test("a card that needs 3-D Secure is 402 authentication_required; the hold is kept and another card books it")
-    func authenticationRequired() throws {
+    @Test("3-D Secure: 202 requires_action with a client secret, the hold waits; after authentication, confirm books it")
+    func threeDSecureConfirmed() throws {
         let buyer = try fixture.customers(1)[0].token
         let hold = try #require(fixture.hold(["B3"], token: buyer).object?["id"] as? String)
-        let refused = try fixture.checkout(hold, method: "4000002760003184", token: buyer)
-        #expect(refused.status == 402)
-        #expect(refused.errorCode == "authentication_required")
-        #expect(((refused.object?["error"] as? [String: Any])?["details"] as? [String: Any])?["hold"] as? String == hold)
+        let pending = try fixture.checkout(hold, method: "pm_card_threeDSecureRequired", token: buyer)
+        #expect(pending.status == 202, "\(pending)")
+        #expect(pending.object?["status"] as? String == "requires_action")
+        #expect(pending.object?["hold"] as? String == hold)
+        #expect((pending.object?["next_action"] as? [String: Any])?["type"] as? String == "use_stripe_sdk")
+        let intent = try fixture.intent(ofChallenge: pending)
+        let kept = try server.request("GET", "/v1/holds/\(hold)", token: buyer)
+        #expect(kept.status == 200 && kept.object?["status"] as? String == "checking_out", "the hold waits: \(kept)")
+        #expect(try server.request("DELETE", "/v1/holds/\(hold)", token: buyer).errorCode == "checkout_in_progress")
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "requires_action:-" },
+                "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+
+        // Confirmed before the bank page is done: still waiting, the same challenge.
+        let early = try fixture.confirm(hold, token: buyer)
+        #expect(early.status == 202 && early.object?["client_secret"] as? String == pending.object?["client_secret"] as? String)
+
+        #expect(try fixture.authenticate(intent, succeeded: true) == "requires_capture")
+        let booked = try fixture.confirm(hold, token: buyer)
+        #expect(booked.status == 201, "\(booked)")
+        #expect(booked.object?["seats"] as? [String] == ["B3"])
+        #expect((booked.object?["payment"] as? [String: Any])?["status"] as? String == "captured")
+        #expect(try fixture.mockIntent(intent) == "succeeded")
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "captured:-" })
+        // A confirm after the booking answers the booking.
+        let again = try fixture.confirm(hold, token: buyer)
+        #expect(again.status == 200 && again.object?["status"] as? String == "confirmed", "\(again)")
+    }
+
+    @Test("3-D Secure failed: 402 payment_declined, the intent cancelled, the hold kept; another card books it")
+    func threeDSecureFailed() throws {
+        let buyer = try fixture.customers(1)[0].token
+        let hold = try #require(fixture.hold(["B4"], token: buyer).object?["id"] as? String)
+        let pending = try fixture.checkout(hold, method: "4000002760003184", token: buyer)
+        #expect(pending.status == 202)
+        let intent = try fixture.intent(ofChallenge: pending)
+        #expect(try fixture.authenticate(intent, succeeded: false) == "requires_payment_method")
+        let declined = try fixture.confirm(hold, token: buyer)
+        #expect(declined.status == 402)
+        #expect(declined.errorCode == "payment_declined")
+        let details = (declined.object?["error"] as? [String: Any])?["details"] as? [String: Any]
+        #expect(details?["decline_code"] as? String == "payment_intent_authentication_failure")
         let kept = try server.request("GET", "/v1/holds/\(hold)", token: buyer)
         #expect(kept.status == 200 && kept.object?["status"] as? String == "live", "the hold is kept, out of checkout: \(kept)")
-        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "cancelled:authentication_required" },
-                "the intent is dropped: \((try? fixture.attempts(hold)) ?? "?")")
-        #expect(try fixture.sql("SELECT intent_id LIKE 'pi_mock_%' FROM payments WHERE hold_no = \(BookingFixture.holdNumber(hold))") == [["t"]])
+        #expect(try waitUntil(seconds: 5) { try fixture.mockIntent(intent) == "canceled" }, "the intent is cancelled")
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "declined:payment_intent_authentication_failure" },
+                "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+        #expect(try fixture.confirm(hold, token: buyer).errorCode == "no_authentication_pending")
         #expect(try fixture.checkout(hold, token: buyer).status == 201)
-        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "cancelled:authentication_required,captured:-" })
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "declined:payment_intent_authentication_failure,captured:-" })
     }
 
     @Test("a provider that cannot be reached is 502 payment_provider_error; the hold is kept and a retry books it")
@@ -62,6 +100,9 @@ final class CheckoutErrorTests {
         #expect(try fixture.sql("SELECT status, payment_status FROM bookings WHERE booking_no = \(number)") == [["cancelled", "capture_failed"]])
         #expect(try fixture.sql("SELECT count(*) FROM booked_seats") == [["0"]])
         #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "failed:capture_failed" }, "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+        // The authorisation is cancelled too: nothing stays reserved on the card.
+        let intent = try #require(try fixture.sql("SELECT intent_id FROM payments WHERE hold_no = \(number)").first?.first ?? nil)
+        #expect(try waitUntil(seconds: 5) { try fixture.mockIntent(intent) == "canceled" }, "the intent: \((try? fixture.mockIntent(intent)) ?? "?")")
         let states = try fixture.states()
         #expect(states["C7"] == "free" && states["C8"] == "free")
         #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer).status == 404, "the hold went into the booking")
@@ -110,7 +151,31 @@ final class SlowProviderCheckoutTests {
         #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "captured:-" }, "one attempt: \((try? fixture.attempts(hold)) ?? "?")")
     }
 
-    @Test("the database lost during the booking's commit: 503 booking_outcome_unknown, then the payment is cancelled and the seats sell once")
+    @Test("cancelling while the capture is in flight is 409 payment_in_progress; once captured, the cancel refunds it")
+    func cancelDuringCapture() throws {
+        let fixture = self.fixture
+        let buyer = try fixture.customers(1)[0].token
+        let hold = try #require(fixture.hold(["E7"], token: buyer).object?["id"] as? String)
+        let number = try BookingFixture.holdNumber(hold)
+        let checkout = InFlight { try fixture.checkout(hold, token: buyer, timeoutSeconds: 30) }
+        // The booking's row is committed before the capture is asked for,
+        // which then takes the provider's two seconds.
+        #expect(try waitUntil(seconds: 10) { try fixture.sql("SELECT count(*) FROM bookings WHERE booking_no = \(number)") == [["1"]] })
+        let early = try server.request("POST", "/v1/bookings/bkg_\(fixture.showtime)_\(number)/cancel", token: buyer)
+        #expect(early.status == 409 && early.errorCode == "payment_in_progress", "\(early)")
+        let booked = try checkout.wait()
+        #expect(booked.status == 201, "the capture went on: \(booked)")
+        #expect(try fixture.states()["E7"] == "booked", "the refused cancel freed nothing")
+
+        let cancelled = try server.request("POST", "/v1/bookings/bkg_\(fixture.showtime)_\(number)/cancel", token: buyer, timeoutSeconds: 30)
+        #expect(cancelled.status == 200, "\(cancelled)")
+        #expect((cancelled.object?["payment"] as? [String: Any])?["status"] as? String == "refunded")
+        let intent = try #require((booked.object?["payment"] as? [String: Any])?["intent"] as? String)
+        #expect(try fixture.mockIntent(intent) == "refunded", "the captured payment is refunded, not left for freed seats")
+        #expect(try fixture.states()["E7"] == "free")
+    }
+
+    @Test("the database lost during the booking's commit: 503 booking_outcome_unknown, then reconciliation books the seats, still the buyer's, once")
     func bookingOutcomeUnknown() throws {
         let fixture = self.fixture
         let (buyer, other) = try { let c = try fixture.customers(2); return (c[0].token, c[1].token) }()
@@ -137,24 +202,26 @@ final class SlowProviderCheckoutTests {
         #expect(answer.headers["retry-after"] == "2")
 
         // The showtime was forgotten: its next read reloads it from PostgreSQL
-        // once the server has reconnected, settling the payment first (the
-        // authorisation is found again by its key and cancelled).
+        // once the server has reconnected, settling the payment first: the
+        // authorisation is found again by its key, and the hold's row still
+        // holds the seats for the buyer (the checkout extended it), so the
+        // seats are booked and the payment captured, as the 503 promised
+        // the buyer might find.
         #expect(waitUntil(seconds: 30) {
             (try? server.request("GET", "/v1/showtimes/\(fixture.showtime)/seats", token: nil, timeoutSeconds: 30))?.status == 200
         })
-        #expect(try fixture.attempts(hold) == "cancelled:-")
+        #expect(try waitUntil(seconds: 10) { try fixture.attempts(hold) == "captured:-" }, "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
         #expect(try fixture.sql("SELECT intent_id LIKE 'pi_mock_%' FROM payments WHERE hold_no = \(BookingFixture.holdNumber(hold))") == [["t"]])
-        #expect(try fixture.sql("SELECT count(*) FROM bookings") == [["0"]], "nothing was booked")
-        #expect(try fixture.sql("SELECT count(*) FROM booked_seats") == [["0"]])
+        let number = try BookingFixture.holdNumber(hold)
+        #expect(try fixture.sql("SELECT status, payment_status FROM bookings WHERE booking_no = \(number)") == [["confirmed", "captured"]])
+        #expect(try fixture.sql("SELECT count(*) FROM booked_seats WHERE booking_no = \(number)") == [["2"]])
+        let list = try server.request("GET", "/v1/me/bookings", token: buyer)
+        #expect(list.items.compactMap { $0["id"] as? String } == ["bkg_\(fixture.showtime)_\(number)"], "the buyer finds it")
         let states = try fixture.states()
-        #expect(states["D1"] != "booked" && states["D2"] != "booked")
+        #expect(states["D1"] == "booked" && states["D2"] == "booked")
 
-        // The seats sell exactly once: the buyer holds them again (replacing
-        // the old hold if the reload restored it) and books them; nobody else can.
-        let again = try #require(fixture.hold(["D1", "D2"], token: buyer).object?["id"] as? String)
-        #expect(try fixture.checkout(again, token: buyer, timeoutSeconds: 30).status == 201)
+        // The seats are sold exactly once: nobody can hold them again.
         #expect(try fixture.hold(["D1"], token: other).errorCode == "seats_unavailable")
-        #expect(try fixture.sql("SELECT count(*) FROM booked_seats WHERE booking_no = \(BookingFixture.holdNumber(again))") == [["2"]])
         #expect(try fixture.sql("SELECT count(*) FROM bookings WHERE status = 'confirmed'") == [["1"]])
     }
 
@@ -203,5 +270,40 @@ final class PaymentWindowTests {
         #expect(try fixture.states()["A1"] != "booked")
         #expect(try fixture.mine(token: buyer).isEmpty)
         #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer).status == 404)
+    }
+}
+
+/// A payment window of two seconds: long enough for the 202, short enough
+/// to watch a buyer who never finishes 3-D Secure.
+@Suite("3-D Secure past the payment window", .serialized)
+final class AuthenticationWindowTests {
+    let server: CatalogTestServer
+    let fixture: BookingFixture
+
+    init() throws {
+        server = try CatalogTestServer { config in
+            config.holdTTLSeconds = 2
+            config.paymentWindowSeconds = 2
+        }
+        fixture = try BookingFixture(server: server)
+    }
+    deinit { server.stop() }
+
+    @Test("3-D Secure never finished: at the window's end the intent is cancelled and the hold expires")
+    func authenticationExpired() throws {
+        let buyer = try fixture.customers(1)[0].token
+        let hold = try #require(fixture.hold(["C4"], token: buyer).object?["id"] as? String)
+        let pending = try fixture.checkout(hold, method: "pm_card_threeDSecureRequired", token: buyer)
+        #expect(pending.status == 202)
+        let intent = try fixture.intent(ofChallenge: pending)
+        // Two seconds of window, a wheel tick of a quarter second, and a margin for a loaded machine.
+        #expect(try waitUntil(seconds: 8) { try fixture.attempts(hold) == "cancelled:authentication_expired" },
+                "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
+        #expect(try fixture.mockIntent(intent) == "canceled")
+        #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer).status == 404)
+        #expect(try fixture.states()["C4"] == "free")
+        #expect(try fixture.authenticate(intent, succeeded: true) == nil, "nothing left to authenticate")
+        #expect(try fixture.confirm(hold, token: buyer).errorCode == "hold_not_found")
+        #expect(try fixture.sql("SELECT count(*) FROM bookings") == [["0"]])
     }
 }

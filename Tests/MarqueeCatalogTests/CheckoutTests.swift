@@ -74,6 +74,19 @@ final class CheckoutTests {
         #expect(try fixture.checkout(again, token: buyer.token).status == 201)
     }
 
+    @Test("within BOOKING_CANCEL_CUTOFF_MINUTES (60) of the showtime a booking cannot be cancelled: 409 cancellation_cutoff_passed")
+    func cancelCutoff() throws {
+        let buyer = try fixture.customers(1)[0]
+        // Starts in 30 minutes: inside the default cutoff of 60.
+        let soon = try BookingFixture.addShowtime(server: server, movie: fixture.movie, auditorium: fixture.auditorium, startsInSeconds: 1_800)
+        let hold = try #require(fixture.hold(["A1"], token: buyer.token, showtime: soon).object?["id"] as? String)
+        let id = try #require(fixture.checkout(hold, token: buyer.token).object?["id"] as? String)
+        let refused = try server.request("POST", "/v1/bookings/\(id)/cancel", token: buyer.token)
+        #expect(refused.status == 409 && refused.errorCode == "cancellation_cutoff_passed", "\(refused)")
+        #expect(((refused.object?["error"] as? [String: Any])?["details"] as? [String: Any])?["cutoff_minutes"] as? Int == 60)
+        #expect(try server.request("GET", "/v1/bookings/\(id)", token: buyer.token).object?["status"] as? String == "confirmed")
+    }
+
     @Test("Idempotency-Key replays the first answer; another body with the same key is 422")
     func idempotency() throws {
         let buyer = try fixture.customers(1)[0]
@@ -102,7 +115,7 @@ final class CheckoutTests {
                 == "invalid_idempotency_key")
     }
 
-    @Test("loading a seat map settles attempts a crash left: one authorised just before it is found again by its key and cancelled")
+    @Test("loading a seat map settles attempts a crash left: one authorised just before it, without its hold, is found again by its key and cancelled")
     func reconcilesUnfinishedAttempts() throws {
         let showtime = try fixture.anotherShowtime(inDays: 5)
         let user = try fixture.customers(1)[0].id
@@ -122,7 +135,7 @@ final class CheckoutTests {
                 "authorised again with the same key, and that intent cancelled: \(rows[0])")
         #expect(rows[1][1] == "failed" && rows[1][2] == nil, "the card declines: nothing to cancel")
         #expect(rows[2][1] == "failed" && rows[2][2] == nil, "past the provider's key lifetime: not authorised again")
-        #expect(rows[3][1] == "cancelled" && rows[3][2] == "pi_from_before")
+        #expect(rows[3][1] == "failed" && rows[3][2] == "pi_from_before", "an intent the provider does not know authorised nothing")
     }
 
     @Test("flash sale: hundreds of buyers race for the same seats; exactly one winner per seat, and the database agrees")

@@ -123,6 +123,43 @@ struct MockPaymentProviderTests {
         #expect((try? result?.get())?.status == .succeeded)
     }
 
+    @Test("3-D Secure: the intent carries a client secret and next action; a failed authentication needs a new method and can be cancelled")
+    func threeDSecureFails() throws {
+        let provider = MockPaymentProvider()
+        let intent = try #require(try authorize(provider, "pm_card_threeDSecureRequired")?.get())
+        #expect(intent.status == .requiresAction)
+        #expect(intent.clientSecret?.hasPrefix(intent.id + "_secret_") == true)
+        #expect(intent.nextAction?.type == "use_stripe_sdk")
+        let failed = provider.failAuthentication(intent.id)
+        #expect(failed?.status == .requiresPaymentMethod && failed?.nextAction == nil)
+        #expect(provider.completeAuthentication(intent.id) == nil, "only an intent awaiting authentication can finish it")
+        guard case .failure(.invalidState)? = answer({ provider.capture(intent.id, on: loop, $0) }) else {
+            Issue.record("a failed authentication cannot be captured"); return
+        }
+        #expect((try? answer { provider.cancel(intent.id, on: loop, $0) }?.get())?.status == .canceled)
+    }
+
+    @Test("the ledger is shared: an intent authorised through one shard's instance is known and authenticated through another's")
+    func sharedLedger() throws {
+        let ledger = MockPaymentLedger()
+        let first = MockPaymentProvider(ledger: ledger), second = MockPaymentProvider(ledger: ledger)
+        let intent = try #require(try authorize(first, "pm_card_authenticationRequired")?.get())
+        #expect(second.completeAuthentication(intent.id)?.status == .requiresCapture)
+        #expect((try? answer { first.retrieve(intent.id, on: loop, $0) }?.get())?.status == .requiresCapture)
+        #expect(try authorize(second, "pm_card_authenticationRequired") == .success(intent), "the idempotency key is shared too")
+    }
+
+    @Test("pm_mock_refundFailsOnce: the first refund's answer is lost (unavailable); the retry refunds")
+    func refundFailsOnce() throws {
+        let provider = MockPaymentProvider()
+        let intent = try #require(try authorize(provider, "pm_mock_refundFailsOnce")?.get())
+        #expect((try? answer { provider.capture(intent.id, on: loop, $0) }?.get())?.status == .succeeded)
+        guard case .failure(.unavailable)? = answer({ provider.refund(intent.id, on: loop, $0) }) else {
+            Issue.record("the first refund must fail"); return
+        }
+        #expect((try? answer { provider.refund(intent.id, on: loop, $0) }?.get())?.status == .refunded)
+    }
+
     @Test("configured latency delays the answer on the loop")
     func latency() {
         let loop = try! EventLoop(index: 1)

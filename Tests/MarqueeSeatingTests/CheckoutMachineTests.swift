@@ -74,14 +74,65 @@ struct CheckoutMachineTests {
         #expect(machine.state == .bookingSeats && machine.payment.intent == "pi_1")
     }
 
-    @Test("a card that needs 3-D Secure: its intent is cancelled and recorded, the hold kept for another card")
+    static let challenge = AuthenticationChallenge(clientSecret: "pi_3ds_secret_x", nextAction: "use_stripe_sdk")
+
+    /// Started, and the provider asked for 3-D Secure on intent `pi_3ds`.
+    static func awaiting() -> CheckoutMachine {
+        var machine = started()
+        _ = machine.handle(.attemptCommitted)
+        _ = machine.handle(.requiresAction(intent: "pi_3ds", challenge: challenge))
+        return machine
+    }
+
+    @Test("a card that needs 3-D Secure: the attempt is recorded with its intent, the buyer gets the challenge, the hold waits")
     func requiresAction() {
         var machine = Self.started()
         _ = machine.handle(.attemptCommitted)
-        #expect(machine.handle(.requiresAction(intent: "pi_3ds")) == .finish(CheckoutEnding(
-            cancelAuthorization: "pi_3ds", payment: Self.attempt(.cancelled, "authentication_required", intent: "pi_3ds"),
-            hold: .resume(number: 7), outcome: .authenticationRequired)))
+        #expect(machine.handle(.requiresAction(intent: "pi_3ds", challenge: Self.challenge))
+            == .awaitAuthentication(Self.attempt(.requiresAction, nil, intent: "pi_3ds"), .requiresAction(Self.challenge)))
+        #expect(machine.state == .awaitingAuthentication)
+    }
+
+    @Test("confirmed after 3-D Secure: the intent is read back; authorised, the seats are booked as after a plain authorisation")
+    func confirmed() {
+        var machine = Self.awaiting()
+        #expect(machine.confirm() == .retrieve(intent: "pi_3ds"))
+        #expect(machine.state == .confirming)
+        #expect(machine.handle(.authorized(intent: "pi_3ds")) == .bookSeats(Self.hold))
+        #expect(machine.state == .bookingSeats && machine.payment.intent == "pi_3ds")
+    }
+
+    @Test("confirmed too early, or the provider silent: the checkout keeps waiting and may be confirmed again")
+    func confirmedTooEarly() {
+        var early = Self.awaiting()
+        _ = early.confirm()
+        #expect(early.handle(.requiresAction(intent: "pi_3ds", challenge: Self.challenge))
+            == .awaitAuthentication(Self.attempt(.requiresAction, nil, intent: "pi_3ds"), .requiresAction(Self.challenge)))
+        #expect(early.state == .awaitingAuthentication)
+
+        var silent = Self.awaiting()
+        _ = silent.confirm()
+        #expect(silent.handle(.providerFailed) == .awaitAuthentication(nil, .providerUnavailable))
+        #expect(silent.confirm() == .retrieve(intent: "pi_3ds"))
+    }
+
+    @Test("failed 3-D Secure: declined, the intent cancelled, the hold kept for another card")
+    func authenticationFailed() {
+        var machine = Self.awaiting()
+        _ = machine.confirm()
+        let code = CheckoutMachine.authenticationFailure
+        #expect(machine.handle(.authenticationFailed) == .finish(CheckoutEnding(
+            cancelAuthorization: "pi_3ds", payment: Self.attempt(.declined, code, intent: "pi_3ds"), hold: .resume(number: 7),
+            outcome: .declined(code: code, declineCode: nil, message: "The card's 3-D Secure authentication failed."))))
         #expect(machine.state == .finished)
+    }
+
+    @Test("the payment window ends before 3-D Secure does: the intent is cancelled and the hold leaves checkout")
+    func authenticationExpired() {
+        var machine = Self.awaiting()
+        #expect(machine.expire() == .finish(CheckoutEnding(
+            cancelAuthorization: "pi_3ds", payment: Self.attempt(.cancelled, "authentication_expired", intent: "pi_3ds"),
+            hold: .resume(number: 7), outcome: .holdExpired)))
     }
 
     @Test("a decline is recorded with the bank's decline code when there is one, and the hold kept")
@@ -160,13 +211,13 @@ struct CheckoutMachineTests {
             hold: .restore(restored), outcome: .bookingRefused)))
     }
 
-    @Test("a failed capture cancels the booking before answering, then frees its seats: no seat is sold unpaid")
+    @Test("a failed capture cancels the booking before answering, then frees its seats and cancels the authorisation")
     func captureFailed() {
         var machine = Self.capturing()
         #expect(machine.handle(.captureFailed) == .cancelBooking(Self.attempt(.failed, "capture_failed", intent: "pi_1")))
         #expect(machine.state == .cancellingBooking)
         #expect(machine.handle(.bookingCancelled)
-            == .finish(CheckoutEnding(hold: .unbook(seats: [4, 5], booking: 7), outcome: .paymentFailed)))
+            == .finish(CheckoutEnding(cancelAuthorization: "pi_1", hold: .unbook(seats: [4, 5], booking: 7), outcome: .paymentFailed)))
         #expect(machine.state == .finished)
     }
 

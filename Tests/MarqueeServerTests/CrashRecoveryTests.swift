@@ -228,6 +228,63 @@ struct CrashRecoveryTests {
         #expect(back.status == 200, "a persisted hold comes back until it expires: \(back)")
     }
 
+    @Test("kill -9 between authorisation and booking: the restarted server books and captures it at start, the seats being still the buyer's")
+    func killBetweenAuthorizeAndBook() throws {
+        let fixture = try fixture()
+        defer { fixture.close() }
+        let (database, showtime) = (fixture.database, fixture.showtime)
+        // A provider that takes three seconds to authorise: the kill lands
+        // while it does, the attempt committed, the booking not (the mock's
+        // own memory dies with the process, as an answer lost in a crash).
+        var slow = fixture.environment
+        slow["PAYMENT_LATENCY_MS"] = "3000"
+        let first = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: slow)
+        try waitForDatabase(port: first.port)
+        let held = try request(port: first.port, "POST", "/v1/showtimes/\(showtime)/holds", #"{"best_available":{"count":2}}"#,
+                               token: fixture.tokens[0])
+        let hold = try #require(held.object?["id"] as? String, "\(held)")
+        let seats = try #require(held.object?["seats"] as? [String])
+        let number = try #require(hold.split(separator: "_").last.map(String.init))
+        #expect(try pollUntil(seconds: 10) {
+            try database.query("SELECT count(*) FROM holds WHERE showtime_id = $1 AND hold_no = $2 AND status = 'live'",
+                               [showtime, number]).scalar == "1"
+        }, "the hold's row is written behind")
+
+        // The checkout is sent and never read: the process dies under it.
+        let buyer = try TestClient(port: first.port)
+        let body = #"{"payment_method":"pm_card_visa"}"#
+        try buyer.send("POST /v1/holds/\(hold)/checkout HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer \(fixture.tokens[0])\r\n"
+                       + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(try pollUntil(seconds: 10) {
+            try database.query("SELECT status FROM payments WHERE showtime_id = $1 AND hold_no = $2", [showtime, number]).scalar == "authorizing"
+        }, "the attempt is committed before the provider answers")
+        first.signal(SIGKILL)
+        _ = first.waitForExit()
+        #expect(try database.query("SELECT count(*) FROM bookings WHERE showtime_id = $1", [showtime]).scalar == "0", "killed before the booking")
+
+        let second = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "2"], environment: fixture.environment)
+        defer {
+            second.signal(SIGTERM)
+            _ = second.waitForExit()
+        }
+        // Nothing touches the showtime: the reconciliation at start settles it.
+        let booking = "SELECT status || ':' || payment_status FROM bookings WHERE showtime_id = $1 AND booking_no = $2"
+        #expect(try pollUntil(seconds: 20) { try database.query(booking, [showtime, number]).scalar == "confirmed:captured" },
+                "\(second.log.suffix(2_000))")
+        // The attempt's row follows the booking's in the next statement.
+        let attempt = "SELECT status || ':' || (intent_id LIKE 'pi_mock_%') FROM payments WHERE showtime_id = $1 AND hold_no = $2"
+        #expect(try pollUntil(seconds: 5) { try database.query(attempt, [showtime, number]).scalar == "captured:true" },
+                "\((try? database.query(attempt, [showtime, number]).rows) ?? [])")
+        #expect(try database.query("SELECT count(*) FROM booked_seats WHERE showtime_id = $1 AND booking_no = $2",
+                                   [showtime, number]).scalar == "2")
+        let mine = try request(port: second.port, "GET", "/v1/me/bookings", nil, token: fixture.tokens[0])
+        let items = mine.object?["items"] as? [[String: Any]] ?? []
+        #expect(items.count == 1 && items.first?["seats"] as? [String] == seats, "\(mine)")
+        let map = try request(port: second.port, "GET", "/v1/showtimes/\(showtime)/seats", nil, token: nil)
+        let booked = (map.object?["seats"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "booked" }.compactMap { $0["label"] as? String }
+        #expect(Set(booked) == Set(seats))
+    }
+
     private func waitForDatabase(port: Int) throws {
         for _ in 0..<200 {
             if (try? request(port: port, "GET", "/readyz", nil, token: nil).status) == 200 { return }

@@ -138,12 +138,14 @@ struct SettingsTests {
             (.tokenTTLSeconds, 1_009), (.loginLimitPerEmail, 1_010), (.loginLimitPerAddress, 1_011),
             (.holdTTLSeconds, 1_012), (.maxSeatsPerHold, 13), (.maxHoldsPerShowtime, 14), (.maxHoldsPerUser, 1_015),
             (.paymentLatencyMs, 1_016), (.liveMaxWatchers, 1_017), (.liveMaxWatchersPerAddress, 1_018),
-            (.liveCoalesceMs, 19), (.liveGroups, 20), (.liveGroupSize, 1_021),
+            (.liveCoalesceMs, 19), (.liveGroups, 20), (.liveGroupSize, 1_021), (.paymentWindowSeconds, 1_022),
+            (.bookingCancelCutoffMinutes, 1_023),
         ]
         let arguments = flags.flatMap { [$0.0.definition.flag!, String($0.1)] }
             + ["--host", "127.0.0.9", "--database-url", "postgresql://x", "--log-level", "ERROR", "--websocket-echo"]
         let secret = String(repeating: "s", count: 32)
-        let values = try SettingValues(arguments: arguments, environment: Self.environment(["JWT_SECRET": secret, "ADMIN_TOKEN": "boot"]))
+        let environment = Self.environment(["JWT_SECRET": secret, "ADMIN_TOKEN": "boot", "STRIPE_WEBHOOK_SECRET": "whsec_test"])
+        let values = try SettingValues(arguments: arguments, environment: environment)
         let server = try values.serverConfig()
         let serverFields: [Int] = [server.port, server.shards, server.maxConnections, server.limits.maxHeadBytes,
                                    server.limits.maxHeaderCount, server.limits.maxBodyBytes, Int(server.headerTimeoutMilliseconds),
@@ -162,9 +164,10 @@ struct SettingsTests {
         let bookingFields: [Int] = [Int(booking.holdTTLSeconds), booking.maxSeatsPerHold, booking.maxHoldsPerUserPerShowtime,
                                     booking.maxHoldsPerUser, Int(booking.paymentLatencyMilliseconds), booking.maxWatchers,
                                     booking.maxWatchersPerAddress, Int(booking.liveCoalesceMilliseconds), booking.liveGroups,
-                                    booking.liveGroupSize]
-        #expect(bookingFields == [1_012, 13, 14, 1_015, 1_016, 1_017, 1_018, 19, 20, 1_021])
+                                    booking.liveGroupSize, Int(booking.paymentWindowSeconds), booking.cancelCutoffMinutes]
+        #expect(bookingFields == [1_012, 13, 14, 1_015, 1_016, 1_017, 1_018, 19, 20, 1_021, 1_022, 1_023])
         #expect(booking.webSocketEcho)
+        #expect(booking.stripeWebhookSecret == Array("whsec_test".utf8))
     }
 
     @Test("an integer out of range is refused, naming the setting, its flag and its variable",
@@ -193,7 +196,7 @@ struct SettingsTests {
     @Test("a secret has no flag, is refused as one, and is never echoed")
     func secrets() throws {
         let secrets = Setting.allCases.filter(\.definition.isSecret)
-        #expect(Set(secrets.map(\.definition.variable)) == ["JWT_SECRET", "ADMIN_TOKEN", "ADMIN_PASSWORD"])
+        #expect(Set(secrets.map(\.definition.variable)) == ["JWT_SECRET", "ADMIN_TOKEN", "ADMIN_PASSWORD", "STRIPE_WEBHOOK_SECRET"])
         for setting in secrets {
             let definition = setting.definition
             #expect(definition.flag == nil)

@@ -1,0 +1,117 @@
+import Logging
+import MarqueeHTTP
+import MarqueeLoop
+import MarqueeServer
+import MarqueeStore
+
+/// Reconciliation on each owner shard: when a showtime loads, at start
+/// (once the shard's database connection is up, and after every
+/// reconnect), and every `reconcileIntervalMilliseconds`, for the
+/// showtimes this shard owns that have payments in flight or failed
+/// refunds (PaymentReconciler does the settling). One pass per showtime
+/// at a time; a load waits for a pass under way. The provider is called
+/// from the owner's loop without holding anything other requests wait on.
+extension OwnerShard {
+    /// Bookings with a failed refund plus attempts whose outcome is
+    /// unknown, per showtime, and the showtimes that have anything to settle.
+    static let sweepSQL = """
+        SELECT showtime_id, sum(attention)::bigint FROM (
+            SELECT showtime_id, (status = 'unknown')::int AS attention FROM payments
+            WHERE status IN ('authorizing', 'requires_action', 'authorized', 'unknown')
+            UNION ALL
+            SELECT showtime_id, (payment_status = 'refund_failed')::int FROM bookings
+            WHERE (status = 'confirmed' AND payment_status = 'authorized') OR payment_status = 'refund_failed'
+        ) u GROUP BY showtime_id
+        """
+
+    /// Starts the sweeps (SeatEngine.start calls it on every shard).
+    func startReconciling() {
+        guard sweepTimer == nil, access.database != nil else { return }
+        access.gauge("marquee_payments_attention",
+                     help: "Failed refunds and attempts of unknown outcome in the showtimes a shard owns, as of its last sweep.") {
+            [unowned self] in Double(attention)
+        }
+        let timer = LoopTimer(loop: access.loop)
+        let interval = config.reconcileIntervalMilliseconds
+        timer.start(after: interval, repeat: interval) { [unowned self] in sweep() }
+        sweepTimer = timer
+        // Now if connected, and after every (re)connect; a NOTIFY asks for one too.
+        access.listen("marquee_payments", ready: { [unowned self] in sweep() }) { [unowned self] _ in sweep() }
+    }
+
+    /// Settles one showtime's payments: the load's pass, or a sweep's.
+    func reconcile(_ showtime: Int64, loading: Bool, _ completion: @escaping (APIError?) -> Void) {
+        guard let reconciler else { return completion(APIError.databaseUnavailable) }
+        if reconciling[showtime] != nil {
+            reconciling[showtime]!.append(completion)
+            return
+        }
+        reconciling[showtime] = [completion]
+        var pass = PaymentReconciler.Pass()
+        // A loaded map is the truth for its seats: nothing is booked behind its back.
+        pass.mayBook = loading || showtimes[showtime] == nil
+        pass.skip = Set(checkouts.keys.filter { $0.showtime == showtime }.map(\.number))
+        pass.mayRefund = { [unowned self] intent in (refundRetries[intent]?.due ?? 0) <= SystemClock.monotonicNanoseconds() }
+        pass.refunded = { [unowned self] intent, succeeded in
+            if succeeded { refundRetries[intent] = nil } else { refundFailed(intent) }
+        }
+        reconciler.reconcile(showtime: showtime, pass) { [self] error in
+            for waiter in reconciling.removeValue(forKey: showtime) ?? [] { waiter(error) }
+        }
+    }
+
+    /// A refund failed: tried again after the retry delay, doubling with
+    /// each failure up to an hour.
+    func refundFailed(_ intent: String) {
+        let tries = (refundRetries[intent]?.tries ?? 0) + 1
+        let delay = min(config.refundRetryMilliseconds << min(tries - 1, 20), 3_600_000)
+        refundRetries[intent] = (tries, SystemClock.monotonicNanoseconds() + delay * 1_000_000)
+    }
+
+    private func sweep() {
+        guard !sweeping, let database = access.database else { return }
+        sweeping = true
+        database.query(Self.sweepSQL) { [self] result in
+            guard case .success(let rows) = result else {
+                sweeping = false
+                return
+            }
+            var mine: [Int64] = []
+            var attention = 0
+            for row in rows.rows {
+                guard let id = row[0].flatMap({ Int64($0) }),
+                      SeatEngine.owner(of: id, shards: access.server.shardCount) == access.index else { continue }
+                mine.append(id)
+                attention += Int(row[1] ?? "0") ?? 0
+            }
+            self.attention = attention
+            reconcileEach(mine[...])
+        }
+    }
+
+    private func reconcileEach(_ ids: ArraySlice<Int64>) {
+        guard let id = ids.first else {
+            sweeping = false
+            return
+        }
+        reconcile(id, loading: false) { [self] error in
+            if let error {
+                access.logger.warning("reconciliation pass failed", metadata: [
+                    "showtime": .stringConvertible(id), "error": .string(error.message),
+                ])
+            }
+            reconcileEach(ids.dropFirst())
+        }
+    }
+}
+
+extension SeatEngine {
+    /// Starts what runs on every shard without a request: the payment
+    /// reconciliation at start and its periodic sweeps. Call once the
+    /// server is started.
+    public func start(on server: Server) {
+        for index in 0..<server.shardCount {
+            server.onShard(index) { [self] access in OwnerShard.on(access, engine: self).startReconciling() }
+        }
+    }
+}
