@@ -76,10 +76,16 @@ let package = Package(
             "MarqueeCore", "MarqueeSeating", "MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeLoop", "MarqueeUsers",
             "MarqueeCatalog", "MarqueePayments", "MarqueeCrypto", .product(name: "Logging", package: "swift-log"),
         ]),
+        // Live seat maps over WebSocket: per-shard watcher hubs, the owner
+        // shard's change feed, the watcher limits; and the WebSocket echo for
+        // conformance suites. Reaches the seat engine through ShowtimeOwner only.
+        .target(name: "MarqueeLive", dependencies: [
+            "MarqueeBooking", "MarqueeCore", "MarqueeSeating", "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeUsers",
+        ]),
         // The `marquee` binary: command-line interface only.
         .executableTarget(name: "Marquee", dependencies: [
             "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
-            "MarqueeHTTP", "MarqueeLoop",
+            "MarqueeLive", "MarqueeHTTP", "MarqueeLoop",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -98,7 +104,7 @@ let package = Package(
         // Catalog and users share one real-server harness (CatalogTestServer).
         .testTarget(name: "MarqueeCatalogTests", dependencies: [
             "MarqueeCatalog", "MarqueeHTTP", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
-            "MarqueeLoop",
+            "MarqueeLive", "MarqueeLoop",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto", "MarqueeTestSupport"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import MarqueeBooking
 import MarqueeCatalog
+import MarqueeLive
 import MarqueeServer
 import MarqueeStore
 import MarqueeUsers
@@ -46,7 +47,10 @@ struct ServeCommand: ParsableCommand {
         var routes = Routes()
         UserRoutes.add(to: &routes, config: users)
         CatalogRoutes.add(to: &routes, config: catalog)
-        BookingRoutes.add(to: &routes, engine: SeatEngine(config: booking))
+        let engine = SeatEngine(config: booking)
+        BookingRoutes.add(to: &routes, engine: engine)
+        LiveRoutes.add(to: &routes, engine: engine)
+        if booking.webSocketEcho { WebSocketEcho.add(to: &routes) }
         try ServerProcess.run(config: config, routes: routes, logger: logger)
     }
 }

@@ -27,7 +27,6 @@ final class OwnerShard {
     private var wheel: ExpiryWheel<HoldKey>
     private var ticker: LoopTimer?
     private let plans = SeatingPlanCache()
-    private(set) lazy var liveFeed = LiveFeed(owner: self)
 
     static func on(_ access: ShardAccess, engine: SeatEngine) -> OwnerShard {
         access.local(OwnerShard.self) { OwnerShard(access: access, engine: engine) }

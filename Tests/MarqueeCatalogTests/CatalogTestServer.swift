@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarqueeBooking
 import MarqueeCatalog
+import MarqueeLive
 import MarqueeServer
 import MarqueeStore
 import MarqueeTestSupport
@@ -42,7 +43,10 @@ final class CatalogTestServer {
         CatalogRoutes.add(to: &routes, config: catalog)
         var bookingConfig = BookingConfig(signer: Self.signer, catalog: catalog)
         booking(&bookingConfig)
-        BookingRoutes.add(to: &routes, engine: SeatEngine(config: bookingConfig))
+        let engine = SeatEngine(config: bookingConfig)
+        BookingRoutes.add(to: &routes, engine: engine)
+        LiveRoutes.add(to: &routes, engine: engine)
+        if bookingConfig.webSocketEcho { WebSocketEcho.add(to: &routes) }
         let logger = Logger(label: "catalog-test") { _ in SwiftLogNoOpLogHandler() }
         server = try Server.start(config: config, routes: routes, logger: logger)
         try waitUntilReady()

@@ -1,6 +1,7 @@
 import Foundation
 import MarqueeBooking
 import MarqueeCatalog
+import MarqueeLive
 import MarqueeServer
 import MarqueeTestSupport
 import MarqueeUsers
@@ -50,7 +51,9 @@ final class OpenAPIDocumentTests {
         var routes = Routes()
         UserRoutes.add(to: &routes, config: UsersConfig(signer: CatalogTestServer.signer))
         CatalogRoutes.add(to: &routes, config: CatalogConfig())
-        BookingRoutes.add(to: &routes, engine: SeatEngine(config: BookingConfig(signer: CatalogTestServer.signer, catalog: CatalogConfig())))
+        let engine = SeatEngine(config: BookingConfig(signer: CatalogTestServer.signer, catalog: CatalogConfig()))
+        BookingRoutes.add(to: &routes, engine: engine)
+        LiveRoutes.add(to: &routes, engine: engine)
         let system = ["/healthz", "/readyz", "/metrics", "/openapi.json"]
         let served = Set(routes.router.patterns.map { $0.replacingOccurrences(of: ":int}", with: "}") } + system)
         #expect(served == Set(paths.keys))

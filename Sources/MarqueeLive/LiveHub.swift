@@ -1,4 +1,5 @@
 import Glibc
+import MarqueeBooking
 import MarqueeHTTP
 import MarqueeLoop
 import MarqueeServer
@@ -160,7 +161,7 @@ final class LiveHub {
         audiences[showtime] = nil
         snapshotFrames[showtime] = nil
         let shard = access.index
-        engine.onOwnerShard(of: showtime, from: access) { owner in owner.liveFeed.unsubscribe(showtime, shard: shard) }
+        engine.onShowtimeOwner(of: showtime, from: access) { owner in LiveFeed.on(owner).unsubscribe(showtime, shard: shard) }
     }
 
     /// Asks the owner for a snapshot (and, for a shard's first watcher of
@@ -181,12 +182,13 @@ final class LiveHub {
         let user = watcher.user
         let reply = LoopBound(watcher, loop: access.loop)
         let hub = LoopBound(self, loop: access.loop)
-        engine.onOwnerShard(of: showtime, from: access) { owner in
+        engine.onShowtimeOwner(of: showtime, from: access) { owner in
             owner.showtime(showtime) { result in
                 switch result {
                 case .success(let seats):
-                    if subscribe { owner.liveFeed.subscribe(seats, shard: shard) }
-                    let snapshot = owner.liveFeed.snapshot(seats, user: user)
+                    let feed = LiveFeed.on(owner)
+                    if subscribe { feed.subscribe(seats, shard: shard) }
+                    let snapshot = feed.snapshot(seats, user: user)
                     let seq = seats.seq
                     reply.execute { watcher in
                         watcher.snapshotRequested = false
