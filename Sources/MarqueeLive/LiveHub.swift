@@ -28,50 +28,6 @@ import MarqueeServer
 /// holds and checkouts queue behind them (10,000 watchers at 50 ms: buyers'
 /// requests waited seconds before).
 final class LiveHub {
-    final class Watcher {
-        let socket: WebSocketConnection
-        let showtime: Int64
-        let user: Int64?
-        let address: String
-        /// The seq its last snapshot reflected; deltas up to it are skipped.
-        var seq: UInt64 = 0
-        var hasSnapshot = false
-        var laggingSince: UInt64?
-        var snapshotRequested = false
-        /// Its place in its group's array (removal swaps the last one in).
-        var slot = 0
-        /// Its delta group (see above).
-        var group = 0
-
-        init(socket: WebSocketConnection, showtime: Int64, user: Int64?, address: String) {
-            self.socket = socket
-            self.showtime = showtime
-            self.user = user
-            self.address = address
-        }
-    }
-
-    /// One showtime's watchers on this shard and its groups' pending deltas.
-    final class Audience {
-        /// Per group: its watchers here (an array each, since a delta walks
-        /// all of a group's; picking them out of one array touched every
-        /// watcher of the showtime per group's delta), the batches since its last delta
-        /// (oldest first; none kept for a group without watchers), and when
-        /// it last sent one (loop time, nil before its first).
-        var members: [[Watcher]]
-        var pending: [[LiveFeed.Batch]]
-        var sentAt: [UInt64?]
-        var joined = 0
-        var timer: LoopTimer?
-
-        init(groups: Int) {
-            members = Array(repeating: [], count: groups)
-            pending = Array(repeating: [], count: groups)
-            sentAt = Array(repeating: nil, count: groups)
-        }
-
-        var isEmpty: Bool { members.allSatisfy(\.isEmpty) }
-    }
 
     let access: ShardAccess
     let engine: SeatEngine
@@ -82,13 +38,13 @@ final class LiveHub {
     private var snapshotFrames: [Int64: (text: String, frames: [Int: [UInt8]])] = [:]
     private var timer: LoopTimer?
     /// The window in use: the configured one, stretched (see above).
-    private var window: UInt64 { UInt64((Double(engine.config.liveCoalesceMilliseconds) * stretch).rounded()) }
-    private var groups: Int { max(1, engine.config.liveGroups) }
+    var window: UInt64 { UInt64((Double(engine.config.liveCoalesceMilliseconds) * stretch).rounded()) }
+    var groups: Int { max(1, engine.config.liveGroups) }
     /// How far the window is stretched now (1: as configured).
-    private(set) var stretch = 1.0
+    var stretch = 1.0
     /// Time spent writing deltas since `measuredSince` (monotonic nanoseconds).
-    private var sendingNanos: UInt64 = 0
-    private var measuredSince = SystemClock.monotonicNanoseconds()
+    var sendingNanos: UInt64 = 0
+    var measuredSince = SystemClock.monotonicNanoseconds()
     /// The share of a shard's time deltas may take before the window stretches.
     static let fanOutBudget = 0.5
 
@@ -226,172 +182,6 @@ final class LiveHub {
         guard let audience = audiences[batch.showtime], !audience.isEmpty else { return }
         for group in audience.pending.indices where !audience.members[group].isEmpty { audience.pending[group].append(batch) }
         sendDue(audience)
-    }
-
-    /// The group of a showtime's `joined`-th watcher on this shard. A group
-    /// is worth its own encode and timer only for a crowd: the first `size`
-    /// watchers share one, then each further `size` open one more, up to
-    /// `groups` (see BookingConfig.liveGroupSize).
-    static func group(joined: Int, groups: Int, size: Int) -> Int {
-        joined % min(groups, 1 + joined / max(1, size))
-    }
-
-    /// How far (milliseconds) group `group`'s slots start after group 0's.
-    private func phase(of group: Int) -> UInt64 { UInt64(group) * window / UInt64(groups) }
-
-    /// The slot group `group` is in at `now`: slot n runs from
-    /// (n - 1) * window + phase to n * window + phase.
-    private func slot(of group: Int, at now: UInt64) -> UInt64 {
-        (now + window - phase(of: group)) / window
-    }
-
-    /// When group `group`, which last sent at `last`, may send again; nil
-    /// for now. At most one delta per slot, and none within half a window
-    /// of the last (a send late in one slot is not followed at once by one
-    /// early in the next; at a crowd's steady rate sends fall on slot
-    /// starts, so this does not move them).
-    private func nextSend(of group: Int, last: UInt64?, now: UInt64) -> UInt64? {
-        guard window > 0, let last else { return nil }
-        let current = slot(of: group, at: now)
-        let slotStart = slot(of: group, at: last) == current ? current * window + phase(of: group) : now
-        let earliest = max(slotStart, last + window / 2)
-        return earliest > now ? earliest : nil
-    }
-
-    private func sendDue(_ audience: Audience) {
-        let now = access.loop.now
-        var wake: UInt64?
-        for group in audience.pending.indices where !audience.pending[group].isEmpty {
-            if let due = nextSend(of: group, last: audience.sentAt[group], now: now) {
-                wake = min(wake ?? .max, due - now)
-                continue
-            }
-            audience.sentAt[group] = now
-            let batch = Self.merged(audience.pending[group])
-            audience.pending[group] = []
-            // Wall time, not the thread's CPU time: what the shard's other
-            // work waits for is the time the loop spends here, preemption
-            // included (with CPU time, 10,000 watchers on two shared cores
-            // kept buyers' requests waiting half a second at the median).
-            let started = SystemClock.monotonicNanoseconds()
-            send(batch, to: audience, group: group)
-            sendingNanos += SystemClock.monotonicNanoseconds() &- started
-        }
-        measureLoad()
-        guard let wake else { return }
-        if audience.timer == nil { audience.timer = LoopTimer(loop: access.loop) }
-        audience.timer?.start(after: wake) { [unowned self, unowned audience] in sendDue(audience) }
-    }
-
-    private func measureLoad() {
-        let now = SystemClock.monotonicNanoseconds()
-        let elapsed = now &- measuredSince
-        guard elapsed >= 200_000_000 else { return }
-        let busy = Double(sendingNanos) / Double(elapsed)
-        let previous = stretch
-        stretch = Self.stretch(stretch, busy: busy)
-        // Operators hear of it when it matters (twice the window), once each way.
-        if previous < 2 && stretch >= 2 {
-            access.logger.warning("live deltas take most of this shard's time: window stretched", metadata: [
-                "window_ms": .stringConvertible(window), "fan_out_share": .string(String(format: "%.2f", busy))])
-        } else if previous >= 2 && stretch < 2 {
-            access.logger.info("live window back under twice its setting", metadata: ["window_ms": .stringConvertible(window)])
-        }
-        sendingNanos = 0
-        measuredSince = now
-    }
-
-    /// The next stretch, given the current one and the share of time deltas
-    /// took with it. Frames per second go as one over the window, so the
-    /// stretch that would bring that share to the budget is in proportion;
-    /// half of the way is taken each time (no swinging), within 1...8.
-    static func stretch(_ current: Double, busy: Double) -> Double {
-        let wanted = current * busy / fanOutBudget
-        return min(8, max(1, (current + wanted) / 2))
-    }
-
-    /// Consecutive batches as one: seq range over all, each seat once with
-    /// its latest state, stamped with the oldest change.
-    static func merged(_ batches: [LiveFeed.Batch]) -> LiveFeed.Batch {
-        guard batches.count > 1 else { return batches[0] }
-        let first = batches[0]
-        let last = batches[batches.count - 1]
-        var at: [String: Int] = [:]
-        var changes: [(label: String, state: String)] = []
-        for batch in batches {
-            for change in batch.changes {
-                if let index = at[change.label] {
-                    changes[index].state = change.state
-                } else {
-                    at[change.label] = changes.count
-                    changes.append(change)
-                }
-            }
-        }
-        return LiveFeed.Batch(showtime: first.showtime, fromSeq: first.fromSeq, toSeq: last.toSeq,
-                              oldestChangeMillis: first.oldestChangeMillis, changes: changes)
-    }
-
-    /// Encoded once, the same frame to every up-to-date watcher of the
-    /// group; once more per other variant met (a watcher that agreed
-    /// permessage-deflate gets the compressed frame for its window size).
-    private func send(_ batch: LiveFeed.Batch, to audience: Audience, group: Int) {
-        let plain = WebSocketEncoder.frame(.text, Self.payload(batch, from: batch.fromSeq))
-        // Watchers whose snapshot was taken while this batch was gathering
-        // already have part of it: they get the same changes (each seat's
-        // state now) numbered from just past their snapshot, so a client
-        // checking `from_seq == seq + 1` never takes the overlap for a gap.
-        var others: [FrameKey: [UInt8]] = [:]
-        let now = access.loop.now
-        for watcher in audience.members[group] where watcher.hasSnapshot && batch.toSeq > watcher.seq {
-            if watcher.laggingSince != nil { continue }
-            if watcher.socket.pendingWriteBytes > engine.config.liveMaxUnsentBytes {
-                // Too far behind: stop queueing; a fresh snapshot follows when it drains.
-                watcher.laggingSince = now
-                watcher.hasSnapshot = false
-                continue
-            }
-            let from = watcher.seq >= batch.fromSeq ? watcher.seq + 1 : batch.fromSeq
-            let variant = watcher.socket.frameVariant
-            if from == batch.fromSeq && variant == 0 {
-                watcher.socket.send(frame: plain)
-            } else {
-                let key = FrameKey(from: from, variant: variant)
-                let frame = others[key] ?? watcher.socket.frame(.text, Self.payload(batch, from: from))
-                others[key] = frame
-                watcher.socket.send(frame: frame)
-            }
-            watcher.seq = batch.toSeq
-        }
-    }
-
-    private struct FrameKey: Hashable {
-        let from: UInt64
-        let variant: Int
-    }
-
-    /// The delta message's JSON.
-    static func payload(_ batch: LiveFeed.Batch, from: UInt64) -> [UInt8] {
-        var json = JSONBuffer(capacity: 96 + 34 * batch.changes.count)
-        json.raw("{\"type\":\"delta\",\"showtime\":")
-        json.integer(batch.showtime)
-        json.raw(",\"from_seq\":")
-        json.integer(from)
-        json.raw(",\"seq\":")
-        json.integer(batch.toSeq)
-        json.raw(",\"oldest_change_at\":")
-        json.timestamp(milliseconds: batch.oldestChangeMillis)
-        json.raw(",\"changes\":[")
-        for (index, change) in batch.changes.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{\"seat\":")
-            json.string(change.label)
-            json.raw(",\"state\":")
-            json.string(change.state)
-            json.raw("}")
-        }
-        json.raw("]}")
-        return json.bytes
     }
 
     private func checkLaggards() {
