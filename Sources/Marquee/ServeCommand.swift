@@ -50,7 +50,6 @@ struct ServeCommand: ParsableCommand {
         let engine = SeatEngine(config: booking)
         BookingRoutes.add(to: &routes, engine: engine)
         LiveRoutes.add(to: &routes, engine: engine)
-        if booking.webSocketEcho { WebSocketEcho.add(to: &routes) }
         try ServerProcess.run(config: config, routes: routes, logger: logger)
     }
 }

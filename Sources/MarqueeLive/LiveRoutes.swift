@@ -4,9 +4,12 @@ import MarqueeServer
 import MarqueeUsers
 
 /// `GET /v1/showtimes/{id}/live`: a WebSocket with the showtime's seat map,
-/// a snapshot then ordered deltas (see LiveHub, LiveFeed).
+/// a snapshot then ordered deltas (see LiveHub, LiveFeed); and, only when
+/// BookingConfig.webSocketEcho is set (--websocket-echo), the echo for
+/// conformance suites (WebSocketEcho).
 public enum LiveRoutes {
     public static func add(to routes: inout Routes, engine: SeatEngine) {
+        if engine.config.webSocketEcho { WebSocketEcho.add(to: &routes) }
         // One for the process: the routes are shared by every shard.
         let admission = WatcherAdmission(maxTotal: engine.config.maxWatchers, maxPerAddress: engine.config.maxWatchersPerAddress)
         routes.add(.GET, "/v1/showtimes/{id:int}/live") { context in

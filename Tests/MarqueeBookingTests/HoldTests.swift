@@ -4,11 +4,11 @@ import Testing
 
 @Suite("Seat maps and holds over HTTP", .serialized)
 final class HoldTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer { config in
+        server = try MarqueeTestServer { config in
             config.maxHoldsPerUser = 2
         }
         fixture = try BookingFixture(server: server)
@@ -167,10 +167,9 @@ final class HoldTests {
         #expect(try server.request("PATCH", "/v1/showtimes/\(later)", json: #"{"status":"cancelled"}"#).status == 200)
         // The owner shard re-reads status on the catalog's change notice.
         var code: String?
-        for _ in 0..<100 {
+        _ = try eventually(within: 5, pollingEvery: 20) {
             code = try fixture.hold(["A2"], token: token, showtime: later).errorCode
-            if code == "showtime_cancelled" { break }
-            usleep(20_000)
+            return code == "showtime_cancelled"
         }
         #expect(code == "showtime_cancelled")
     }

@@ -9,12 +9,12 @@ import Testing
 
 @Suite("OpenAPI document matches the API", .serialized)
 final class OpenAPIDocumentTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let document: [String: Any]
     let repositoryFile: Data
 
     init() throws {
-        server = try CatalogTestServer()
+        server = try MarqueeTestServer()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         repositoryFile = try Data(contentsOf: root.appendingPathComponent("openapi.json"))
         document = try #require(try JSONSerialization.jsonObject(with: repositoryFile) as? [String: Any])
@@ -49,9 +49,9 @@ final class OpenAPIDocumentTests {
     @Test("every route of the server is documented, and nothing else")
     func routesDocumented() throws {
         var routes = Routes()
-        UserRoutes.add(to: &routes, config: UsersConfig(signer: CatalogTestServer.signer))
+        UserRoutes.add(to: &routes, config: UsersConfig(signer: MarqueeTestServer.signer))
         CatalogRoutes.add(to: &routes, config: CatalogConfig())
-        let engine = SeatEngine(config: BookingConfig(signer: CatalogTestServer.signer, catalog: CatalogConfig()))
+        let engine = SeatEngine(config: BookingConfig(signer: MarqueeTestServer.signer, catalog: CatalogConfig()))
         BookingRoutes.add(to: &routes, engine: engine)
         LiveRoutes.add(to: &routes, engine: engine)
         let system = ["/healthz", "/readyz", "/metrics", "/openapi.json"]

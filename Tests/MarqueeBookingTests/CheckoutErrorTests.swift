@@ -7,11 +7,11 @@ import Testing
 /// provider's test payment methods.
 @Suite("Checkout errors from the payment provider", .serialized)
 final class CheckoutErrorTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer()
+        server = try MarqueeTestServer()
         fixture = try BookingFixture(server: server)
     }
     deinit { server.stop() }
@@ -75,11 +75,11 @@ final class CheckoutErrorTests {
 /// for a few requests even on a loaded machine) the hold is checking out.
 @Suite("Checkout against a slow payment provider", .serialized)
 final class SlowProviderCheckoutTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer { config in config.paymentLatencyMilliseconds = 2_000 }
+        server = try MarqueeTestServer { config in config.paymentLatencyMilliseconds = 2_000 }
         fixture = try BookingFixture(server: server)
     }
     deinit { server.stop() }
@@ -170,11 +170,11 @@ final class SlowProviderCheckoutTests {
 /// checkout extending them by one, and a provider answering after four.
 @Suite("Checkout past the payment window", .serialized)
 final class PaymentWindowTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer { config in
+        server = try MarqueeTestServer { config in
             config.holdTTLSeconds = 2
             config.paymentWindowSeconds = 1
             config.paymentLatencyMilliseconds = 4_000

@@ -6,11 +6,11 @@ import Testing
 /// enough (2 s) that the retry arrives during the checkout.
 @Suite("Idempotency-Key while the first request runs", .serialized)
 final class IdempotencyInProgressTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer { config in config.paymentLatencyMilliseconds = 2_000 }
+        server = try MarqueeTestServer { config in config.paymentLatencyMilliseconds = 2_000 }
         fixture = try BookingFixture(server: server)
     }
     deinit { server.stop() }
@@ -40,11 +40,11 @@ final class IdempotencyInProgressTests {
 
 @Suite("Idempotency-Key after a server error", .serialized)
 final class IdempotencyServerErrorTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer()
+        server = try MarqueeTestServer()
         fixture = try BookingFixture(server: server)
     }
     deinit { server.stop() }
