@@ -17,8 +17,8 @@ import MarqueeStore
 /// and speculative insert cost PostgreSQL more than the row itself), so
 /// each statement is an `unnest` with no join to plan and a prepared
 /// statement's generic plan is safe: one for hold churn alone, one for
-/// everything (planning each batch cost PostgreSQL about a millisecond of
-/// CPU, most of its checkout work).
+/// everything (planning each batch would be most of PostgreSQL's work
+/// for a checkout; see BatchWriter+SQL.swift for the statements).
 /// Bookings and checkout records are durable: their callers wait for the
 /// commit of their batch (`whenCommitted`).
 ///

@@ -48,8 +48,7 @@ extension LiveHub {
             audience.pending[group] = []
             // Wall time, not the thread's CPU time: what the shard's other
             // work waits for is the time the loop spends here, preemption
-            // included (with CPU time, 10,000 watchers on two shared cores
-            // kept buyers' requests waiting half a second at the median).
+            // included (CPU time undercounts it on shared cores).
             let started = SystemClock.monotonicNanoseconds()
             send(batch, to: audience, group: group)
             sendingNanos += SystemClock.monotonicNanoseconds() &- started

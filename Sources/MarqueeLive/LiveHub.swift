@@ -14,9 +14,8 @@ import MarqueeServer
 /// windows are phase-shifted: group g may get one delta per window slot,
 /// its slots starting g/groups of a window after group 0's. A crowd's
 /// deltas then go out in that many smaller bursts spread over the window
-/// instead of one burst of every watcher at once (which, on two cores,
-/// took most of a window to write and read), with the same frame rate per
-/// watcher. A group that has not sent in its current slot (nor in the
+/// instead of one burst of every watcher at once, with the same frame rate
+/// per watcher (the measurements are in BENCHMARKS.md). A group that has not sent in its current slot (nor in the
 /// last half window) sends at once, so a lone change after a quiet spell
 /// is not held back.
 ///
@@ -25,10 +24,9 @@ import MarqueeServer
 /// more), the window grows in proportion, up to eight times, and shrinks
 /// back as the load falls. A crowd too big for the configured window then
 /// gets fewer, fuller deltas instead of the shard drowning in frames while
-/// holds and checkouts queue behind them (10,000 watchers at 50 ms: buyers'
-/// requests waited seconds before).
+/// holds and checkouts queue behind them. LiveHub+Pacing holds the slots
+/// and the stretch, LiveHub+Deltas what a delta is and how it is written.
 final class LiveHub {
-
     let access: ShardAccess
     let engine: SeatEngine
     private var audiences: [Int64: Audience] = [:]
@@ -37,6 +35,7 @@ final class LiveHub {
     /// the owner's one cached text, framed and compressed once here.
     private var snapshotFrames: [Int64: (text: String, frames: [Int: [UInt8]])] = [:]
     private var timer: LoopTimer?
+    // The pacing state below is read and written by LiveHub+Pacing.
     /// The window in use: the configured one, stretched (see above).
     var window: UInt64 { UInt64((Double(engine.config.liveCoalesceMilliseconds) * stretch).rounded()) }
     var groups: Int { max(1, engine.config.liveGroups) }
