@@ -8,14 +8,12 @@ import Testing
 /// provider's test payment methods.
 @Suite("Checkout errors from the payment provider", .serialized)
 final class CheckoutErrorTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try MarqueeTestServer()
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture()
     }
-    deinit { server.stop() }
 
     @Test("a card that needs 3-D Secure is 402 authentication_required; the hold is kept and another card books it")
     func authenticationRequired() throws {
@@ -76,14 +74,12 @@ final class CheckoutErrorTests {
 /// for a few requests even on a loaded machine) the hold is checking out.
 @Suite("Checkout against a slow payment provider", .serialized)
 final class SlowProviderCheckoutTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try MarqueeTestServer { config in config.paymentLatencyMilliseconds = 2_000 }
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture { config in config.paymentLatencyMilliseconds = 2_000 }
     }
-    deinit { server.stop() }
 
     @Test("while a hold checks out: a second checkout, a release and a change are 409 checkout_in_progress; a new hold is 429 hold_limit_reached")
     func checkoutInProgress() throws {
@@ -174,20 +170,18 @@ final class SlowProviderCheckoutTests {
 @Suite("Checkout past the payment window", .serialized)
 final class PaymentWindowTests {
     let clock = ManualClock(wallSeconds: SystemClock.wallSeconds())
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
         let clock = clock
-        server = try MarqueeTestServer { config in
+        fixture = try BookingFixture { config in
             config.clock = .manual(clock)
             config.holdTTLSeconds = 2
             config.paymentWindowSeconds = 1
             config.paymentLatencyMilliseconds = 3_000
         }
-        fixture = try BookingFixture(server: server)
     }
-    deinit { server.stop() }
 
     @Test("a hold that expires while the provider authorises is 409 hold_expired; the attempt is cancelled as hold_lost")
     func holdExpired() throws {

@@ -4,14 +4,12 @@ import Testing
 
 @Suite("Checkout, bookings, idempotency, expiry, flash sale", .serialized)
 final class CheckoutTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try MarqueeTestServer()
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture()
     }
-    deinit { server.stop() }
 
     @Test("a declined card answers 402 and keeps the hold; a good card books, durably, after capture")
     func checkout() throws {
@@ -162,15 +160,13 @@ final class CheckoutTests {
 
 @Suite("Hold rows at checkout", .serialized)
 final class CheckoutHoldRowTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
         // A long write-behind gathering, so "checked out within it" is certain.
-        server = try MarqueeTestServer { config in config.writeBehindMilliseconds = 400 }
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture { config in config.writeBehindMilliseconds = 400 }
     }
-    deinit { server.stop() }
 
     @Test("a hold checked out within the write-behind gathering never gets a row; one already written ends as booked")
     func holdRows() throws {

@@ -7,18 +7,16 @@ import Testing
 @Suite("Hold expiry on a hand-driven clock", .serialized)
 final class HoldClockTests {
     let clock = ManualClock(wallSeconds: SystemClock.wallSeconds())
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
         let clock = clock
-        server = try MarqueeTestServer { config in
+        fixture = try BookingFixture { config in
             config.clock = .manual(clock)
             config.holdTTLSeconds = 60
         }
-        fixture = try BookingFixture(server: server)
     }
-    deinit { server.stop() }
 
     @Test("once the engine's clock passes a hold's expiry its seats are free at once, and the wheel records the expiry")
     func expiry() throws {

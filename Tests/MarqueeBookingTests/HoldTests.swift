@@ -4,16 +4,14 @@ import Testing
 
 @Suite("Seat maps and holds over HTTP", .serialized)
 final class HoldTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try MarqueeTestServer { config in
+        fixture = try BookingFixture { config in
             config.maxHoldsPerUser = 2
         }
-        fixture = try BookingFixture(server: server)
     }
-    deinit { server.stop() }
 
     @Test("the seat map lists every seat with row, column, category, price and state")
     func seatMap() throws {

@@ -7,14 +7,12 @@ import Testing
 /// limits and metrics, and a watcher that stops reading.
 @Suite("Live seat maps: connections", .serialized)
 final class LiveConnectionTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try liveTestServer()
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture(server: liveTestServer())
     }
-    deinit { server.stop() }
 
     var livePath: String { "/v1/showtimes/\(fixture.showtime)/live" }
 

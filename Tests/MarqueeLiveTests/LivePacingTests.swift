@@ -5,14 +5,12 @@ import Testing
 
 @Suite("Live seat maps: coalescing")
 final class LiveCoalescingTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try MarqueeTestServer { config in config.liveCoalesceMilliseconds = 1_500 }
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture { config in config.liveCoalesceMilliseconds = 1_500 }
     }
-    deinit { server.stop() }
 
     @Test("a lone change goes out at once; after it a watcher gets at most one delta per window slot, and nothing is lost")
     func rateLimitNotDelay() throws {
@@ -87,18 +85,16 @@ final class LiveCoalescingTests {
 
 @Suite("Live seat maps: phase-shifted groups")
 final class LiveGroupTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try MarqueeTestServer { config in
+        fixture = try BookingFixture { config in
             config.liveCoalesceMilliseconds = 1_000
             config.liveGroups = 2
             config.liveGroupSize = 1
         }
-        fixture = try BookingFixture(server: server)
     }
-    deinit { server.stop() }
 
     @Test("a showtime's watchers get their deltas in phase-shifted groups, half a window apart, each at most once per window")
     func staggered() throws {

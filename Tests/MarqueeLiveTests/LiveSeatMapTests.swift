@@ -6,14 +6,12 @@ import Testing
 /// The live protocol: a snapshot, then deltas in sequence, on every shard.
 @Suite("Live seat maps over WebSocket", .serialized)
 final class LiveSeatMapTests {
-    let server: MarqueeTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try liveTestServer()
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture(server: liveTestServer())
     }
-    deinit { server.stop() }
 
     var livePath: String { "/v1/showtimes/\(fixture.showtime)/live" }
 

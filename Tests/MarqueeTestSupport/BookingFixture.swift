@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MarqueeBooking
 import MarqueeStore
 import Testing
 
@@ -12,6 +13,11 @@ public struct BookingFixture: @unchecked Sendable {
     public let showtime: Int
     public let auditorium: Int
     public let movie: Int
+
+    /// The fixture on a server of its own, configured by `booking`.
+    public init(startsInSeconds: Int = 86_400, booking: (inout BookingConfig) -> Void = { _ in }) throws {
+        try self.init(server: MarqueeTestServer(booking: booking), startsInSeconds: startsInSeconds)
+    }
 
     public init(server: MarqueeTestServer, startsInSeconds: Int = 86_400) throws {
         self.server = server

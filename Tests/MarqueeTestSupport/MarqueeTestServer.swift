@@ -12,7 +12,8 @@ import Testing
 /// The one real-server fixture of the test targets: a server with every
 /// route (users, catalog, booking, live seat maps) on a fresh, migrated
 /// database, configured per suite through the closures (two shards, the
-/// admin token and the test signer unless told otherwise).
+/// admin token and the test signer unless told otherwise). It stops when
+/// released, so a suite needs no deinit for it.
 public final class MarqueeTestServer {
     public static let adminToken = "test-admin-token"
     public static let tokenSecret = Array("a-test-secret-of-at-least-32-bytes!!".utf8)
@@ -68,7 +69,16 @@ public final class MarqueeTestServer {
         if !ready { throw TestClient.Failure("server never became ready") }
     }
 
+    /// Stopped by `stop()` or, at the latest, when the last reference goes
+    /// (a suite that keeps it in a property lets go of it after each test).
+    private var stopped = false
+
+    deinit { stop() }
+
+    /// Stops the server and drops its database; once.
     public func stop() {
+        guard !stopped else { return }
+        stopped = true
         server.shutdown()
         #expect(server.waitUntilStopped() == 0)
         if let serverURL = TestDatabase.serverURL, let admin = try? BlockingConnection(url: serverURL) {
