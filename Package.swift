@@ -76,10 +76,16 @@ let package = Package(
             "MarqueeCore", "MarqueeSeating", "MarqueeServer", "MarqueeHTTP", "MarqueeStore", "MarqueeLoop", "MarqueeUsers",
             "MarqueeCatalog", "MarqueePayments", "MarqueeCrypto", .product(name: "Logging", package: "swift-log"),
         ]),
+        // Live seat maps over WebSocket: per-shard watcher hubs, the owner
+        // shard's change feed, the watcher limits; and the WebSocket echo for
+        // conformance suites. Reaches the seat engine through ShowtimeOwner only.
+        .target(name: "MarqueeLive", dependencies: [
+            "MarqueeBooking", "MarqueeCore", "MarqueeSeating", "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeUsers",
+        ]),
         // The `marquee` binary: command-line interface only.
         .executableTarget(name: "Marquee", dependencies: [
             "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
-            "MarqueeHTTP", "MarqueeLoop",
+            "MarqueeLive", "MarqueeHTTP", "MarqueeLoop",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -87,26 +93,37 @@ let package = Package(
         .executableTarget(name: "MarqueeFuzzHTTP", dependencies: ["MarqueeHTTP"],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
-        // Blocking socket client and process helpers shared by the test targets.
-        .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),
+        // Shared by the test targets: a blocking socket and WebSocket client,
+        // process and database helpers, and the one real-server fixture
+        // (MarqueeTestServer, with BookingFixture's theater on it).
+        .target(name: "MarqueeTestSupport", dependencies: [
+            "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeBooking", "MarqueeLive", "MarqueeCrypto",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/MarqueeTestSupport"),
         .testTarget(name: "MarqueeCoreTests", dependencies: [
             "MarqueeCore", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         // The seat rules without a server, a database or a sleep.
         .testTarget(name: "MarqueeSeatingTests", dependencies: ["MarqueeSeating", "MarqueeCore"]),
         .testTarget(name: "MarqueeHTTPTests", dependencies: ["MarqueeHTTP", "MarqueeTestSupport"]),
-        // Catalog and users share one real-server harness (CatalogTestServer).
+        // One test target per source target; the real-server ones share MarqueeTestServer.
         .testTarget(name: "MarqueeCatalogTests", dependencies: [
-            "MarqueeCatalog", "MarqueeHTTP", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
-            "MarqueeLoop",
-            .product(name: "Logging", package: "swift-log"),
+            "MarqueeCatalog", "MarqueeServer", "MarqueeStore", "MarqueeTestSupport", "MarqueeUsers", "MarqueeLoop",
         ]),
+        .testTarget(name: "MarqueeUsersTests", dependencies: [
+            "MarqueeUsers", "MarqueeCrypto", "MarqueeStore", "MarqueeTestSupport",
+        ]),
+        .testTarget(name: "MarqueeBookingTests", dependencies: [
+            "MarqueeBooking", "MarqueeLoop", "MarqueeStore", "MarqueeTestSupport",
+        ]),
+        .testTarget(name: "MarqueeLiveTests", dependencies: ["MarqueeLive", "MarqueeHTTP", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueePaymentsTests", dependencies: ["MarqueePayments", "MarqueeLoop"]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [
             "MarqueeServer", "MarqueeHTTP", "MarqueeLoop", "MarqueeTestSupport", "Marquee", "MarqueeStore", "MarqueeUsers",
+            "MarqueeCatalog", "MarqueeBooking", "MarqueeLive",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

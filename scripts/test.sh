@@ -64,9 +64,9 @@ tsan_tests=(
     'MarqueeLoopTests\.EventLoopTests/(crossThreadJobs|echo)\('
     'MarqueeServerTests\.ShardsAndShutdownTests/'
     'MarqueeServerTests\.KeepAliveAndPipeliningTests/'
-    'MarqueeCatalogTests\.CheckoutTests/flashSale\('
-    'MarqueeCatalogTests\.HoldTests/holdAndRelease\('
-    'MarqueeCatalogTests\.LiveSeatMapTests/convergence\('
+    'MarqueeBookingTests\.CheckoutTests/flashSale\('
+    'MarqueeBookingTests\.HoldTests/holdAndRelease\('
+    'MarqueeLiveTests\.LiveSeatMapTests/convergence\('
     'MarqueeCryptoTests\.TLSResumptionTests/sharedAcrossThreads\('
 )
 tsan_filter="^($(IFS='|'; echo "${tsan_tests[*]}"))"

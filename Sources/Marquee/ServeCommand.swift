@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import MarqueeBooking
 import MarqueeCatalog
+import MarqueeLive
 import MarqueeServer
 import MarqueeStore
 import MarqueeUsers
@@ -48,6 +49,7 @@ struct ServeCommand: ParsableCommand {
         CatalogRoutes.add(to: &routes, config: catalog)
         let engine = SeatEngine(config: booking)
         BookingRoutes.add(to: &routes, engine: engine)
+        LiveRoutes.add(to: &routes, engine: engine)
         try ServerProcess.run(config: config, routes: routes, logger: logger) { server in engine.start(on: server) }
     }
 }

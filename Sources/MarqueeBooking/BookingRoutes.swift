@@ -10,7 +10,6 @@ import MarqueeUsers
 public enum BookingRoutes {
     public static func add(to routes: inout Routes, engine: SeatEngine) {
         let config = engine.config
-        LiveRoutes.add(to: &routes, engine: engine)
         routes.add(.GET, "/v1/showtimes/{id:int}/seats") { context in
             let showtime = context.parameters.id("id")!
             optionalUser(context, signer: config.signer) { user in

@@ -27,7 +27,6 @@ final class OwnerShard {
     private var wheel: ExpiryWheel<HoldKey>
     private var ticker: LoopTimer?
     private let plans = SeatingPlanCache()
-    private(set) lazy var liveFeed = LiveFeed(owner: self)
     /// Checkouts under way or awaiting 3-D Secure, by hold.
     var checkouts: [HoldKey: CheckoutRun] = [:]
     /// Reconciliation passes under way, with who waits for each (OwnerShard+Reconciling).

@@ -39,26 +39,6 @@ public final class SeatEngine: Sendable {
         }
     }
 
-    /// Live watchers over every shard, by client address, for the limits.
-    let watchers = Lock<(total: Int, byAddress: [String: Int])>((0, [:]))
-
-    func admitWatcher(from address: String) -> Bool {
-        watchers.withLock { state in
-            guard state.total < config.maxWatchers, state.byAddress[address, default: 0] < config.maxWatchersPerAddress else { return false }
-            state.total += 1
-            state.byAddress[address, default: 0] += 1
-            return true
-        }
-    }
-
-    func watcherLeft(from address: String) {
-        watchers.withLock { state in
-            state.total -= 1
-            let left = state.byAddress[address, default: 1] - 1
-            state.byAddress[address] = left > 0 ? left : nil
-        }
-    }
-
     /// Runs `body` on the owner shard of `showtime` with its seats loaded
     /// (lazily, from PostgreSQL); `body` answers through the `Reply`, which
     /// hops back to the request's loop when it has to.

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import MarqueeCatalog
 import MarqueeServer
 import MarqueeStore
@@ -9,7 +8,7 @@ import Testing
 
 /// Who may write the catalog depends on what is configured: the bootstrap
 /// `ADMIN_TOKEN`, a token signer for users' access tokens, both, or neither.
-/// `CatalogTestServer` has both; these servers have less.
+/// `MarqueeTestServer` has both; these servers have less.
 @Suite("Catalog: admin routes by configuration", .serialized)
 struct AdminAuthConfigTests {
     /// Every admin route, on ids that exist: any of them let through would write.
@@ -38,12 +37,12 @@ struct AdminAuthConfigTests {
 
     @Test("with neither an admin token nor token signing, every admin route is 403 admin_disabled and writes nothing; reads still answer")
     func adminDisabled() throws {
-        let server = try AdminConfigServer(adminToken: nil, signer: nil)
+        let server = try adminConfigServer(adminToken: nil, signer: nil)
         defer { server.stop() }
         let ids = try server.seed()
         let before = try server.catalogSnapshot()
         for route in Self.adminRoutes(ids) {
-            for token: String? in [nil, CatalogTestServer.adminToken] {
+            for token: String? in [nil, MarqueeTestServer.adminToken] {
                 let response = try server.request(route.method, route.path, json: route.json, token: token)
                 #expect(response.status == 403, "\(route.method) \(route.path): \(response)")
                 #expect(response.errorCode == "admin_disabled", "\(route.method) \(route.path)")
@@ -57,11 +56,11 @@ struct AdminAuthConfigTests {
 
     @Test("without ADMIN_TOKEN (how `marquee serve` runs when it is unset) the bootstrap token is refused and an admin's access token opens the routes")
     func signerOnly() throws {
-        let signer = CatalogTestServer.signer
-        let server = try AdminConfigServer(adminToken: nil, signer: signer)
+        let signer = MarqueeTestServer.signer
+        let server = try adminConfigServer(adminToken: nil, signer: signer)
         defer { server.stop() }
         let body = #"{"name":"Noir"}"#
-        let bootstrap = try server.request("POST", "/v1/genres", json: body, token: CatalogTestServer.adminToken)
+        let bootstrap = try server.request("POST", "/v1/genres", json: body, token: MarqueeTestServer.adminToken)
         #expect(bootstrap.status == 401)
         #expect(bootstrap.errorCode == "invalid_token")
         #expect(try server.request("POST", "/v1/genres", json: body, token: nil).errorCode == "missing_token")
@@ -80,53 +79,16 @@ struct SeededCatalog {
     let genre: Int, person: Int, theater: Int, auditorium: Int, movie: Int, showtime: Int
 }
 
-/// A real server with only the catalog routes, on a fresh migrated database,
-/// configured with the admin token and signer given (nil: not configured).
-final class AdminConfigServer {
-    let server: Server
-    let databaseName: String
-    let databaseURL: String
-
-    init(adminToken: String?, signer: TokenSigner?) throws {
-        let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL (scripts/test.sh sets it)")
-        databaseName = TestDatabase.uniqueName("adminconfig")
-        let admin = try BlockingConnection(url: serverURL)
-        defer { admin.close() }
-        try admin.execute("CREATE DATABASE \(databaseName)")
-        databaseURL = try #require(TestDatabase.url(database: databaseName))
-        try Migrator.migrate(url: databaseURL)
-        var config = ServerConfig()
-        config.port = 0
-        config.shards = 1
-        config.databaseURL = databaseURL
-        var catalog = CatalogConfig()
+/// The shared server on one shard, with the admin token and signer given
+/// (nil: not configured).
+private func adminConfigServer(adminToken: String?, signer: TokenSigner?) throws -> MarqueeTestServer {
+    try MarqueeTestServer(shards: 1, catalog: { catalog in
         catalog.adminToken = adminToken
         catalog.tokenSigner = signer
-        var routes = Routes()
-        CatalogRoutes.add(to: &routes, config: catalog)
-        server = try Server.start(config: config, routes: routes, logger: Logger(label: "admin-config-test") { _ in SwiftLogNoOpLogHandler() })
-        let ready = try eventually { try request("GET", "/readyz", token: nil).status == 200 }
-        try #require(ready, "the server's database connection came up")
-    }
+    })
+}
 
-    func stop() {
-        server.shutdown()
-        #expect(server.waitUntilStopped() == 0)
-        if let serverURL = TestDatabase.serverURL, let admin = try? BlockingConnection(url: serverURL) {
-            _ = try? admin.execute("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")
-            admin.close()
-        }
-    }
-
-    func request(_ method: String, _ path: String, json: String? = nil, token: String?) throws -> TestClient.Response {
-        let client = try TestClient(port: server.port)
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
-        if let token { head += "Authorization: Bearer \(token)\r\n" }
-        if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }
-        try client.send(head + "\r\n" + (json ?? ""))
-        return try client.readResponse()
-    }
-
+extension MarqueeTestServer {
     /// One row of each kind, written past the API (which this server closes).
     func seed() throws -> SeededCatalog {
         let database = try BlockingConnection(url: databaseURL)

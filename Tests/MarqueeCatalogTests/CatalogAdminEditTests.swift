@@ -12,9 +12,9 @@ import Testing
 /// write's NOTIFY arrives; `CatalogAdminTests` covers that).
 @Suite("Catalog: admin edits and deletes, single reads", .serialized)
 final class CatalogAdminEditTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
 
-    init() throws { server = try CatalogTestServer(shards: 1) }
+    init() throws { server = try MarqueeTestServer(shards: 1) }
     deinit { server.stop() }
 
     /// One row as PostgreSQL has it, past every cache.

@@ -6,9 +6,9 @@ import Testing
 
 @Suite("Catalog: admin writes, overlap, cache, database loss", .serialized)
 final class CatalogAdminTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
 
-    init() throws { server = try CatalogTestServer() }
+    init() throws { server = try MarqueeTestServer() }
     deinit { server.stop() }
 
     func room() throws -> Int {
@@ -99,7 +99,7 @@ final class CatalogAdminTests {
             LoopThread(name: "racer") {
                 let json = "{\"movie_id\":\(movie),\"auditorium_id\":\(auditorium),\"starts_at\":\"2031-06-01T18:\(10 + index):00Z\"}"
                 guard let client = try? TestClient(port: port),
-                      (try? client.send("POST /v1/showtimes HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(CatalogTestServer.adminToken)\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)")) != nil,
+                      (try? client.send("POST /v1/showtimes HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(MarqueeTestServer.adminToken)\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)")) != nil,
                       let response = try? client.readResponse() else { return }
                 if response.status == 201 { created.increment() }
                 if response.status == 409 && response.errorCode == "showtime_overlap" { conflicts.increment() }
@@ -154,7 +154,7 @@ final class CatalogAdminTests {
     }
 
     func adminRequest(_ method: String, _ path: String, json: String) -> String {
-        "\(method) \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(CatalogTestServer.adminToken)\r\n"
+        "\(method) \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(MarqueeTestServer.adminToken)\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
     }
 

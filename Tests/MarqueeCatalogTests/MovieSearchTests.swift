@@ -4,11 +4,11 @@ import Testing
 
 @Suite("Catalog: movie search", .serialized)
 final class MovieSearchTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     var ids: [String: Int] = [:]
 
     init() throws {
-        server = try CatalogTestServer()
+        server = try MarqueeTestServer()
         let drama = try server.create("/v1/genres", #"{"name":"Drama"}"#)
         let comedy = try server.create("/v1/genres", #"{"name":"Comedy"}"#)
         let audrey = try server.create("/v1/people", #"{"name":"Audrey Tautou"}"#)

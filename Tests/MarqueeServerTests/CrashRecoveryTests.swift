@@ -159,7 +159,7 @@ struct CrashRecoveryTests {
         let capacity = Int(try database.query(
             "SELECT a.seat_count FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id WHERE s.id = $1",
             [showtime]).scalar ?? "0") ?? 0
-        for _ in 0..<1_000 where acknowledged.values.count < 40 { usleep(5_000) }
+        _ = eventually(within: 5, pollingEvery: 5) { acknowledged.values.count >= 40 }
         let soldBeforeKill = acknowledged.values.count
         first.signal(SIGKILL)
         _ = first.waitForExit()
@@ -177,9 +177,9 @@ struct CrashRecoveryTests {
         // Loading the seat map settles payments a crash left open.
         // (Each shard connects on its own: retry until the owner's is up.)
         var map = try request(port: second.port, "GET", "/v1/showtimes/\(showtime)/seats", nil, token: nil)
-        for _ in 0..<100 where map.status == 503 {
-            usleep(50_000)
+        _ = try eventually(within: 5, pollingEvery: 50) {
             map = try request(port: second.port, "GET", "/v1/showtimes/\(showtime)/seats", nil, token: nil)
+            return map.status != 503
         }
         #expect(map.status == 200, "\(map) \(second.log.suffix(2_000))")
         var states: [String: String] = [:]
@@ -286,11 +286,10 @@ struct CrashRecoveryTests {
     }
 
     private func waitForDatabase(port: Int) throws {
-        for _ in 0..<200 {
-            if (try? request(port: port, "GET", "/readyz", nil, token: nil).status) == 200 { return }
-            usleep(25_000)
+        let ready = eventually(within: 5, pollingEvery: 25) {
+            (try? request(port: port, "GET", "/readyz", nil, token: nil).status) == 200
         }
-        throw TestClient.Failure("server never became ready")
+        if !ready { throw TestClient.Failure("server never became ready") }
     }
 
     private func request(port: Int, _ method: String, _ path: String, _ json: String?, token: String?) throws -> TestClient.Response {

@@ -96,10 +96,5 @@ struct TestServer {
 /// Checks `condition` every few milliseconds until it holds or `seconds`
 /// pass: true if it held. For waiting on the thing itself, not a guess.
 func pollUntil(seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while true {
-        if try condition() { return true }
-        if Date() >= deadline { return false }
-        usleep(5_000)
-    }
+    try eventually(within: seconds, pollingEvery: 5, condition)
 }

@@ -1,4 +1,4 @@
-@testable import MarqueeBooking
+@testable import MarqueeLive
 import Testing
 
 @Suite("Live groups and window under load")

@@ -4,16 +4,14 @@ import Testing
 
 @Suite("Seat maps and holds over HTTP", .serialized)
 final class HoldTests {
-    let server: CatalogTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try CatalogTestServer { config in
+        fixture = try BookingFixture { config in
             config.maxHoldsPerUser = 2
         }
-        fixture = try BookingFixture(server: server)
     }
-    deinit { server.stop() }
 
     @Test("the seat map lists every seat with row, column, category, price and state")
     func seatMap() throws {
@@ -167,10 +165,9 @@ final class HoldTests {
         #expect(try server.request("PATCH", "/v1/showtimes/\(later)", json: #"{"status":"cancelled"}"#).status == 200)
         // The owner shard re-reads status on the catalog's change notice.
         var code: String?
-        for _ in 0..<100 {
+        _ = try eventually(within: 5, pollingEvery: 20) {
             code = try fixture.hold(["A2"], token: token, showtime: later).errorCode
-            if code == "showtime_cancelled" { break }
-            usleep(20_000)
+            return code == "showtime_cancelled"
         }
         #expect(code == "showtime_cancelled")
     }

@@ -7,9 +7,9 @@ import Testing
 
 @Suite("Users and auth", .serialized)
 final class UsersAndAuthTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
 
-    init() throws { server = try CatalogTestServer() }
+    init() throws { server = try MarqueeTestServer() }
     deinit { server.stop() }
 
     func signUp(_ email: String, _ password: String = "s3cret-pass", name: String = "Ada") throws -> TestClient.Response {
@@ -83,7 +83,7 @@ final class UsersAndAuthTests {
         #expect(try server.request("GET", "/v1/me", token: good).status == 200)
         let userID = try #require(try server.request("GET", "/v1/me", token: good).object?["id"] as? Int)
 
-        let expired = CatalogTestServer.signer.issue(userID: Int64(userID), role: "customer", now: Int64(Date().timeIntervalSince1970) - 3_600).token
+        let expired = MarqueeTestServer.signer.issue(userID: Int64(userID), role: "customer", now: Int64(Date().timeIntervalSince1970) - 3_600).token
         let otherKey = TokenSigner(secret: Array("another-secret-of-at-least-32-bytes!".utf8)).issue(userID: Int64(userID), role: "admin", now: Int64(Date().timeIntervalSince1970)).token
         let parts = good.split(separator: ".").map(String.init)
         let adminPayload = Base64URL.encode(Array(#"{"sub":"\#(userID)","role":"admin","iat":1,"exp":9999999999,"jti":"x"}"#.utf8))

@@ -1,6 +1,7 @@
 import Foundation
 import MarqueeBooking
 import MarqueeCatalog
+import MarqueeLive
 import MarqueeServer
 import MarqueeTestSupport
 import MarqueeUsers
@@ -8,12 +9,12 @@ import Testing
 
 @Suite("OpenAPI document matches the API", .serialized)
 final class OpenAPIDocumentTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let document: [String: Any]
     let repositoryFile: Data
 
     init() throws {
-        server = try CatalogTestServer()
+        server = try MarqueeTestServer()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         repositoryFile = try Data(contentsOf: root.appendingPathComponent("openapi.json"))
         document = try #require(try JSONSerialization.jsonObject(with: repositoryFile) as? [String: Any])
@@ -48,9 +49,11 @@ final class OpenAPIDocumentTests {
     @Test("every route of the server is documented, and nothing else")
     func routesDocumented() throws {
         var routes = Routes()
-        UserRoutes.add(to: &routes, config: UsersConfig(signer: CatalogTestServer.signer))
+        UserRoutes.add(to: &routes, config: UsersConfig(signer: MarqueeTestServer.signer))
         CatalogRoutes.add(to: &routes, config: CatalogConfig())
-        BookingRoutes.add(to: &routes, engine: SeatEngine(config: BookingConfig(signer: CatalogTestServer.signer, catalog: CatalogConfig())))
+        let engine = SeatEngine(config: BookingConfig(signer: MarqueeTestServer.signer, catalog: CatalogConfig()))
+        BookingRoutes.add(to: &routes, engine: engine)
+        LiveRoutes.add(to: &routes, engine: engine)
         let system = ["/healthz", "/readyz", "/metrics", "/openapi.json"]
         let served = Set(routes.router.patterns.map { $0.replacingOccurrences(of: ":int}", with: "}") } + system)
         #expect(served == Set(paths.keys))

@@ -4,14 +4,12 @@ import Testing
 
 @Suite("Checkout, bookings, idempotency, expiry, flash sale", .serialized)
 final class CheckoutTests {
-    let server: CatalogTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try CatalogTestServer()
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture()
     }
-    deinit { server.stop() }
 
     @Test("a declined card answers 402 and keeps the hold; a good card books, durably, after capture")
     func checkout() throws {
@@ -173,76 +171,15 @@ final class CheckoutTests {
     }
 }
 
-/// Runs `body(0..<count)` on `count` threads started together; returns when all finish.
-func runConcurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let gate = DispatchSemaphore(value: 0)
-    let group = DispatchGroup()
-    for index in 0..<count {
-        group.enter()
-        let thread = Thread {
-            gate.wait()
-            body(index)
-            group.leave()
-        }
-        thread.stackSize = 256 * 1024
-        thread.start()
-    }
-    for _ in 0..<count { gate.signal() }
-    group.wait()
-}
-
-/// Holds of two seconds, on a server of their own (the other suites keep
-/// the default ten minutes, so slow machines cannot expire their holds).
-@Suite("Hold expiry", .serialized)
-final class HoldExpiryTests {
-    let server: CatalogTestServer
-    let fixture: BookingFixture
-
-    init() throws {
-        server = try CatalogTestServer { config in
-            config.holdTTLSeconds = 2
-            config.paymentWindowSeconds = 5
-        }
-        fixture = try BookingFixture(server: server)
-    }
-    deinit { server.stop() }
-
-    @Test("an expired hold is free for everyone at once and its expiry is recorded")
-    func expiry() throws {
-        let (alice, bob) = try { let c = try fixture.customers(2); return (c[0].token, c[1].token) }()
-        let held = try fixture.hold(["D5"], token: alice)
-        let hold = try #require(held.object?["id"] as? String)
-        let expiresAt = try #require((held.object?["expires_at"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
-        #expect(try fixture.hold(["D5"], token: bob).status == 409)
-        // Until the expiry the hold announced (whole seconds of this machine's
-        // clock, which the server reads too), and a little past it: the
-        // server's time() reads a coarse clock that lags this one by up to a
-        // scheduler tick.
-        while Date() < expiresAt.addingTimeInterval(0.05) { usleep(10_000) }
-        // Free the moment it expires, whether or not the wheel has ticked.
-        let bobs = try fixture.hold(["D5"], token: bob)
-        #expect(bobs.status == 201)
-        #expect(try server.request("GET", "/v1/holds/\(hold)", token: alice).status == 404)
-        #expect(try fixture.checkout(hold, token: alice).status == 404)
-        // The wheel records this hold, by its number, as expired (Bob's expires
-        // two seconds later: a count of expired rows would accept his instead).
-        let row = "SELECT status FROM holds WHERE showtime_id = \(fixture.showtime) AND hold_no = \(try BookingFixture.holdNumber(hold))"
-        #expect(try fixture.eventually(row, equals: "expired", seconds: 3))
-        #expect(try BookingFixture.holdNumber(#require(bobs.object?["id"] as? String)) != BookingFixture.holdNumber(hold))
-    }
-}
-
 @Suite("Hold rows at checkout", .serialized)
 final class CheckoutHoldRowTests {
-    let server: CatalogTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
         // A long write-behind gathering, so "checked out within it" is certain.
-        server = try CatalogTestServer { config in config.writeBehindMilliseconds = 400 }
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture { config in config.writeBehindMilliseconds = 400 }
     }
-    deinit { server.stop() }
 
     @Test("a hold checked out within the write-behind gathering never gets a row; one already written ends as booked")
     func holdRows() throws {

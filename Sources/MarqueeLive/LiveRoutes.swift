@@ -1,12 +1,17 @@
+import MarqueeBooking
 import MarqueeHTTP
 import MarqueeServer
 import MarqueeUsers
 
 /// `GET /v1/showtimes/{id}/live`: a WebSocket with the showtime's seat map,
-/// a snapshot then ordered deltas (see LiveHub, LiveFeed), and, when
-/// enabled, `GET /v1/ws-echo` for WebSocket conformance suites.
-enum LiveRoutes {
-    static func add(to routes: inout Routes, engine: SeatEngine) {
+/// a snapshot then ordered deltas (see LiveHub, LiveFeed); and, only when
+/// BookingConfig.webSocketEcho is set (--websocket-echo), the echo for
+/// conformance suites (WebSocketEcho).
+public enum LiveRoutes {
+    public static func add(to routes: inout Routes, engine: SeatEngine) {
+        if engine.config.webSocketEcho { WebSocketEcho.add(to: &routes) }
+        // One for the process: the routes are shared by every shard.
+        let admission = WatcherAdmission(maxTotal: engine.config.maxWatchers, maxPerAddress: engine.config.maxWatchersPerAddress)
         routes.add(.GET, "/v1/showtimes/{id:int}/live") { context in
             let showtime = context.parameters.id("id")!
             // A token (optional) marks the watcher's own holds: Authorization
@@ -17,13 +22,13 @@ enum LiveRoutes {
             }
             let address = context.clientAddress
             let open = { (user: Int64?) in
-                guard engine.admitWatcher(from: address) else {
+                guard admission.admit(from: address) else {
                     return context.fail(APIError(.serviceUnavailable, code: "too_many_watchers",
                                                  message: "The live seat-map limit is reached; retry shortly.",
                                                  headers: [HTTPResponse.Field(name: "Retry-After", value: "5")]))
                 }
                 guard let socket = context.upgradeToWebSocket() else {
-                    engine.watcherLeft(from: address)
+                    admission.left(from: address)
                     return
                 }
                 let hub = LiveHub.on(context.shardAccess, engine: engine)
@@ -32,23 +37,11 @@ enum LiveRoutes {
                 let previous = socket.onClose
                 socket.onClose = {
                     previous?()
-                    engine.watcherLeft(from: address)
+                    admission.left(from: address)
                 }
             }
             guard let token else { return open(nil) }
             Authenticator.verifyToken(token, context, signer: engine.config.signer) { claims in open(claims.userID) }
-        }
-        if engine.config.webSocketEcho {
-            // Also at "/": conformance clients (kosoku) connect to the root.
-            for path in ["/v1/ws-echo", "/"] { routes.add(.GET, path) { context in
-                var limits = WebSocketConnection.Limits()
-                limits.maxFrameBytes = 16 * 1024 * 1024
-                limits.maxMessageBytes = 16 * 1024 * 1024
-                guard let socket = context.upgradeToWebSocket(limits: limits) else { return }
-                socket.onText = { [unowned socket] text in socket.send(.text, text) }
-                socket.onBinary = { [unowned socket] bytes in socket.send(.binary, bytes) }
-                socket.start()
-            } }
         }
     }
 }

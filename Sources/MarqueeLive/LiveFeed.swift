@@ -1,3 +1,4 @@
+import MarqueeBooking
 import MarqueeCore
 import MarqueeLoop
 import MarqueeSeating
@@ -14,6 +15,9 @@ import MarqueeServer
 /// shards then give each group of watchers at most one delta per window
 /// (LiveHub): batches come often enough for each group's slot to start
 /// on time, and a lone change does not wait.
+///
+/// One per owner shard (a shard-local object), reaching the seat engine
+/// only through ShowtimeOwner. Loop thread only.
 final class LiveFeed {
     /// A turn's changes of one showtime: seats and their state now.
     struct Batch: Sendable {
@@ -26,7 +30,7 @@ final class LiveFeed {
         let changes: [(label: String, state: String)]
     }
 
-    private unowned let owner: OwnerShard
+    private let owner: ShowtimeOwner
     /// showtime -> shards with watchers of it.
     private var subscribers: [Int64: Set<Int>] = [:]
     /// showtime -> (first seq of the turn, seats changed this turn, when the first was accepted).
@@ -36,7 +40,12 @@ final class LiveFeed {
     /// Loop time (milliseconds) of the last flush.
     private var lastFlush: UInt64 = 0
 
-    init(owner: OwnerShard) {
+    /// The feed of the owner shard `owner` stands for.
+    static func on(_ owner: ShowtimeOwner) -> LiveFeed {
+        owner.access.local(LiveFeed.self) { LiveFeed(owner: owner) }
+    }
+
+    private init(owner: ShowtimeOwner) {
         self.owner = owner
     }
 
@@ -88,9 +97,9 @@ final class LiveFeed {
         let turn = pending
         pending = [:]
         for (id, entry) in turn {
-            guard let seats = owner.showtimes[id], let shards = subscribers[id], !shards.isEmpty else { continue }
+            guard let seats = owner.loaded(id), let shards = subscribers[id], !shards.isEmpty else { continue }
             let changes = entry.seats.sorted().map { seat in
-                (label: seats.seats[seat].label, state: BookingJSON.stateName(seats.map.word(seat).state(at: now)))
+                (label: seats.seats[seat].label, state: ShowtimeOwner.stateName(seats.map.word(seat).state(at: now)))
             }
             let batch = Batch(showtime: id, fromSeq: entry.from, toSeq: entry.to, oldestChangeMillis: entry.since, changes: changes)
             for shard in shards {
@@ -110,7 +119,7 @@ final class LiveFeed {
         if user == nil, let cached = anonymousSnapshots[seats.id], cached.seq == seats.seq, cached.second == now {
             return cached.text
         }
-        let text = "{\"type\":\"snapshot\"," + BookingJSON.seatMap(seats, user: user, now: now).dropFirst()
+        let text = "{\"type\":\"snapshot\"," + owner.seatMapJSON(seats, user: user, now: now).dropFirst()
         if user == nil { anonymousSnapshots[seats.id] = (seats.seq, now, text) }
         return text
     }

@@ -6,14 +6,12 @@ import Testing
 /// enough (2 s) that the retry arrives during the checkout.
 @Suite("Idempotency-Key while the first request runs", .serialized)
 final class IdempotencyInProgressTests {
-    let server: CatalogTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try CatalogTestServer { config in config.paymentLatencyMilliseconds = 2_000 }
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture { config in config.paymentLatencyMilliseconds = 2_000 }
     }
-    deinit { server.stop() }
 
     @Test("the same key while the first checkout runs is 409 idempotency_in_progress; once it is done, it replays")
     func inProgress() throws {
@@ -40,14 +38,12 @@ final class IdempotencyInProgressTests {
 
 @Suite("Idempotency-Key after a server error", .serialized)
 final class IdempotencyServerErrorTests {
-    let server: CatalogTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try CatalogTestServer()
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture()
     }
-    deinit { server.stop() }
 
     @Test("a 5xx answer is not stored: a retry with the key runs again; a 4xx one replays")
     func serverErrorNotStored() throws {

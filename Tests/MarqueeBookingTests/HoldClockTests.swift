@@ -7,18 +7,16 @@ import Testing
 @Suite("Hold expiry on a hand-driven clock", .serialized)
 final class HoldClockTests {
     let clock = ManualClock(wallSeconds: SystemClock.wallSeconds())
-    let server: CatalogTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
         let clock = clock
-        server = try CatalogTestServer { config in
+        fixture = try BookingFixture { config in
             config.clock = .manual(clock)
             config.holdTTLSeconds = 60
         }
-        fixture = try BookingFixture(server: server)
     }
-    deinit { server.stop() }
 
     @Test("once the engine's clock passes a hold's expiry its seats are free at once, and the wheel records the expiry")
     func expiry() throws {
@@ -33,8 +31,13 @@ final class HoldClockTests {
 
         clock.advance(seconds: 1)
         // Free the moment it expires, whether or not the wheel has ticked.
-        #expect(try fixture.hold(["D5"], token: bob).status == 201)
+        let bobs = try fixture.hold(["D5"], token: bob)
+        #expect(bobs.status == 201)
         #expect(try server.request("GET", "/v1/holds/\(hold)", token: alice).status == 404)
+        #expect(try fixture.checkout(hold, token: alice).status == 404, "an expired hold cannot be checked out")
+        // The wheel records this hold, by its number, as expired (Bob's is
+        // live: a count of expired rows would not tell them apart).
         #expect(try fixture.eventually(first, equals: "expired"), "the wheel's tick ends it")
+        #expect(try BookingFixture.holdNumber(#require(bobs.object?["id"] as? String)) != BookingFixture.holdNumber(hold))
     }
 }

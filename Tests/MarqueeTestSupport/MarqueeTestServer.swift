@@ -2,26 +2,31 @@ import Foundation
 import Logging
 import MarqueeBooking
 import MarqueeCatalog
+import MarqueeLive
 import MarqueeServer
 import MarqueeStore
-import MarqueeTestSupport
 import MarqueeCrypto
 import MarqueeUsers
 import Testing
 
-/// A real server with the catalog routes on a fresh, migrated database.
-final class CatalogTestServer {
-    static let adminToken = "test-admin-token"
-    static let tokenSecret = Array("a-test-secret-of-at-least-32-bytes!!".utf8)
-    static let signer = TokenSigner(secret: tokenSecret, lifetimeSeconds: 600)
-    let server: Server
-    let databaseName: String
-    let databaseURL: String
-    var port: Int { server.port }
+/// The one real-server fixture of the test targets: a server with every
+/// route (users, catalog, booking, live seat maps) on a fresh, migrated
+/// database, configured per suite through the closures (two shards, the
+/// admin token and the test signer unless told otherwise). It stops when
+/// released, so a suite needs no deinit for it.
+public final class MarqueeTestServer {
+    public static let adminToken = "test-admin-token"
+    public static let tokenSecret = Array("a-test-secret-of-at-least-32-bytes!!".utf8)
+    public static let signer = TokenSigner(secret: tokenSecret, lifetimeSeconds: 600)
+    public let server: Server
+    public let databaseName: String
+    public let databaseURL: String
+    public var port: Int { server.port }
 
-    init(cacheTTLMilliseconds: UInt64 = 60_000, shards: Int = 2, booking: (inout BookingConfig) -> Void = { _ in }) throws {
+    public init(cacheTTLMilliseconds: UInt64 = 60_000, shards: Int = 2, booking: (inout BookingConfig) -> Void = { _ in },
+                catalog configureCatalog: (inout CatalogConfig) -> Void = { _ in }) throws {
         let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL (scripts/test.sh sets it)")
-        databaseName = TestDatabase.uniqueName("catalog")
+        databaseName = TestDatabase.uniqueName("marquee")
         let admin = try BlockingConnection(url: serverURL)
         defer { admin.close() }
         try admin.execute("CREATE DATABASE \(databaseName)")
@@ -35,6 +40,7 @@ final class CatalogTestServer {
         catalog.adminToken = Self.adminToken
         catalog.cacheTTLMilliseconds = cacheTTLMilliseconds
         catalog.tokenSigner = Self.signer
+        configureCatalog(&catalog)
         var routes = Routes()
         var users = UsersConfig(signer: Self.signer)
         users.hasher = PasswordHasher(logN: 12)  // fast in tests; production uses 2^15
@@ -44,6 +50,7 @@ final class CatalogTestServer {
         booking(&bookingConfig)
         let engine = SeatEngine(config: bookingConfig)
         BookingRoutes.add(to: &routes, engine: engine)
+        LiveRoutes.add(to: &routes, engine: engine)
         let logger = Logger(label: "catalog-test") { _ in SwiftLogNoOpLogHandler() }
         server = try Server.start(config: config, routes: routes, logger: logger)
         engine.start(on: server)
@@ -52,20 +59,27 @@ final class CatalogTestServer {
 
     /// Both shards' database connections are up.
     private func waitUntilReady() throws {
-        for _ in 0..<200 {
-            var ready = 0
-            for _ in 0..<8 {
+        let ready = try eventually(within: 10, pollingEvery: 20) {
+            // Eight in a row: connections land on either shard.
+            try (0..<8).allSatisfy { _ in
                 let client = try TestClient(port: port)
                 try client.send(MarqueeTestSupport.get("/readyz"))
-                if try client.readResponse().status == 200 { ready += 1 }
+                return try client.readResponse().status == 200
             }
-            if ready == 8 { return }
-            usleep(20_000)
         }
-        throw TestClient.Failure("server never became ready")
+        if !ready { throw TestClient.Failure("server never became ready") }
     }
 
-    func stop() {
+    /// Stopped by `stop()` or, at the latest, when the last reference goes
+    /// (a suite that keeps it in a property lets go of it after each test).
+    private var stopped = false
+
+    deinit { stop() }
+
+    /// Stops the server and drops its database; once.
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
         server.shutdown()
         #expect(server.waitUntilStopped() == 0)
         if let serverURL = TestDatabase.serverURL, let admin = try? BlockingConnection(url: serverURL) {
@@ -74,7 +88,7 @@ final class CatalogTestServer {
         }
     }
 
-    func request(_ method: String, _ path: String, json: String? = nil, token: String? = adminToken,
+    public func request(_ method: String, _ path: String, json: String? = nil, token: String? = adminToken,
                  headers: [String: String] = [:], timeoutSeconds: Int = 5) throws -> TestClient.Response {
         let client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
@@ -85,10 +99,10 @@ final class CatalogTestServer {
         return try client.readResponse()
     }
 
-    func get(_ path: String) throws -> TestClient.Response { try request("GET", path, token: nil) }
+    public func get(_ path: String) throws -> TestClient.Response { try request("GET", path, token: nil) }
 
     /// Signs a new customer up and returns an access token.
-    func customerToken(_ email: String) throws -> String {
+    public func customerToken(_ email: String) throws -> String {
         let password = "s3cret-pass"
         let created = try request("POST", "/v1/users", json: "{\"email\":\"\(email)\",\"password\":\"\(password)\",\"name\":\"T\"}", token: nil)
         guard created.status == 201 else { throw TestClient.Failure("sign-up: \(created)") }
@@ -99,7 +113,7 @@ final class CatalogTestServer {
 
     /// Creates through the admin API and returns the new id.
     @discardableResult
-    func create(_ path: String, _ json: String) throws -> Int {
+    public func create(_ path: String, _ json: String) throws -> Int {
         let response = try request("POST", path, json: json)
         guard response.status == 201, let id = response.object?["id"] as? Int else {
             throw TestClient.Failure("POST \(path) \(json) -> \(response)")
@@ -109,11 +123,11 @@ final class CatalogTestServer {
 }
 
 extension TestClient.Response {
-    var items: [[String: Any]] { object?["items"] as? [[String: Any]] ?? [] }
-    var errorCode: String? { (object?["error"] as? [String: Any])?["code"] as? String }
-    var nextCursor: String? { object?["next_cursor"] as? String }
+    public var items: [[String: Any]] { object?["items"] as? [[String: Any]] ?? [] }
+    public var errorCode: String? { (object?["error"] as? [String: Any])?["code"] as? String }
+    public var nextCursor: String? { object?["next_cursor"] as? String }
 }
 
-func layoutJSON(rows: Int = 5, columns: Int = 8) -> String {
+public func layoutJSON(rows: Int = 5, columns: Int = 8) -> String {
     "{\"rows\":\(rows),\"columns\":\(columns),\"prices\":{\"standard\":1000}}"
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MarqueeLoop
 import MarqueeStore
 import MarqueeTestSupport
 import Testing
@@ -7,14 +8,12 @@ import Testing
 /// provider's test payment methods.
 @Suite("Checkout errors from the payment provider", .serialized)
 final class CheckoutErrorTests {
-    let server: CatalogTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try CatalogTestServer()
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture()
     }
-    deinit { server.stop() }
 
     @Test("3-D Secure: 202 requires_action with a client secret, the hold waits; after authentication, confirm books it")
     func threeDSecureConfirmed() throws {
@@ -116,14 +115,12 @@ final class CheckoutErrorTests {
 /// for a few requests even on a loaded machine) the hold is checking out.
 @Suite("Checkout against a slow payment provider", .serialized)
 final class SlowProviderCheckoutTests {
-    let server: CatalogTestServer
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try CatalogTestServer { config in config.paymentLatencyMilliseconds = 2_000 }
-        fixture = try BookingFixture(server: server)
+        fixture = try BookingFixture { config in config.paymentLatencyMilliseconds = 2_000 }
     }
-    deinit { server.stop() }
 
     @Test("while a hold checks out: a second checkout, a release and a change are 409 checkout_in_progress; a new hold is 429 hold_limit_reached")
     func checkoutInProgress() throws {
@@ -233,22 +230,25 @@ final class SlowProviderCheckoutTests {
     }
 }
 
-/// A payment window shorter than the provider takes: holds of two seconds,
-/// checkout extending them by one, and a provider answering after four.
+/// A payment window shorter than the provider takes, on a clock the test
+/// moves: holds of two seconds, checkout extending them by one, and a
+/// provider answering after three seconds of real time, during which the
+/// engine's clock is moved past the hold's expiry.
 @Suite("Checkout past the payment window", .serialized)
 final class PaymentWindowTests {
-    let server: CatalogTestServer
+    let clock = ManualClock(wallSeconds: SystemClock.wallSeconds())
     let fixture: BookingFixture
+    var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        server = try CatalogTestServer { config in
+        let clock = clock
+        fixture = try BookingFixture { config in
+            config.clock = .manual(clock)
             config.holdTTLSeconds = 2
             config.paymentWindowSeconds = 1
-            config.paymentLatencyMilliseconds = 4_000
+            config.paymentLatencyMilliseconds = 3_000
         }
-        fixture = try BookingFixture(server: server)
     }
-    deinit { server.stop() }
 
     @Test("a hold that expires while the provider authorises is 409 hold_expired; the attempt is cancelled as hold_lost")
     func holdExpired() throws {
@@ -257,17 +257,20 @@ final class PaymentWindowTests {
         let hold = try #require(fixture.hold(["A1"], token: buyer).object?["id"] as? String)
         let checkout = InFlight { try fixture.checkout(hold, token: buyer, timeoutSeconds: 30) }
         #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "authorizing:-" })
-        // Past the window the seat is free for others, while the provider is still authorising.
-        #expect(try waitUntil(seconds: 5) { try fixture.hold(["A1"], token: other).status == 201 })
+        // Still within the hold's two seconds: the seat is the buyer's.
+        clock.advance(seconds: 1)
+        #expect(try fixture.hold(["A1"], token: other).status == 409)
+        // Past it (the payment window, one second, ends earlier), while the
+        // provider is still authorising: the seat is free for others at once.
+        clock.advance(seconds: 1)
+        #expect(try fixture.hold(["A1"], token: other).status == 201)
 
         let answer = try checkout.wait()
         #expect(answer.status == 409)
         #expect(answer.errorCode == "hold_expired")
         #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "cancelled:hold_lost" }, "the attempt: \((try? fixture.attempts(hold)) ?? "?")")
-        // The other buyer's hold (two seconds too) may have expired by now:
-        // what matters is that the seat was never booked.
         #expect(try fixture.sql("SELECT count(*) FROM bookings") == [["0"]], "nothing was booked")
-        #expect(try fixture.states()["A1"] != "booked")
+        #expect(try fixture.states()["A1"] == "held", "the other buyer's hold, on a clock that has stopped")
         #expect(try fixture.mine(token: buyer).isEmpty)
         #expect(try server.request("GET", "/v1/holds/\(hold)", token: buyer).status == 404)
     }

@@ -1,0 +1,46 @@
+import MarqueeCore
+import MarqueeHTTP
+import MarqueeSeating
+import MarqueeServer
+
+/// What code outside this target (the live seat maps, MarqueeLive) may do
+/// on a showtime's owner shard: read the engine's clock, find or load a
+/// showtime's seats, and render them. Nothing here changes seats; every
+/// change still goes through OwnerShard. Use it on that shard's loop only,
+/// like the OwnerShard it wraps.
+public struct ShowtimeOwner {
+    fileprivate let shard: OwnerShard
+
+    /// The owner shard's loop, its server and its shard-local objects.
+    public var access: ShardAccess { shard.access }
+    public var config: BookingConfig { shard.config }
+
+    /// The moment the seat rules see now (BookingConfig.clock).
+    public func now() -> SeatTime { shard.now() }
+
+    /// A showtime's seats if they are loaded on this shard.
+    public func loaded(_ id: Int64) -> ShowtimeSeats? { shard.loaded(id) }
+
+    /// A showtime's seats, loaded from PostgreSQL on first touch.
+    public func showtime(_ id: Int64, _ completion: @escaping (Result<ShowtimeSeats, APIError>) -> Void) {
+        shard.showtime(id, completion)
+    }
+
+    /// The seat map's JSON at `now`, `mine` marking `user`'s holds (the
+    /// body of `GET /v1/showtimes/{id}/seats`).
+    public func seatMapJSON(_ seats: ShowtimeSeats, user: Int64?, now: UInt32) -> String {
+        BookingJSON.seatMap(seats, user: user, now: now)
+    }
+
+    /// A seat state's name in answers and live deltas.
+    public static func stateName(_ state: SeatWord.State) -> String { BookingJSON.stateName(state) }
+}
+
+extension SeatEngine {
+    /// Runs `body` on the owner shard of `showtime` (right here when `here`
+    /// is the owner), with the owner's narrow public face.
+    public func onShowtimeOwner(of showtime: Int64, from here: ShardAccess,
+                                _ body: @escaping @Sendable (ShowtimeOwner) -> Void) {
+        onOwnerShard(of: showtime, from: here) { shard in body(ShowtimeOwner(shard: shard)) }
+    }
+}
