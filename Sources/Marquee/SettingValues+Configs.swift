@@ -45,6 +45,7 @@ extension SettingValues {
         var config = UsersConfig(signer: signer, shards: shards)
         config.loginAttemptsPerEmail = try integer(.loginLimitPerEmail)
         config.loginAttemptsPerAddress = try integer(.loginLimitPerAddress)
+        config.loginAttemptsPerEmailAndAddress = try integer(.loginLimitPerEmailAndAddress)
         return config
     }
 

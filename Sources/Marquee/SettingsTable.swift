@@ -19,7 +19,7 @@ import MarqueeUsers
 enum Setting: CaseIterable, Sendable {
     case host, port, shards, logLevel
     case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs
-    case databaseURL, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerEmail, loginLimitPerAddress
+    case databaseURL, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
     case adminToken, adminPassword
     case holdTTLSeconds, maxSeatsPerHold, maxHoldsPerShowtime, maxHoldsPerUser, paymentLatencyMs
     case liveMaxWatchers, liveMaxWatchersPerAddress, liveCoalesceMs, liveGroups, liveGroupSize, websocketEcho
@@ -82,14 +82,18 @@ enum Setting: CaseIterable, Sendable {
         case .tokenTTLSeconds:
             return .init(name: "token-ttl-seconds", variable: "TOKEN_TTL_SECONDS", kind: .integer(1...31_536_000),
                          defaultValue: .value(String(Defaults.signer.lifetimeSeconds)), help: "Seconds an access token lasts.")
-        case .loginLimitPerEmail:
-            return .init(name: "login-limit-per-email", variable: "LOGIN_LIMIT_PER_EMAIL", kind: .integer(1...1_000_000_000),
-                         defaultValue: .value(String(Defaults.users.loginAttemptsPerEmail)),
-                         help: "Login attempts a minute for one email, failed or not.")
         case .loginLimitPerAddress:
             return .init(name: "login-limit-per-address", variable: "LOGIN_LIMIT_PER_ADDRESS", kind: .integer(1...1_000_000_000),
                          defaultValue: .value(String(Defaults.users.loginAttemptsPerAddress)),
                          help: "Login attempts a minute from one client address, failed or not.")
+        case .loginLimitPerEmailAndAddress:
+            return .init(name: "login-limit-per-email-and-address", variable: "LOGIN_LIMIT_PER_EMAIL_AND_ADDRESS",
+                         kind: .integer(1...1_000_000_000), defaultValue: .value(String(Defaults.users.loginAttemptsPerEmailAndAddress)),
+                         help: "Login attempts a minute for one email from one client address.")
+        case .loginLimitPerEmail:
+            return .init(name: "login-limit-per-email", variable: "LOGIN_LIMIT_PER_EMAIL", kind: .integer(1...1_000_000_000),
+                         defaultValue: .value(String(Defaults.users.loginAttemptsPerEmail)),
+                         help: "Login attempts a minute for one email from all addresses; keep it above the per-email-and-address limit.")
         case .adminToken:
             return .init(name: "admin-token", variable: "ADMIN_TOKEN", kind: .secret(characters: 1...unbounded),
                          defaultValue: .none("none (admin routes take admins' tokens only)"),
