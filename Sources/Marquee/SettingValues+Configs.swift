@@ -46,6 +46,9 @@ extension SettingValues {
         config.loginAttemptsPerEmail = try integer(.loginLimitPerEmail)
         config.loginAttemptsPerAddress = try integer(.loginLimitPerAddress)
         config.loginAttemptsPerEmailAndAddress = try integer(.loginLimitPerEmailAndAddress)
+        config.signUpsPerAddress = try integer(.signUpLimitPerAddress)
+        config.maxQueuedLogins = try integer(.hashQueueLogins)
+        config.maxQueuedSignUps = try integer(.hashQueueSignUps)
         return config
     }
 

@@ -20,6 +20,7 @@ enum Setting: CaseIterable, Sendable {
     case host, port, shards, logLevel
     case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs
     case databaseURL, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
+    case signUpLimitPerAddress, hashQueueLogins, hashQueueSignUps
     case adminToken, adminPassword
     case holdTTLSeconds, maxSeatsPerHold, maxHoldsPerShowtime, maxHoldsPerUser, paymentLatencyMs
     case liveMaxWatchers, liveMaxWatchersPerAddress, liveCoalesceMs, liveGroups, liveGroupSize, websocketEcho
@@ -94,6 +95,18 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "login-limit-per-email", variable: "LOGIN_LIMIT_PER_EMAIL", kind: .integer(1...1_000_000_000),
                          defaultValue: .value(String(Defaults.users.loginAttemptsPerEmail)),
                          help: "Login attempts a minute for one email from all addresses; keep it above the per-email-and-address limit.")
+        case .signUpLimitPerAddress:
+            return .init(name: "sign-up-limit-per-address", variable: "SIGN_UP_LIMIT_PER_ADDRESS", kind: .integer(1...1_000_000_000),
+                         defaultValue: .value(String(Defaults.users.signUpsPerAddress)),
+                         help: "Sign-ups a minute from one client address (429 past it).")
+        case .hashQueueLogins:
+            return .init(name: "hash-queue-logins", variable: "HASH_QUEUE_LOGINS", kind: .integer(1...100_000),
+                         defaultValue: .value(String(Defaults.users.maxQueuedLogins)),
+                         help: "Logins waiting for a password hash per shard; past it 503 with Retry-After.")
+        case .hashQueueSignUps:
+            return .init(name: "hash-queue-sign-ups", variable: "HASH_QUEUE_SIGN_UPS", kind: .integer(1...100_000),
+                         defaultValue: .value(String(Defaults.users.maxQueuedSignUps)),
+                         help: "Sign-ups waiting for a password hash per shard; past it 503 with Retry-After.")
         case .adminToken:
             return .init(name: "admin-token", variable: "ADMIN_TOKEN", kind: .secret(characters: 1...unbounded),
                          defaultValue: .none("none (admin routes take admins' tokens only)"),

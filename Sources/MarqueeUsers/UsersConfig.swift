@@ -12,6 +12,13 @@ public struct UsersConfig: Sendable {
     public var loginAttemptsPerEmailAndAddress = 5
     public var loginAttemptsPerEmail = 50
 
+    /// Sign-ups allowed per minute from one client address.
+    public var signUpsPerAddress = 20
+    /// Hashes that may wait per shard, for logins and for sign-ups apart;
+    /// past either, 503 at once (see HashingQueues).
+    public var maxQueuedLogins = 64
+    public var maxQueuedSignUps = 8
+
     /// Serialises hashing per shard (see HashingQueues).
     public var hashing: HashingQueues
 
