@@ -34,6 +34,7 @@ struct ServeCommand: ParsableCommand {
         let catalog = try values.catalogConfig(signer: signer)
         let users = try values.usersConfig(signer: signer, shards: config.shards)
         let booking = try values.bookingConfig(signer: signer, catalog: catalog)
+        let cleanup = try values.cleanupConfig(rules: [.loginAttempts, .revokedTokens, .idempotencyKeys])
 
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "marquee")
@@ -47,6 +48,8 @@ struct ServeCommand: ParsableCommand {
         UserRoutes.add(to: &routes, config: users)
         CatalogRoutes.add(to: &routes, config: catalog)
         BookingRoutes.add(to: &routes, engine: SeatEngine(config: booking))
-        try ServerProcess.run(config: config, routes: routes, logger: logger)
+        try ServerProcess.run(config: config, routes: routes, logger: logger) { server in
+            if let url = config.databaseURL { TableCleanup.start(on: server, url: url, config: cleanup) }
+        }
     }
 }

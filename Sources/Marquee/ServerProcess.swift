@@ -6,7 +6,8 @@ import MarqueeServer
 /// Runs a server as the process's main job: the main thread keeps a small
 /// control loop that only watches signals and waits for the shards.
 enum ServerProcess {
-    static func run(config: ServerConfig, routes: Routes, logger: Logger) throws {
+    /// `started` runs once the server listens (background jobs start there).
+    static func run(config: ServerConfig, routes: Routes, logger: Logger, started: (Server) -> Void = { _ in }) throws {
         // A parent may hand us a blocked signal mask (some test runners and
         // supervisors do); shutdown signals must get through. Unblocked
         // before the shard threads start, so they inherit it.
@@ -37,6 +38,7 @@ enum ServerProcess {
             })
         }
         server = try Server.start(config: config, routes: routes, logger: logger)
+        started(server)
         let boundWatchers = LoopBound(watchers, loop: control)
         server.onStopped {
             boundWatchers.execute { watchers in

@@ -30,6 +30,12 @@ extension SettingValues {
         return config
     }
 
+    func cleanupConfig(rules: [TableCleanup.Rule]) throws -> TableCleanup.Config {
+        var config = TableCleanup.Config(rules: rules)
+        config.intervalMilliseconds = UInt64(try integer(.cleanupIntervalMs))
+        return config
+    }
+
     func tokenSigner() throws -> TokenSigner {
         TokenSigner(secret: try TokenSecret.load(from: self), lifetimeSeconds: Int64(try integer(.tokenTTLSeconds)))
     }

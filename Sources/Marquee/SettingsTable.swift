@@ -19,7 +19,7 @@ import MarqueeUsers
 enum Setting: CaseIterable, Sendable {
     case host, port, shards, logLevel
     case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs
-    case databaseURL, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
+    case databaseURL, cleanupIntervalMs, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
     case signUpLimitPerAddress, hashQueueLogins, hashQueueSignUps
     case adminToken, adminPassword
     case holdTTLSeconds, maxSeatsPerHold, maxHoldsPerShowtime, maxHoldsPerUser, paymentLatencyMs
@@ -73,6 +73,10 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "database-url", variable: "DATABASE_URL", kind: .text,
                          defaultValue: .none("none (no database: catalog routes answer 503)"),
                          help: "PostgreSQL URL; migrations run at start. Give a password through the variable.")
+        case .cleanupIntervalMs:
+            return .init(name: "cleanup-interval-ms", variable: "CLEANUP_INTERVAL_MS", kind: .integer(100...86_400_000),
+                         defaultValue: .value(String(Defaults.cleanup.intervalMilliseconds)),
+                         help: "Milliseconds between deletions of expired login windows, idempotency keys and revocations.")
         case .dataDir:
             return .init(name: "data-dir", variable: "DATA_DIR", kind: .text, defaultValue: .value(".data"),
                          help: "Folder of the generated token key (jwt-secret) when JWT_SECRET is unset.")
@@ -169,4 +173,5 @@ private enum Defaults {
     static let signer = TokenSigner(secret: Array(repeating: 0, count: 32))
     static let users = UsersConfig(signer: signer, shards: 1)
     static let booking = BookingConfig(signer: signer, catalog: CatalogConfig())
+    static let cleanup = TableCleanup.Config(rules: [])
 }

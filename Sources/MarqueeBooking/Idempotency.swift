@@ -11,6 +11,9 @@ import MarqueeServer
 enum Idempotency {
     static let lifetime = "24 hours"
 
+    /// Keys past their lifetime, for TableCleanup (a run may reuse one anyway).
+    static let expired = TableCleanup.Rule(table: "idempotency_keys", expired: "created_at < now() - interval '\(lifetime)'")
+
     /// Whether the request sends a key; without one, `run` only proceeds
     /// (hot routes test this first and so make no closure for it).
     static func isRequested(_ context: RequestContext) -> Bool {
@@ -79,4 +82,9 @@ enum Idempotency {
             }
         }
     }
+}
+
+extension TableCleanup.Rule {
+    /// Idempotency keys past their lifetime.
+    public static var idempotencyKeys: TableCleanup.Rule { Idempotency.expired }
 }

@@ -73,3 +73,10 @@ enum RateLimit {
                         headers: [HTTPResponse.Field(name: "Retry-After", value: String(seconds))])
     }
 }
+
+extension TableCleanup.Rule {
+    /// Windows before the current and the previous minute count nothing.
+    public static let loginAttempts = TableCleanup.Rule(table: "login_attempts", expired: "window_start < now() - interval '2 minutes'")
+    /// A revocation is needed only until the token would have expired anyway.
+    public static let revokedTokens = TableCleanup.Rule(table: "revoked_tokens", expired: "expires_at < now()")
+}
