@@ -161,15 +161,16 @@ paths.update({
           "password": {"type": "string", "minLength": 8, "maxLength": 128, "description": "Not one character repeated."},
           "name": name_text}}),
       "responses": {"201": ok(ref("User"), "Created"), "400": err("invalid_json", "invalid_field", "unknown_field", "invalid_email", "invalid_password", "password_length", "password_too_simple"),
-                    "409": err("email_taken"), "415": err("unsupported_media_type"), "503": unavailable}}},
+                    "409": err("email_taken"), "415": err("unsupported_media_type"), "429": err("too_many_sign_ups"),
+                    "503": err("database_unavailable", "server_busy")}}},
   "/v1/sessions": {
-    "post": {"summary": "Log in: an OAuth 2 style bearer token. Rate-limited per email and per client address.", "operationId": "logIn", "tags": ["users"],
+    "post": {"summary": "Log in: an OAuth 2 style bearer token. Rate-limited per client address, per email and address, and per email.", "operationId": "logIn", "tags": ["users"],
       "requestBody": body({"type": "object", "required": ["email", "password"], "additionalProperties": False, "properties": {
           "email": {"type": "string", "minLength": 1, "maxLength": 254}, "password": {"type": "string", "maxLength": 128}}}),
       "responses": {"200": ok({"type": "object", "required": ["access_token", "token_type", "expires_in"], "properties": {
           "access_token": {"type": "string"}, "token_type": {"const": "Bearer"}, "expires_in": {"type": "integer"}}}),
           "400": err("invalid_json", "invalid_field", "unknown_field"), "401": err("invalid_credentials"),
-          "415": err("unsupported_media_type"), "429": err("too_many_login_attempts"), "503": unavailable}},
+          "415": err("unsupported_media_type"), "429": err("too_many_login_attempts"), "503": err("database_unavailable", "server_busy")}},
     "delete": {"summary": "Log out: revoke the token used (on every instance).", "operationId": "logOut", "tags": ["users"], "security": [{"bearerAuth": []}],
       "responses": {"204": {"description": "Revoked"}, "401": err("missing_token", "invalid_token", "token_expired", "token_revoked"), "503": unavailable}}},
   "/v1/me": {"get": {"summary": "The caller's account.", "operationId": "me", "tags": ["users"], "security": [{"bearerAuth": []}],

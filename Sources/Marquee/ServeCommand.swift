@@ -35,6 +35,7 @@ struct ServeCommand: ParsableCommand {
         let catalog = try values.catalogConfig(signer: signer)
         let users = try values.usersConfig(signer: signer, shards: config.shards)
         let booking = try values.bookingConfig(signer: signer, catalog: catalog)
+        let cleanup = try values.cleanupConfig(rules: [.loginAttempts, .revokedTokens, .idempotencyKeys])
 
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "marquee")
@@ -50,6 +51,9 @@ struct ServeCommand: ParsableCommand {
         let engine = SeatEngine(config: booking)
         BookingRoutes.add(to: &routes, engine: engine)
         LiveRoutes.add(to: &routes, engine: engine)
-        try ServerProcess.run(config: config, routes: routes, logger: logger) { server in engine.start(on: server) }
+        try ServerProcess.run(config: config, routes: routes, logger: logger) { server in
+            engine.start(on: server)
+            if let url = config.databaseURL { TableCleanup.start(on: server, url: url, config: cleanup) }
+        }
     }
 }

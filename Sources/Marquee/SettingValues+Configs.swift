@@ -52,6 +52,12 @@ extension SettingValues {
         return host.isEmpty ? nil : (host, port)
     }
 
+    func cleanupConfig(rules: [TableCleanup.Rule]) throws -> TableCleanup.Config {
+        var config = TableCleanup.Config(rules: rules)
+        config.intervalMilliseconds = UInt64(try integer(.cleanupIntervalMs))
+        return config
+    }
+
     func tokenSigner() throws -> TokenSigner {
         let secret = try TokenSecret.load(from: self)
         try PublishedSecrets.refuse(secret)
@@ -69,6 +75,10 @@ extension SettingValues {
         var config = UsersConfig(signer: signer, shards: shards)
         config.loginAttemptsPerEmail = try integer(.loginLimitPerEmail)
         config.loginAttemptsPerAddress = try integer(.loginLimitPerAddress)
+        config.loginAttemptsPerEmailAndAddress = try integer(.loginLimitPerEmailAndAddress)
+        config.signUpsPerAddress = try integer(.signUpLimitPerAddress)
+        config.maxQueuedLogins = try integer(.hashQueueLogins)
+        config.maxQueuedSignUps = try integer(.hashQueueSignUps)
         return config
     }
 

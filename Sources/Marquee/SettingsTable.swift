@@ -19,7 +19,8 @@ import MarqueeUsers
 enum Setting: CaseIterable, Sendable {
     case host, port, shards, logLevel, trustedProxies, metricsAddress
     case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs
-    case databaseURL, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerEmail, loginLimitPerAddress
+    case databaseURL, cleanupIntervalMs, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
+    case signUpLimitPerAddress, hashQueueLogins, hashQueueSignUps
     case adminToken, adminPassword
     case holdTTLSeconds, maxSeatsPerHold, maxHoldsPerShowtime, maxHoldsPerUser, paymentLatencyMs
     case paymentWindowSeconds, bookingCancelCutoffMinutes, stripeWebhookSecret
@@ -81,6 +82,10 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "database-url", variable: "DATABASE_URL", kind: .text,
                          defaultValue: .none("none (no database: catalog routes answer 503)"),
                          help: "PostgreSQL URL; migrations run at start. Give a password through the variable.")
+        case .cleanupIntervalMs:
+            return .init(name: "cleanup-interval-ms", variable: "CLEANUP_INTERVAL_MS", kind: .integer(100...86_400_000),
+                         defaultValue: .value(String(Defaults.cleanup.intervalMilliseconds)),
+                         help: "Milliseconds between deletions of expired login windows, idempotency keys and revocations.")
         case .dataDir:
             return .init(name: "data-dir", variable: "DATA_DIR", kind: .text, defaultValue: .value(".data"),
                          help: "Folder of the generated token key (jwt-secret) when JWT_SECRET is unset.")
@@ -91,14 +96,30 @@ enum Setting: CaseIterable, Sendable {
         case .tokenTTLSeconds:
             return .init(name: "token-ttl-seconds", variable: "TOKEN_TTL_SECONDS", kind: .integer(1...31_536_000),
                          defaultValue: .value(String(Defaults.signer.lifetimeSeconds)), help: "Seconds an access token lasts.")
-        case .loginLimitPerEmail:
-            return .init(name: "login-limit-per-email", variable: "LOGIN_LIMIT_PER_EMAIL", kind: .integer(1...1_000_000_000),
-                         defaultValue: .value(String(Defaults.users.loginAttemptsPerEmail)),
-                         help: "Login attempts a minute for one email, failed or not.")
         case .loginLimitPerAddress:
             return .init(name: "login-limit-per-address", variable: "LOGIN_LIMIT_PER_ADDRESS", kind: .integer(1...1_000_000_000),
                          defaultValue: .value(String(Defaults.users.loginAttemptsPerAddress)),
                          help: "Login attempts a minute from one client address, failed or not.")
+        case .loginLimitPerEmailAndAddress:
+            return .init(name: "login-limit-per-email-and-address", variable: "LOGIN_LIMIT_PER_EMAIL_AND_ADDRESS",
+                         kind: .integer(1...1_000_000_000), defaultValue: .value(String(Defaults.users.loginAttemptsPerEmailAndAddress)),
+                         help: "Login attempts a minute for one email from one client address.")
+        case .loginLimitPerEmail:
+            return .init(name: "login-limit-per-email", variable: "LOGIN_LIMIT_PER_EMAIL", kind: .integer(1...1_000_000_000),
+                         defaultValue: .value(String(Defaults.users.loginAttemptsPerEmail)),
+                         help: "Login attempts a minute for one email from all addresses; keep it above the per-email-and-address limit.")
+        case .signUpLimitPerAddress:
+            return .init(name: "sign-up-limit-per-address", variable: "SIGN_UP_LIMIT_PER_ADDRESS", kind: .integer(1...1_000_000_000),
+                         defaultValue: .value(String(Defaults.users.signUpsPerAddress)),
+                         help: "Sign-ups a minute from one client address (429 past it).")
+        case .hashQueueLogins:
+            return .init(name: "hash-queue-logins", variable: "HASH_QUEUE_LOGINS", kind: .integer(1...100_000),
+                         defaultValue: .value(String(Defaults.users.maxQueuedLogins)),
+                         help: "Logins waiting for a password hash per shard; past it 503 with Retry-After.")
+        case .hashQueueSignUps:
+            return .init(name: "hash-queue-sign-ups", variable: "HASH_QUEUE_SIGN_UPS", kind: .integer(1...100_000),
+                         defaultValue: .value(String(Defaults.users.maxQueuedSignUps)),
+                         help: "Sign-ups waiting for a password hash per shard; past it 503 with Retry-After.")
         case .adminToken:
             return .init(name: "admin-token", variable: "ADMIN_TOKEN", kind: .secret(characters: 1...unbounded),
                          defaultValue: .none("none (admin routes take admins' tokens only)"),
@@ -173,4 +194,5 @@ private enum Defaults {
     static let signer = TokenSigner(secret: Array(repeating: 0, count: 32))
     static let users = UsersConfig(signer: signer, shards: 1)
     static let booking = BookingConfig(signer: signer, catalog: CatalogConfig())
+    static let cleanup = TableCleanup.Config(rules: [])
 }

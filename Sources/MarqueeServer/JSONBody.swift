@@ -81,7 +81,10 @@ public struct JSONBody {
         }
         let trimmedText = Self.trimmed(text)
         guard allowEmpty || !trimmedText.isEmpty else { throw Self.invalid(key, "must not be empty") }
-        guard text.count <= maxLength else { throw Self.invalid(key, "must be at most \(maxLength) characters") }
+        // Code points, as PostgreSQL's length() counts them in the columns'
+        // checks: a letter with hundreds of combining marks is one Swift
+        // Character, and would pass here only to fail the insert.
+        guard text.unicodeScalars.count <= maxLength else { throw Self.invalid(key, "must be at most \(maxLength) characters") }
         return allowEmpty ? text : trimmedText
     }
 

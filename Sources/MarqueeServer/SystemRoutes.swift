@@ -24,10 +24,12 @@ enum SystemRoutes {
                 switch result {
                 case .success:
                     context.respond(.json(.ok, "{\"status\":\"ready\",\"database\":\"ok\"}"))
-                case .failure(let error):
+                case .failure:
+                    // Ready or not, nothing more: libpq's text names hosts,
+                    // users and databases, and the connection logs it already.
                     context.fail(APIError(.serviceUnavailable, code: "database_unavailable",
-                                          message: "The database is not reachable; retrying in the background.",
-                                          detailsJSON: "\"reason\":\(JSONText.quoted(error.description))"))
+                                          message: "Not ready: the database is not reachable; retrying in the background.",
+                                          headers: [HTTPResponse.Field(name: "Retry-After", value: "1")]))
                 }
             }
         }

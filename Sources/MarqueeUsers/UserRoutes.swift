@@ -29,24 +29,29 @@ public enum UserRoutes {
             let password = try Validation.password(body)
             let name = try body.string("name", required: true, maxLength: 200)!
             let hasher = config.hasher
-            config.hashing.run(on: context.loop, { hasher.hash(password) }) { hash in
-                context.query("INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id",
-                              [email, name, hash], onError: { error in
-                    if error.sqlState == "23505" {
-                        context.fail(APIError(.conflict, code: "email_taken", message: "An account with that email exists."))
-                    } else {
-                        context.fail(APIError.internalError)
-                    }
-                }) { result in
-                    context.query(userJSON, [result.scalar]) { user in
-                        context.respond(.json(.created, user.scalar ?? "{}"))
+            RateLimit.checkSignUp(context, email: email, config: config) {
+                let queued = config.hashing.run(.signUp, limit: config.maxQueuedSignUps, on: context.loop, { hasher.hash(password) }) { hash in
+                    context.query("INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id",
+                                  [email, name, hash], onError: { error in
+                        if error.sqlState == "23505" {
+                            context.fail(emailTaken)
+                        } else {
+                            context.fail(APIError.internalError)
+                        }
+                    }) { result in
+                        context.query(userJSON, [result.scalar]) { user in
+                            context.respond(.json(.created, user.scalar ?? "{}"))
+                        }
                     }
                 }
+                if !queued { context.fail(HashingQueues.busy) }
             }
         } catch {
             context.fail(error)
         }
     }
+
+    static let emailTaken = APIError(.conflict, code: "email_taken", message: "An account with that email exists.")
 
     static func logIn(_ context: RequestContext, config: UsersConfig, decoy: String) {
         do throws(APIError) {
@@ -58,7 +63,8 @@ public enum UserRoutes {
                 context.query("SELECT id, password_hash, role FROM users WHERE lower(email) = $1", [email]) { result in
                     let row = result.rows.first
                     let stored = row?[1] ?? decoy
-                    config.hashing.run(on: context.loop, { PasswordHasher.verify(password, against: stored) }) { matches in
+                    let queued = config.hashing.run(.login, limit: config.maxQueuedLogins, on: context.loop,
+                                                    { PasswordHasher.verify(password, against: stored) }) { matches in
                         guard matches, let row, let id = row[0].flatMap({ Int64($0) }), let role = row[2] else {
                             context.fail(APIError(.unauthorized, code: "invalid_credentials",
                                                   message: "Email or password is wrong."))
@@ -68,6 +74,7 @@ public enum UserRoutes {
                         context.respond(.json(.ok, #"{"access_token":"\#(issued.token)","token_type":"Bearer","expires_in":\#(config.signer.lifetimeSeconds)}"#,
                                               headers: [HTTPResponse.Field(name: "Cache-Control", value: "no-store")]))
                     }
+                    if !queued { context.fail(HashingQueues.busy) }
                 }
             }
         } catch {

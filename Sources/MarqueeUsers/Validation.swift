@@ -9,6 +9,11 @@ enum Validation {
             throw APIError(.badRequest, code: "invalid_email", message: "An email is required.")
         }
         let email = raw.lowercased()
+        // Lower-casing can add code points (U+0130 becomes two); the column's check counts them.
+        guard email.unicodeScalars.count <= 254 else {
+            throw APIError(.badRequest, code: "invalid_email", message: "The email must be at most 254 characters.",
+                           detailsJSON: "\"field\":\"email\"")
+        }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.count >= 3, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !email.contains(where: \.isWhitespace) else {

@@ -280,11 +280,11 @@ final class PaymentWindowTests {
 /// to watch a buyer who never finishes 3-D Secure.
 @Suite("3-D Secure past the payment window", .serialized)
 final class AuthenticationWindowTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer { config in
+        server = try MarqueeTestServer { config in
             config.holdTTLSeconds = 2
             config.paymentWindowSeconds = 2
         }

@@ -7,11 +7,11 @@ import Testing
 /// failed refunds are retried after 3 s here (30 s by default).
 @Suite("Payment reconciliation sweeps", .serialized)
 final class PaymentReconciliationTests {
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer { config in
+        server = try MarqueeTestServer { config in
             config.reconcileIntervalMilliseconds = 200
             config.refundRetryMilliseconds = 3_000
         }

@@ -10,11 +10,11 @@ import Testing
 @Suite("Payment webhooks", .serialized)
 final class PaymentWebhookTests {
     static let secret = "whsec_test_secret"
-    let server: CatalogTestServer
+    let server: MarqueeTestServer
     let fixture: BookingFixture
 
     init() throws {
-        server = try CatalogTestServer { config in config.stripeWebhookSecret = Array(PaymentWebhookTests.secret.utf8) }
+        server = try MarqueeTestServer { config in config.stripeWebhookSecret = Array(PaymentWebhookTests.secret.utf8) }
         fixture = try BookingFixture(server: server)
     }
     deinit { server.stop() }

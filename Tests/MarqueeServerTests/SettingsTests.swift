@@ -135,7 +135,8 @@ struct SettingsTests {
         let flags: [(Setting, Int)] = [
             (.port, 1_001), (.shards, 3), (.maxConnections, 1_002), (.maxHeadBytes, 1_003), (.maxHeaders, 1_004),
             (.maxBodyBytes, 1_005), (.headerTimeoutMs, 1_006), (.idleTimeoutMs, 1_007), (.drainTimeoutMs, 1_008),
-            (.tokenTTLSeconds, 1_009), (.loginLimitPerEmail, 1_010), (.loginLimitPerAddress, 1_011),
+            (.tokenTTLSeconds, 1_009), (.loginLimitPerEmail, 1_010), (.loginLimitPerAddress, 1_011), (.loginLimitPerEmailAndAddress, 1_022),
+            (.cleanupIntervalMs, 1_026), (.signUpLimitPerAddress, 1_023), (.hashQueueLogins, 1_024), (.hashQueueSignUps, 1_025),
             (.holdTTLSeconds, 1_012), (.maxSeatsPerHold, 13), (.maxHoldsPerShowtime, 14), (.maxHoldsPerUser, 1_015),
             (.paymentLatencyMs, 1_016), (.liveMaxWatchers, 1_017), (.liveMaxWatchersPerAddress, 1_018),
             (.liveCoalesceMs, 19), (.liveGroups, 20), (.liveGroupSize, 1_021), (.paymentWindowSeconds, 1_022),
@@ -156,8 +157,10 @@ struct SettingsTests {
         let signer = try values.tokenSigner()
         #expect(signer.lifetimeSeconds == 1_009)
         let users = try values.usersConfig(signer: signer, shards: 1)
-        let usersFields: [Int] = [users.loginAttemptsPerEmail, users.loginAttemptsPerAddress]
-        #expect(usersFields == [1_010, 1_011])
+        let usersFields: [Int] = [users.loginAttemptsPerEmail, users.loginAttemptsPerAddress, users.loginAttemptsPerEmailAndAddress,
+                                  users.signUpsPerAddress, users.maxQueuedLogins, users.maxQueuedSignUps]
+        #expect(usersFields == [1_010, 1_011, 1_022, 1_023, 1_024, 1_025])
+        #expect(try values.cleanupConfig(rules: []).intervalMilliseconds == 1_026)
         let catalog = try values.catalogConfig(signer: signer)
         #expect(catalog.adminToken == "boot")
         let booking = try values.bookingConfig(signer: signer, catalog: catalog)

@@ -24,7 +24,8 @@ public final class MarqueeTestServer {
     public var port: Int { server.port }
 
     public init(cacheTTLMilliseconds: UInt64 = 60_000, shards: Int = 2, booking: (inout BookingConfig) -> Void = { _ in },
-                catalog configureCatalog: (inout CatalogConfig) -> Void = { _ in }) throws {
+                catalog configureCatalog: (inout CatalogConfig) -> Void = { _ in },
+                users: (inout UsersConfig) -> Void = { _ in }) throws {
         let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL (scripts/test.sh sets it)")
         databaseName = TestDatabase.uniqueName("marquee")
         let admin = try BlockingConnection(url: serverURL)
@@ -42,8 +43,10 @@ public final class MarqueeTestServer {
         catalog.tokenSigner = Self.signer
         configureCatalog(&catalog)
         var routes = Routes()
+        let configureUsers = users
         var users = UsersConfig(signer: Self.signer)
         users.hasher = PasswordHasher(logN: 12)  // fast in tests; production uses 2^15
+        configureUsers(&users)
         UserRoutes.add(to: &routes, config: users)
         CatalogRoutes.add(to: &routes, config: catalog)
         var bookingConfig = BookingConfig(signer: Self.signer, catalog: catalog)
@@ -89,8 +92,9 @@ public final class MarqueeTestServer {
     }
 
     public func request(_ method: String, _ path: String, json: String? = nil, token: String? = adminToken,
-                 headers: [String: String] = [:], timeoutSeconds: Int = 5) throws -> TestClient.Response {
-        let client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
+                        headers: [String: String] = [:], timeoutSeconds: Int = 5,
+                        from sourceHost: String? = nil) throws -> TestClient.Response {
+        let client = try TestClient(port: port, timeoutSeconds: timeoutSeconds, sourceHost: sourceHost)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
