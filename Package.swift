@@ -58,6 +58,9 @@ let package = Package(
         .target(name: "MarqueeCrypto", dependencies: ["COpenSSL"]),
         // Payment providers behind one protocol: the built-in mock now, Stripe later.
         .target(name: "MarqueePayments", dependencies: ["MarqueeLoop"]),
+        // An HTTP/1.1 client over MarqueeLoop's TCP, the TLS session and the
+        // response parser: a keep-alive pool per host on one loop. No C imports.
+        .target(name: "MarqueeHTTPClient", dependencies: ["MarqueeLoop", "MarqueeHTTP", "MarqueeCrypto"]),
         // Wires loops, codecs and handlers into a server; no C imports of its own.
         // Serves openapi.json, embedded at build time (plugin EmbedOpenAPI).
         .target(name: "MarqueeServer", dependencies: [
@@ -88,7 +91,9 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // Blocking socket client and process helpers shared by the test targets.
-        .target(name: "MarqueeTestSupport", path: "Tests/MarqueeTestSupport"),
+        // Also a test HTTP(S) server on a loop of its own (TestHTTPServer).
+        .target(name: "MarqueeTestSupport", dependencies: ["MarqueeLoop", "MarqueeHTTP", "MarqueeCrypto"],
+                path: "Tests/MarqueeTestSupport"),
         .testTarget(name: "MarqueeCoreTests", dependencies: [
             "MarqueeCore", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
@@ -102,6 +107,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto", "MarqueeTestSupport"]),
+        // The client against TestHTTPServer over real sockets and real TLS.
+        .testTarget(name: "MarqueeHTTPClientTests", dependencies: [
+            "MarqueeHTTPClient", "MarqueeHTTP", "MarqueeLoop", "MarqueeCrypto", "MarqueeTestSupport",
+        ]),
         .testTarget(name: "MarqueePaymentsTests", dependencies: ["MarqueePayments", "MarqueeLoop"]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeTestSupport"]),
