@@ -24,11 +24,14 @@ struct HTTPClientFailureTests {
 
     @Test("a server that accepts but never finishes the TLS handshake times out as a handshake timeout")
     func handshakeTimeout() throws {
-        let server = try TestHTTPServer(tls: nil)  // answers TLS hellos with nothing
+        // A plain HTTP server: its request parser waits for the end of a
+        // head that a TLS ClientHello never brings, so it answers nothing.
+        let server = try TestHTTPServer(tls: nil)
         defer { server.stop() }
         let client = try ClientHarness { $0.tlsHandshakeTimeoutMilliseconds = 200 }
         let result = client.get("https://localhost:\(server.port)/echo")
-        #expect(result.error == .timeout("TLS handshake") || result.error == .tls(""), "\(result.text)")
+        #expect(result.error == .timeout("TLS handshake"), "\(result.text)")
+        #expect(client.statistics.connectionsOpened == 1, "the TCP connection was made")
         #expect(client.stop() == 0)
     }
 

@@ -109,11 +109,16 @@ struct HTTPClientTests {
         defer { server.stop() }
         let client = try ClientHarness()
         #expect(client.get(server.baseURL + "/close").text == "bye")
+        // Closed because the response said so, not found closed later.
+        let closed = client.statistics
+        #expect(closed.openConnections == 0)
+        #expect(closed.idleConnections == 0)
         #expect(client.post(server.baseURL + "/echo", "after").text == "after")
         let statistics = client.statistics
         #expect(statistics.connectionsOpened == 2)
         #expect(statistics.reusedRequests == 0)
         #expect(statistics.retriedRequests == 0)
+        #expect(statistics.idleConnectionsClosedByPeer == 0)
         #expect(client.stop() == 0)
     }
 }
