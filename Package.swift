@@ -14,7 +14,9 @@ let package = Package(
         // path): the modules the load generator and microbenchmarks import.
         // Not a supported library API.
         .library(name: "MarqueeCore", targets: ["MarqueeCore"]),
+        .library(name: "MarqueeCrypto", targets: ["MarqueeCrypto"]),
         .library(name: "MarqueeHTTP", targets: ["MarqueeHTTP"]),
+        .library(name: "MarqueeHTTPClient", targets: ["MarqueeHTTPClient"]),
         .library(name: "MarqueeLoop", targets: ["MarqueeLoop"]),
         .library(name: "MarqueeStore", targets: ["MarqueeStore"]),
         .library(name: "MarqueeUsers", targets: ["MarqueeUsers"]),

@@ -92,8 +92,9 @@ status=0
 swift test --skip-build --package-path Benchmarks 2>&1 | grep -vE "^(✔ Test \"|✔ Suite|◇|↳)" || status=${PIPESTATUS[0]}
 ((status == 0)) || { echo "test: the benchmark kit tests failed (exit $status)" >&2; exit 1; }
 
-step "benchmark harness smoke run (every scenario for a second, results to a scratch folder)"
+step "benchmark harness smoke run (every scenario, and TLS handshakes, for a second, results to a scratch folder)"
 SMOKE=1 CONFIGURATION=debug OUT="$(mktemp -d)" bash Benchmarks/run.sh
+DURATION=1 OUT="$(mktemp -d)" bash Benchmarks/tls-handshakes.sh debug
 
 step "all tests"
 build debug --build-tests
