@@ -55,7 +55,9 @@ public final class HTTPClient {
             let url = try ClientURL(parsing: request.url)
             let bytes = try RequestEncoding.encode(request, url: url, closeAfter: !configuration.reuseConnections)
             pending = PendingRequest(method: request.method, url: url, bytes: bytes,
-                                     isReplayable: request.isReplayable, completion: completion)
+                                     isReplayable: request.isReplayable,
+                                     readTimeoutMilliseconds: request.readTimeoutMilliseconds ?? configuration.readTimeoutMilliseconds,
+                                     completion: completion)
         } catch {
             return completion(.failure(error))
         }

@@ -8,12 +8,17 @@ public struct HTTPClientRequest: Sendable {
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// This request's response timeout, from sent to answered whole; nil:
+    /// the client's `readTimeoutMilliseconds`.
+    public var readTimeoutMilliseconds: UInt64?
 
-    public init(method: HTTPMethod, url: String, headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(method: HTTPMethod, url: String, headers: [(String, String)] = [], body: [UInt8] = [],
+                readTimeoutMilliseconds: UInt64? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.readTimeoutMilliseconds = readTimeoutMilliseconds
     }
 
     /// Whether the request may be sent again after a connection dropped it

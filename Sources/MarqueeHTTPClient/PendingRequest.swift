@@ -7,18 +7,20 @@ final class PendingRequest {
     let url: ClientURL
     let bytes: [UInt8]
     let isReplayable: Bool
+    let readTimeoutMilliseconds: UInt64
     private var completion: ((Result<HTTPClientResponse, HTTPClientError>) -> Void)?
     /// Set for a retry: it must not go out on a pooled connection again.
     var needsFreshConnection = false
     var attempts = 0
 
-    init(method: HTTPMethod, url: ClientURL, bytes: [UInt8], isReplayable: Bool,
+    init(method: HTTPMethod, url: ClientURL, bytes: [UInt8], isReplayable: Bool, readTimeoutMilliseconds: UInt64,
          completion: @escaping (Result<HTTPClientResponse, HTTPClientError>) -> Void) {
         self.method = method
         self.key = PoolKey(url)
         self.url = url
         self.bytes = bytes
         self.isReplayable = isReplayable
+        self.readTimeoutMilliseconds = readTimeoutMilliseconds
         self.completion = completion
     }
 

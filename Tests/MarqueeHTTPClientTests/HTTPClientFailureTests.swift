@@ -47,6 +47,11 @@ struct HTTPClientFailureTests {
         #expect(elapsed >= .milliseconds(200) && elapsed < .milliseconds(2_500), "\(elapsed)")
         #expect(client.get(server.baseURL + "/slow?ms=10").text == "slow", "a fresh connection serves the next")
         #expect(client.statistics.connectionsOpened == 2, "the timed-out connection is not reused")
+        // A request's own timeout wins over the client's, both ways.
+        let patient = HTTPClientRequest(method: .GET, url: server.baseURL + "/slow?ms=400", readTimeoutMilliseconds: 5_000)
+        #expect(client.execute(patient).text == "slow")
+        let hasty = HTTPClientRequest(method: .GET, url: server.baseURL + "/slow?ms=3000", readTimeoutMilliseconds: 100)
+        #expect(client.execute(hasty).error == .timeout("response"))
         #expect(client.stop() == 0)
     }
 
@@ -170,7 +175,8 @@ struct HTTPClientFailureTests {
         let idle = try TestHTTPServer()
         defer { idle.stop() }
         #expect(client.get(idle.baseURL + "/echo").status == 200)
-        let slow = client.submit([HTTPClientRequest(method: .GET, url: server.baseURL + "/slow?ms=200")])
+        // Slow enough to be still in flight when the others queue behind it.
+        let slow = client.submit([HTTPClientRequest(method: .GET, url: server.baseURL + "/slow?ms=1000")])
         #expect(eventually { server.requestsReceived == 1 }, "the slow request is in flight")
         let queued = client.submit([HTTPClientRequest(method: .GET, url: server.baseURL + "/echo"),
                                     HTTPClientRequest(method: .POST, url: server.baseURL + "/echo")])
