@@ -133,7 +133,7 @@ final class ClientConnection {
         responseStarted = false
         parser.expectResponse(to: request.method)
         client.loop.updateTime()
-        timer.start(after: client.configuration.readTimeoutMilliseconds) { [weak self] in
+        timer.start(after: request.readTimeoutMilliseconds) { [weak self] in
             self?.fail(.timeout("response"))
         }
         if let tls {
