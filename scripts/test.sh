@@ -53,7 +53,9 @@ step "concurrency tests under Thread Sanitizer"
 # from other threads; a server's shards and their shutdown; connections
 # served on a loop thread while the test's thread talks to them; and, end to
 # end, the flash sale, hold-and-release and live convergence across shards;
-# and one TLS client context (its session cache) shared by threads.
+# one TLS client context (its session cache) shared by threads; and the
+# HTTP client on its loop thread against a TLS server on another, driven
+# from the test's thread (pool, resumption, shutdown, a close raced).
 # Single-threaded tests (the seat-map model, parsers) gain nothing here and
 # run in the full pass. Names are anchored Module.Suite/test identifiers
 # (`swift test list`): a bare "SeatMapTests" also matched LiveSeatMapTests.
@@ -67,6 +69,8 @@ tsan_tests=(
     'MarqueeCatalogTests\.HoldTests/holdAndRelease\('
     'MarqueeCatalogTests\.LiveSeatMapTests/convergence\('
     'MarqueeCryptoTests\.TLSResumptionTests/sharedAcrossThreads\('
+    'MarqueeHTTPClientTests\.HTTPClientTests/(poolBound|keepAlive)\('
+    'MarqueeHTTPClientTests\.HTTPClientFailureTests/(shutdown|idleClosedByServer)\('
 )
 tsan_filter="^($(IFS='|'; echo "${tsan_tests[*]}"))"
 build "Thread Sanitizer" --build-tests --sanitize=thread --scratch-path .build-tsan

@@ -45,7 +45,8 @@ struct HTTPClientFailureTests {
         let elapsed = ContinuousClock.now - start
         #expect(result.error == .timeout("response"))
         #expect(elapsed >= .milliseconds(200) && elapsed < .milliseconds(2_500), "\(elapsed)")
-        #expect(client.get(server.baseURL + "/slow?ms=10").text == "slow", "a fresh connection serves the next")
+        let next = HTTPClientRequest(method: .GET, url: server.baseURL + "/slow?ms=10", readTimeoutMilliseconds: 10_000)
+        #expect(client.execute(next).text == "slow", "a fresh connection serves the next")
         #expect(client.statistics.connectionsOpened == 2, "the timed-out connection is not reused")
         // A request's own timeout wins over the client's, both ways.
         let patient = HTTPClientRequest(method: .GET, url: server.baseURL + "/slow?ms=400", readTimeoutMilliseconds: 5_000)
