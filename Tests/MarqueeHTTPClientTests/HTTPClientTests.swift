@@ -103,6 +103,21 @@ struct HTTPClientTests {
         #expect(client.stop() == 0)
     }
 
+    @Test("an idle connection is closed with close_notify after the idle timeout")
+    func idleTimeout() throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let client = try ClientHarness { $0.idleTimeoutMilliseconds = 100 }
+        #expect(client.get(server.baseURL + "/echo").status == 200)
+        #expect(eventually { client.statistics.openConnections == 0 })
+        #expect(eventually { server.closeNotifiesReceived == 1 })
+        #expect(eventually { server.openConnections == 0 })
+        #expect(client.get(server.baseURL + "/echo").status == 200)
+        #expect(client.statistics.connectionsOpened == 2)
+        #expect(client.statistics.idleConnectionsClosedByPeer == 0)
+        #expect(client.stop() == 0)
+    }
+
     @Test("a response with Connection: close ends its connection, and the next request opens another")
     func connectionClose() throws {
         let server = try TestHTTPServer()
