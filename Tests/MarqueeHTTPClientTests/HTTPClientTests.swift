@@ -118,6 +118,25 @@ struct HTTPClientTests {
         #expect(client.stop() == 0)
     }
 
+    @Test("the bound is per host: a busy host does not hold back another")
+    func boundPerHost() throws {
+        let first = try TestHTTPServer()
+        defer { first.stop() }
+        let second = try TestHTTPServer()
+        defer { second.stop() }
+        let client = try ClientHarness { $0.maxConnectionsPerHost = 1 }
+        let submitted = Mutex<HTTPClientStatistics?>(nil)
+        let results = client.executeAll([HTTPClientRequest(method: .GET, url: first.baseURL + "/slow?ms=100"),
+                                         HTTPClientRequest(method: .GET, url: second.baseURL + "/slow?ms=100"),
+                                         HTTPClientRequest(method: .GET, url: first.baseURL + "/echo")],
+                                        after: { client in submitted.withLock { $0 = client.statistics } })
+        #expect(results.map(\.status) == [200, 200, 200])
+        #expect(submitted.withLock { $0?.openConnections } == 2, "one per host")
+        #expect(submitted.withLock { $0?.queuedRequests } == 1, "the second request to the first host waits")
+        #expect(first.connectionsAccepted == 1 && second.connectionsAccepted == 1)
+        #expect(client.stop() == 0)
+    }
+
     @Test("a response with Connection: close ends its connection, and the next request opens another")
     func connectionClose() throws {
         let server = try TestHTTPServer()
