@@ -14,7 +14,9 @@ let package = Package(
         // path): the modules the load generator and microbenchmarks import.
         // Not a supported library API.
         .library(name: "MarqueeCore", targets: ["MarqueeCore"]),
+        .library(name: "MarqueeCrypto", targets: ["MarqueeCrypto"]),
         .library(name: "MarqueeHTTP", targets: ["MarqueeHTTP"]),
+        .library(name: "MarqueeHTTPClient", targets: ["MarqueeHTTPClient"]),
         .library(name: "MarqueeLoop", targets: ["MarqueeLoop"]),
         .library(name: "MarqueeStore", targets: ["MarqueeStore"]),
         .library(name: "MarqueeUsers", targets: ["MarqueeUsers"]),
@@ -58,6 +60,9 @@ let package = Package(
         .target(name: "MarqueeCrypto", dependencies: ["COpenSSL"]),
         // Payment providers behind one protocol: the built-in mock now, Stripe later.
         .target(name: "MarqueePayments", dependencies: ["MarqueeLoop"]),
+        // An HTTP/1.1 client over MarqueeLoop's TCP, the TLS session and the
+        // response parser: a keep-alive pool per host on one loop. No C imports.
+        .target(name: "MarqueeHTTPClient", dependencies: ["MarqueeLoop", "MarqueeHTTP", "MarqueeCrypto"]),
         // Wires loops, codecs and handlers into a server; no C imports of its own.
         // Serves openapi.json, embedded at build time (plugin EmbedOpenAPI).
         .target(name: "MarqueeServer", dependencies: [
@@ -94,10 +99,12 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // Shared by the test targets: a blocking socket and WebSocket client,
-        // process and database helpers, and the one real-server fixture
-        // (MarqueeTestServer, with BookingFixture's theater on it).
+        // process and database helpers, the one real-server fixture
+        // (MarqueeTestServer, with BookingFixture's theater on it), and a
+        // test HTTP(S) server on a loop of its own (TestHTTPServer).
         .target(name: "MarqueeTestSupport", dependencies: [
             "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeBooking", "MarqueeLive", "MarqueeCrypto",
+            "MarqueeLoop", "MarqueeHTTP",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/MarqueeTestSupport"),
         .testTarget(name: "MarqueeCoreTests", dependencies: [
@@ -118,6 +125,10 @@ let package = Package(
         ]),
         .testTarget(name: "MarqueeLiveTests", dependencies: ["MarqueeLive", "MarqueeHTTP", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeCryptoTests", dependencies: ["MarqueeCrypto", "MarqueeTestSupport"]),
+        // The client against TestHTTPServer over real sockets and real TLS.
+        .testTarget(name: "MarqueeHTTPClientTests", dependencies: [
+            "MarqueeHTTPClient", "MarqueeHTTP", "MarqueeLoop", "MarqueeCrypto", "MarqueeTestSupport",
+        ]),
         .testTarget(name: "MarqueePaymentsTests", dependencies: ["MarqueePayments", "MarqueeLoop"]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeTestSupport"]),

@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "marquee-bench", targets: ["MarqueeBench"]),
         .executable(name: "marquee-micro", targets: ["MarqueeMicro"]),
+        .executable(name: "marquee-tls-bench", targets: ["MarqueeTLSBench"]),
     ],
     dependencies: [
         // Named: a path dependency's identity is otherwise its folder's
@@ -27,6 +28,7 @@ let package = Package(
         // The load generator's testable logic: load loops, recorders, error
         // budgets, checks and result files.
         .target(name: "MarqueeBenchKit", dependencies: [
+            .product(name: "MarqueeHTTP", package: "Marquee"),
             .product(name: "MarqueeLoop", package: "Marquee"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
@@ -44,6 +46,13 @@ let package = Package(
             .product(name: "MarqueeHTTP", package: "Marquee"),
             .product(name: "MarqueeLoop", package: "Marquee"),
             .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+        ]),
+        // `marquee-tls-bench`: TLS handshakes per second through the HTTP
+        // client, full and resumed (tls-handshakes.sh).
+        .executableTarget(name: "MarqueeTLSBench", dependencies: [
+            .product(name: "MarqueeCrypto", package: "Marquee"),
+            .product(name: "MarqueeHTTPClient", package: "Marquee"),
+            .product(name: "MarqueeLoop", package: "Marquee"),
         ]),
         .testTarget(name: "MarqueeBenchTests", dependencies: ["MarqueeBenchKit"]),
     ]

@@ -54,7 +54,9 @@ step "concurrency tests under Thread Sanitizer"
 # from other threads; a server's shards and their shutdown; connections
 # served on a loop thread while the test's thread talks to them; and, end to
 # end, the flash sale, hold-and-release and live convergence across shards;
-# and one TLS client context (its session cache) shared by threads.
+# one TLS client context (its session cache) shared by threads; and the
+# HTTP client on its loop thread against a TLS server on another, driven
+# from the test's thread (pool, resumption, shutdown, a close raced).
 # Single-threaded tests (the seat-map model, parsers) gain nothing here and
 # run in the full pass. Names are anchored Module.Suite/test identifiers
 # (`swift test list`): a bare "SeatMapTests" also matched LiveSeatMapTests.
@@ -68,6 +70,8 @@ tsan_tests=(
     'MarqueeBookingTests\.HoldTests/holdAndRelease\('
     'MarqueeLiveTests\.LiveSeatMapTests/convergence\('
     'MarqueeCryptoTests\.TLSResumptionTests/sharedAcrossThreads\('
+    'MarqueeHTTPClientTests\.HTTPClientTests/(poolBound|keepAlive)\('
+    'MarqueeHTTPClientTests\.HTTPClientFailureTests/(shutdown|idleClosedByServer)\('
 )
 tsan_filter="^($(IFS='|'; echo "${tsan_tests[*]}"))"
 build "Thread Sanitizer" --build-tests --sanitize=thread --scratch-path .build-tsan
@@ -96,8 +100,9 @@ status=0
 swift test --skip-build --package-path Benchmarks 2>&1 | grep -vE "^(✔ Test \"|✔ Suite|◇|↳)" || status=${PIPESTATUS[0]}
 ((status == 0)) || { echo "test: the benchmark kit tests failed (exit $status)" >&2; exit 1; }
 
-step "benchmark harness smoke run (every scenario for a second, results to a scratch folder)"
+step "benchmark harness smoke run (every scenario, and TLS handshakes, for a second, results to a scratch folder)"
 SMOKE=1 CONFIGURATION=debug OUT="$(mktemp -d)" bash Benchmarks/run.sh
+DURATION=1 OUT="$(mktemp -d)" bash Benchmarks/tls-handshakes.sh debug
 
 step "all tests"
 build debug --build-tests

@@ -91,6 +91,14 @@ public final class EventLoop: @unchecked Sendable {
     /// Milliseconds of the loop's clock, cached at the start of each turn.
     public var now: UInt64 { uv_now(raw) }
 
+    /// Refreshes the cached clock. Timers count from it, so one armed after
+    /// the thread was descheduled mid-turn would fire early by that long;
+    /// call this before arming a timeout that must not. Loop thread.
+    public func updateTime() {
+        assertInLoop()
+        uv_update_time(raw)
+    }
+
     /// After `run` returned and no other thread may call `execute` any
     /// more: closes the wake-up handle and the loop. Returns how many
     /// handles were still open (0 for a clean loop).

@@ -163,6 +163,7 @@ final class LoopDriver: @unchecked Sendable {
         client.busy = true
         client.scheduledIndex = scheduled
         client.sentAt = SystemClock.monotonicNanoseconds()
+        client.reader.expectResponse(toRequest: request)
         tcp.write(request)
     }
 

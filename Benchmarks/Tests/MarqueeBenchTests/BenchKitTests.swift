@@ -39,6 +39,7 @@ struct BenchKitTests {
         let bytes = Array(text.utf8)
         for split in 0...bytes.count {
             var reader = ResponseReader()
+            for _ in 0..<3 { reader.expectResponse(toRequest: Array("GET / HTTP/1.1\r\n\r\n".utf8)) }
             var got: [ResponseReader.Response] = []
             reader.append(Array(bytes[..<split]))
             while let response = try reader.next() { got.append(response) }
@@ -48,6 +49,21 @@ struct BenchKitTests {
             #expect(got.map { String(decoding: $0.body, as: UTF8.self) } == ["hello", "abcde", ""])
             #expect(got.map(\.keepAlive) == [true, true, false])
         }
+    }
+
+    @Test("the answer to a HEAD has no body whatever its Content-Length; bytes that are not a response fail")
+    func headAndMalformed() throws {
+        var reader = ResponseReader()
+        reader.expectResponse(toRequest: Array("HEAD /v1/healthz HTTP/1.1\r\n\r\n".utf8))
+        reader.expectResponse(toRequest: Array("GET /v1/healthz HTTP/1.1\r\n\r\n".utf8))
+        reader.append(Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8))
+        #expect(try reader.next()?.body == [])
+        #expect(try reader.next()?.body == Array("ok".utf8))
+        #expect(try reader.next() == nil)
+        var garbage = ResponseReader()
+        garbage.expectResponse(toRequest: Array("GET / HTTP/1.1\r\n\r\n".utf8))
+        garbage.append(Array("SSH-2.0-OpenSSH\r\n\r\n".utf8))
+        #expect(throws: ResponseReader.Failure.self) { try garbage.next() }
     }
 
     @Test("the flash-sale check passes one winner per seat agreed by the database, and fails anything else")
