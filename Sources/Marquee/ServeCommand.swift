@@ -4,6 +4,7 @@ import MarqueeBooking
 import MarqueeCatalog
 import MarqueeServer
 import MarqueeStore
+import MarqueeStripe
 import MarqueeUsers
 
 /// `marquee serve`: runs the HTTP server until SIGINT or SIGTERM, then
@@ -33,7 +34,8 @@ struct ServeCommand: ParsableCommand {
         let signer = try values.tokenSigner()
         let catalog = try values.catalogConfig(signer: signer)
         let users = try values.usersConfig(signer: signer, shards: config.shards)
-        let booking = try values.bookingConfig(signer: signer, catalog: catalog)
+        var booking = try values.bookingConfig(signer: signer, catalog: catalog)
+        let stripe = try values.stripeConfiguration()
 
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "marquee")
@@ -42,6 +44,15 @@ struct ServeCommand: ParsableCommand {
             logger.info("database migrated", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
         } else {
             logger.warning("no DATABASE_URL: serving without a database")
+        }
+        if let stripe {
+            // One provider per owner shard, each with its own HTTPS client.
+            booking.paymentProvider = { StripePaymentProvider(configuration: stripe) }
+            logger.info("payment provider", metadata: [
+                "provider": "stripe", "api_base": .string(stripe.apiBase), "mode": .string(stripe.isLiveKey ? "live" : "test"),
+            ])
+        } else {
+            logger.info("payment provider", metadata: ["provider": "mock"])
         }
         var routes = Routes()
         UserRoutes.add(to: &routes, config: users)

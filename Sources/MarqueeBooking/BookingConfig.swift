@@ -20,6 +20,9 @@ public struct BookingConfig: Sendable {
     public var currency = "usd"
     /// Mock provider latency, milliseconds (PAYMENT_LATENCY_MS).
     public var paymentLatencyMilliseconds: UInt64 = 0
+    /// Makes each owner shard's payment provider, on that shard's loop
+    /// (PAYMENT_PROVIDER); nil: the mock.
+    public var paymentProvider: (@Sendable () -> PaymentProvider)?
     /// Live seat-map watchers in total and per client address (LIVE_MAX_WATCHERS,
     /// LIVE_MAX_WATCHERS_PER_ADDRESS); past them the upgrade is refused.
     public var maxWatchers = 20_000
@@ -74,6 +77,6 @@ public struct BookingConfig: Sendable {
 
     /// One provider per owner shard: providers are loop-bound.
     func makePaymentProvider() -> PaymentProvider {
-        MockPaymentProvider(latencyMilliseconds: paymentLatencyMilliseconds)
+        paymentProvider?() ?? MockPaymentProvider(latencyMilliseconds: paymentLatencyMilliseconds)
     }
 }

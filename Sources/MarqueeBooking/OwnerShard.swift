@@ -54,6 +54,7 @@ final class OwnerShard {
             ticker?.close()
             ticker = nil
             writer?.close()
+            (payments as? ClosingPaymentProvider)?.close(on: access.loop) {}
         }
         access.onCatalogChange { [unowned self] in refreshShowtimes() }
     }
