@@ -43,6 +43,7 @@ Control endpoints (no auth, not Stripe's; on both ports):
   GET  /_fake/stats    counters: requests, intents_created, captures, cancels,
                        refunds, replays, tls_failures, and the request log
   POST /_fake/reset    forgets faults, counters and the log (not intents)
+  POST /_fake/forget_keys  forgets every Idempotency-Key, as Stripe does after 24 hours
 """
 import argparse
 import json
@@ -323,6 +324,9 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST" and path == "/_fake/faults":
                 STATE.faults.extend(json.loads(raw or b"[]"))
                 return self.send_json(200, {"faults": len(STATE.faults)})
+            if method == "POST" and path == "/_fake/forget_keys":
+                STATE.idempotency.clear()
+                return self.send_json(200, {})
             if method == "POST" and path == "/_fake/reset":
                 STATE.reset()
                 return self.send_json(200, {})

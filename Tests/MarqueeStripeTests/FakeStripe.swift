@@ -66,6 +66,9 @@ final class FakeStripe: @unchecked Sendable {
     /// Queues faults (see fake_stripe.py): the next matching calls meet them in order.
     func inject(_ faults: String) throws { _ = try control("POST", "/_fake/faults", faults) }
 
+    /// Forgets every idempotency key, as Stripe does after 24 hours.
+    func forgetKeys() throws { _ = try control("POST", "/_fake/forget_keys") }
+
     /// Finishes 3-D Secure for an intent, as the buyer's bank page would.
     func authenticate(_ intentID: String, succeed: Bool = true) throws {
         _ = try control("POST", "/_fake/intents/\(intentID)/authenticate", "{\"succeed\":\(succeed)}")

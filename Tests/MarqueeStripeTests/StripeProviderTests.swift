@@ -68,6 +68,28 @@ final class StripeProviderTests {
         }
     }
 
+    @Test("asked again once the keys expired: capture, cancel and refund still reach their end state once")
+    func afterKeysExpired() throws {
+        let harness = try ProviderHarness(fake: fake)
+        defer { harness.stop() }
+        let captured = try #require(harness.authorize()?.intent)
+        let cancelled = try #require(harness.authorize()?.intent)
+        #expect(harness.capture(captured.id)?.intent?.status == .succeeded)
+        #expect(harness.refund(captured.id)?.intent?.status == .refunded)
+        #expect(harness.cancel(cancelled.id)?.intent?.status == .canceled)
+        // A later process (reconciliation) settles the same intents after
+        // Stripe forgot the keys: Stripe refuses, the intent decides.
+        try fake.forgetKeys()
+        #expect(harness.refund(captured.id)?.intent?.status == .refunded)
+        #expect(harness.cancel(cancelled.id)?.intent?.status == .canceled)
+        let capturedAgain = try #require(harness.authorize()?.intent)
+        #expect(harness.capture(capturedAgain.id)?.intent?.status == .succeeded)
+        try fake.forgetKeys()
+        #expect(harness.capture(capturedAgain.id)?.intent?.status == .succeeded)
+        let stats = try fake.stats()
+        #expect(stats["refunds"] == 1 && stats["cancels"] == 1 && stats["captures"] == 2)
+    }
+
     @Test("3-D Secure: requires_action with the client secret and next action, capturable once authenticated")
     func threeDSecure() throws {
         let harness = try ProviderHarness(fake: fake)
