@@ -103,6 +103,40 @@ struct HTTPClientTests {
         #expect(client.stop() == 0)
     }
 
+    @Test("an idle connection is closed with close_notify after the idle timeout")
+    func idleTimeout() throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let client = try ClientHarness { $0.idleTimeoutMilliseconds = 100 }
+        #expect(client.get(server.baseURL + "/echo").status == 200)
+        #expect(eventually { client.statistics.openConnections == 0 })
+        #expect(eventually { server.closeNotifiesReceived == 1 })
+        #expect(eventually { server.openConnections == 0 })
+        #expect(client.get(server.baseURL + "/echo").status == 200)
+        #expect(client.statistics.connectionsOpened == 2)
+        #expect(client.statistics.idleConnectionsClosedByPeer == 0)
+        #expect(client.stop() == 0)
+    }
+
+    @Test("the bound is per host: a busy host does not hold back another")
+    func boundPerHost() throws {
+        let first = try TestHTTPServer()
+        defer { first.stop() }
+        let second = try TestHTTPServer()
+        defer { second.stop() }
+        let client = try ClientHarness { $0.maxConnectionsPerHost = 1 }
+        let submitted = Mutex<HTTPClientStatistics?>(nil)
+        let results = client.executeAll([HTTPClientRequest(method: .GET, url: first.baseURL + "/slow?ms=100"),
+                                         HTTPClientRequest(method: .GET, url: second.baseURL + "/slow?ms=100"),
+                                         HTTPClientRequest(method: .GET, url: first.baseURL + "/echo")],
+                                        after: { client in submitted.withLock { $0 = client.statistics } })
+        #expect(results.map(\.status) == [200, 200, 200])
+        #expect(submitted.withLock { $0?.openConnections } == 2, "one per host")
+        #expect(submitted.withLock { $0?.queuedRequests } == 1, "the second request to the first host waits")
+        #expect(first.connectionsAccepted == 1 && second.connectionsAccepted == 1)
+        #expect(client.stop() == 0)
+    }
+
     @Test("a response with Connection: close ends its connection, and the next request opens another")
     func connectionClose() throws {
         let server = try TestHTTPServer()
