@@ -5,7 +5,10 @@ Written for the tests (Python 3 standard library only): real TLS with a test
 certificate, Stripe's JSON and error shapes, Idempotency-Key semantics, the
 test PaymentMethods, and faults the tests control.
 
-    fake_stripe.py --cert CERT --key KEY [--port 0] [--secret-key sk_test_fake]
+    fake_stripe.py --cert CERT --key KEY [--port 0] [--secret-key sk_test_fake] [--close-connections]
+
+--close-connections answers every call with `Connection: close`: each call
+then needs a new connection and TLS handshake (the benchmark's reuse off).
 
 Prints `port N control M` on its first line of standard output once it
 listens: N serves HTTPS (Stripe's API and the control endpoints), M the
@@ -252,6 +255,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Request-Id", new_id("req"))
+        if getattr(self.server, "close_connections", False):
+            self.send_header("Connection", "close")
+            self.close_connection = True
         for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
@@ -381,6 +387,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--secret-key", default="sk_test_fake")
+    parser.add_argument("--close-connections", action="store_true")
     args = parser.parse_args()
     # A test runner may start us with SIGTERM blocked; its terminate() must work.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
@@ -389,6 +396,7 @@ def main():
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(args.cert, args.key)
     server = Server((args.host, args.port), context, args.secret_key)
+    server.close_connections = args.close_connections
     control = ThreadingHTTPServer((args.host, 0), Handler)
     control.daemon_threads = True
     control.secret_key = args.secret_key
