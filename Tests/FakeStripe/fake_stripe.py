@@ -239,6 +239,9 @@ def route(method, path, form, query):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeStripe"
+    # Head and body go out as two writes: without TCP_NODELAY, Nagle's
+    # algorithm holds the body until the client's delayed ACK, some 40 ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
