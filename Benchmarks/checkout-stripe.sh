@@ -60,7 +60,8 @@ run() {
         python3 Tests/FakeStripe/fake_stripe.py --cert "$work/server.pem" --key "$work/server.key" \
             --secret-key "$key" "${close[@]}" > "$work/fake.out" &
         fake_pid=$!
-        for _ in $(seq 1 100); do grep -q control "$work/fake.out" && break; sleep 0.1; done
+        for _ in $(seq 1 600); do grep -q control "$work/fake.out" && break; sleep 0.1; done
+        grep -q control "$work/fake.out" || fail "the fake of Stripe did not start: $(cat "$work/fake.out")"
         env=(PAYMENT_PROVIDER=stripe STRIPE_SECRET_KEY=$key STRIPE_API_BASE="https://localhost:$(awk '{print $2}' "$work/fake.out")"
              STRIPE_CA_FILE="$work/ca.pem")
     fi
@@ -75,7 +76,7 @@ run() {
     mkdir -p "$out/$provider-$n"
     "$bench_bin/marquee-bench" checkout --shards "$shards" --port "$port" --nginx-port "$port" \
         --server-pid "$marquee_pid" --database-url "$database_url" --jwt-secret "$secret" \
-        --connections "$connections" --duration "$duration" --out "$out/$provider-$n" 2>&1 | grep -E "CPU per booking|error" || true
+        --connections "$connections" --duration "$duration" --out "$out/$provider-$n" 2>&1 | grep -E "^  (ours|CPU per booking)" || true
     if [[ -n $fake_pid ]]; then
         echo "  fake CPU over the run (s): $(( ($(awk '{print $14 + $15}' "/proc/$fake_pid/stat") - fake_cpu_before) / $(getconf CLK_TCK) ))"
         kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true
