@@ -63,6 +63,12 @@ let package = Package(
         // An HTTP/1.1 client over MarqueeLoop's TCP, the TLS session and the
         // response parser: a keep-alive pool per host on one loop. No C imports.
         .target(name: "MarqueeHTTPClient", dependencies: ["MarqueeLoop", "MarqueeHTTP", "MarqueeCrypto"]),
+        // The Stripe provider: PaymentIntents over MarqueeHTTPClient's HTTPS,
+        // form bodies, idempotency keys, retries within a budget.
+        .target(name: "MarqueeStripe", dependencies: [
+            "MarqueePayments", "MarqueeHTTPClient", "MarqueeHTTP", "MarqueeLoop", "MarqueeCrypto",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Wires loops, codecs and handlers into a server; no C imports of its own.
         // Serves openapi.json, embedded at build time (plugin EmbedOpenAPI).
         .target(name: "MarqueeServer", dependencies: [
@@ -90,7 +96,7 @@ let package = Package(
         // The `marquee` binary: command-line interface only.
         .executableTarget(name: "Marquee", dependencies: [
             "MarqueeServer", "MarqueeStore", "MarqueeCatalog", "MarqueeUsers", "MarqueeCrypto", "MarqueeBooking",
-            "MarqueeLive", "MarqueeHTTP", "MarqueeLoop",
+            "MarqueeLive", "MarqueeHTTP", "MarqueeLoop", "MarqueeStripe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -130,6 +136,12 @@ let package = Package(
             "MarqueeHTTPClient", "MarqueeHTTP", "MarqueeLoop", "MarqueeCrypto", "MarqueeTestSupport",
         ]),
         .testTarget(name: "MarqueePaymentsTests", dependencies: ["MarqueePayments", "MarqueeLoop"]),
+        // The Stripe provider over real TLS against Tests/FakeStripe (a Python
+        // fake of Stripe's API), and a checkout through `marquee serve` with it.
+        .testTarget(name: "MarqueeStripeTests", dependencies: [
+            "MarqueeStripe", "MarqueePayments", "MarqueeLoop", "MarqueeStore", "MarqueeTestSupport", "Marquee",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MarqueeStoreTests", dependencies: ["MarqueeStore", "MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeLoopTests", dependencies: ["MarqueeLoop", "MarqueeTestSupport"]),
         .testTarget(name: "MarqueeServerTests", dependencies: [

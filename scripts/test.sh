@@ -4,8 +4,9 @@
 # runs the HTTP parser fuzzer, runs the concurrency tests under Thread
 # Sanitizer, Autobahn's WebSocket cases, the deployment checks (Dockerfile,
 # compose, the proxy config, the image's build), the benchmarks package's
-# tests and a smoke run of the benchmark harness, then every test. Exits non-zero on
-# any failure.
+# tests and a smoke run of the benchmark harness, a checkout through
+# localstripe (and through Stripe's test mode when STRIPE_SECRET_KEY is
+# set), then every test. Exits non-zero on any failure.
 #   scripts/test.sh            (FUZZ_SECONDS=30 by default; 0 skips the fuzz run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -103,6 +104,13 @@ swift test --skip-build --package-path Benchmarks 2>&1 | grep -vE "^(✔ Test \"
 step "benchmark harness smoke run (every scenario, and TLS handshakes, for a second, results to a scratch folder)"
 SMOKE=1 CONFIGURATION=debug OUT="$(mktemp -d)" bash Benchmarks/run.sh
 DURATION=1 OUT="$(mktemp -d)" bash Benchmarks/tls-handshakes.sh debug
+
+step "our Stripe client against localstripe (PyPI) behind nginx terminating TLS: a checkout and a refund"
+# A few seconds once localstripe is in its virtualenv (first run: a pip install).
+scripts/setup.sh nginx-light jq python3-venv
+build debug --build-tests
+scripts/localstripe.sh
+scripts/stripe-test-mode.sh
 
 step "all tests"
 build debug --build-tests

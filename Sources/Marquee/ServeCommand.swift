@@ -5,6 +5,7 @@ import MarqueeCatalog
 import MarqueeLive
 import MarqueeServer
 import MarqueeStore
+import MarqueeStripe
 import MarqueeUsers
 
 /// `marquee serve`: runs the HTTP server until SIGINT or SIGTERM, then
@@ -34,7 +35,8 @@ struct ServeCommand: ParsableCommand {
         let signer = try values.tokenSigner()
         let catalog = try values.catalogConfig(signer: signer)
         let users = try values.usersConfig(signer: signer, shards: config.shards)
-        let booking = try values.bookingConfig(signer: signer, catalog: catalog)
+        var booking = try values.bookingConfig(signer: signer, catalog: catalog)
+        let stripe = try values.stripeConfiguration()
         let cleanup = try values.cleanupConfig(rules: [.loginAttempts, .revokedTokens, .idempotencyKeys])
 
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
@@ -44,6 +46,15 @@ struct ServeCommand: ParsableCommand {
             logger.info("database migrated", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
         } else {
             logger.warning("no DATABASE_URL: serving without a database")
+        }
+        if let stripe {
+            // One provider per owner shard, each with its own HTTPS client.
+            booking.paymentProvider = { StripePaymentProvider(configuration: stripe) }
+            logger.info("payment provider", metadata: [
+                "provider": "stripe", "api_base": .string(stripe.apiBase), "mode": .string(stripe.isLiveKey ? "live" : "test"),
+            ])
+        } else {
+            logger.info("payment provider", metadata: ["provider": "mock"])
         }
         var routes = Routes()
         UserRoutes.add(to: &routes, config: users)

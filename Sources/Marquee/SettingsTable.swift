@@ -2,6 +2,7 @@ import Glibc
 import MarqueeBooking
 import MarqueeCatalog
 import MarqueeServer
+import MarqueeStripe
 import MarqueeUsers
 
 /// Every setting of the `marquee` binary, in the order help and the README
@@ -23,7 +24,8 @@ enum Setting: CaseIterable, Sendable {
     case signUpLimitPerAddress, hashQueueLogins, hashQueueSignUps
     case adminToken, adminPassword
     case holdTTLSeconds, maxSeatsPerHold, maxHoldsPerShowtime, maxHoldsPerUser, paymentLatencyMs
-    case paymentWindowSeconds, bookingCancelCutoffMinutes, stripeWebhookSecret
+    case paymentWindowSeconds, bookingCancelCutoffMinutes
+    case paymentProvider, stripeSecretKey, stripeWebhookSecret, stripeAPIBase, stripeCAFile, allowLivePayments
     case liveMaxWatchers, liveMaxWatchersPerAddress, liveCoalesceMs, liveGroups, liveGroupSize, websocketEcho
 
     var definition: SettingDefinition {
@@ -154,10 +156,29 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "booking-cancel-cutoff-minutes", variable: "BOOKING_CANCEL_CUTOFF_MINUTES", kind: .integer(0...525_600),
                          defaultValue: .value(String(Defaults.booking.cancelCutoffMinutes)),
                          help: "Minutes before a showtime starts after which its bookings cannot be cancelled.")
+        case .paymentProvider:
+            return .init(name: "payment-provider", variable: "PAYMENT_PROVIDER", kind: .choice(["mock", "stripe"]),
+                         defaultValue: .value("mock"),
+                         help: "Who takes payments: the built-in mock (Stripe's test cards, no network) or Stripe.")
+        case .stripeSecretKey:
+            return .init(name: "stripe-secret-key", variable: "STRIPE_SECRET_KEY", kind: .secret(characters: 8...unbounded),
+                         defaultValue: .none("none (the stripe provider refuses to start without it)"),
+                         help: "Stripe secret key (sk_test_...; sk_live_ only with allow-live-payments). Never logged.")
         case .stripeWebhookSecret:
-            return .init(name: "stripe-webhook-secret", variable: "STRIPE_WEBHOOK_SECRET", kind: .secret(characters: 1...unbounded),
-                         defaultValue: .none("none (webhook events are refused)"),
-                         help: "Key Stripe signs webhook events with (whsec_...).")
+            return .init(name: "stripe-webhook-secret", variable: "STRIPE_WEBHOOK_SECRET", kind: .secret(characters: 8...unbounded),
+                         defaultValue: .none("none (Stripe webhooks are refused)"),
+                         help: "Signing secret of the Stripe webhook endpoint (whsec_...). Never logged.")
+        case .stripeAPIBase:
+            return .init(name: "stripe-api-base", variable: "STRIPE_API_BASE", kind: .text,
+                         defaultValue: .value(StripeConfiguration.defaultAPIBase),
+                         help: "https:// address of Stripe's API (another host for a local fake in tests).")
+        case .stripeCAFile:
+            return .init(name: "stripe-ca-file", variable: "STRIPE_CA_FILE", kind: .text,
+                         defaultValue: .none("the system CA bundle"),
+                         help: "PEM file of the CAs Stripe's certificate must chain to.")
+        case .allowLivePayments:
+            return .init(name: "allow-live-payments", variable: "ALLOW_LIVE_PAYMENTS", kind: .toggle, defaultValue: .value("0"),
+                         help: "Let the stripe provider start with a live key (sk_live_): real cards, real money.")
         case .liveMaxWatchers:
             return .init(name: "live-max-watchers", variable: "LIVE_MAX_WATCHERS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.booking.maxWatchers)),

@@ -33,6 +33,9 @@ public struct BookingConfig: Sendable {
     public var currency = "usd"
     /// Mock provider latency, milliseconds (PAYMENT_LATENCY_MS).
     public var paymentLatencyMilliseconds: UInt64 = 0
+    /// Makes each owner shard's payment provider, on that shard's loop
+    /// (PAYMENT_PROVIDER); nil: the mock.
+    public var paymentProvider: (@Sendable () -> PaymentProvider)?
     /// Live seat-map watchers in total and per client address (LIVE_MAX_WATCHERS,
     /// LIVE_MAX_WATCHERS_PER_ADDRESS); past them the upgrade is refused.
     public var maxWatchers = 20_000
@@ -90,10 +93,10 @@ public struct BookingConfig: Sendable {
 
     /// The mock provider is in use: its test endpoints are served
     /// (MockPaymentRoutes). False once a real provider is configured.
-    public var usesMockProvider: Bool { true }
+    public var usesMockProvider: Bool { paymentProvider == nil }
 
     /// One provider per owner shard: providers are loop-bound.
     func makePaymentProvider() -> PaymentProvider {
-        MockPaymentProvider(latencyMilliseconds: paymentLatencyMilliseconds, ledger: mockPayments)
+        paymentProvider?() ?? MockPaymentProvider(latencyMilliseconds: paymentLatencyMilliseconds, ledger: mockPayments)
     }
 }

@@ -65,6 +65,7 @@ final class OwnerShard {
             sweepTimer?.close()
             sweepTimer = nil
             writer?.close()
+            (payments as? ClosingPaymentProvider)?.close(on: access.loop) {}
         }
         access.onCatalogChange { [unowned self] in refreshShowtimes() }
     }

@@ -199,7 +199,7 @@ struct SettingsTests {
     @Test("a secret has no flag, is refused as one, and is never echoed")
     func secrets() throws {
         let secrets = Setting.allCases.filter(\.definition.isSecret)
-        #expect(Set(secrets.map(\.definition.variable)) == ["JWT_SECRET", "ADMIN_TOKEN", "ADMIN_PASSWORD", "STRIPE_WEBHOOK_SECRET"])
+        #expect(Set(secrets.map(\.definition.variable)) == ["JWT_SECRET", "ADMIN_TOKEN", "ADMIN_PASSWORD", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
         for setting in secrets {
             let definition = setting.definition
             #expect(definition.flag == nil)
