@@ -25,6 +25,7 @@ extension SettingValues {
         config.limits.maxHeaderCount = try integer(.maxHeaders)
         config.limits.maxBodyBytes = try integer(.maxBodyBytes)
         config.headerTimeoutMilliseconds = UInt64(try integer(.headerTimeoutMs))
+        config.requestTimeoutMilliseconds = UInt64(try integer(.requestTimeoutMs))
         config.idleTimeoutMilliseconds = UInt64(try integer(.idleTimeoutMs))
         config.drainTimeoutMilliseconds = UInt64(try integer(.drainTimeoutMs))
         if let address = try text(.metricsAddress) {

@@ -19,7 +19,7 @@ import MarqueeUsers
 /// swift-async-algorithms to the resolved packages of a binary that ships.
 enum Setting: CaseIterable, Sendable {
     case host, port, shards, logLevel, trustedProxies, metricsAddress
-    case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs
+    case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, requestTimeoutMs, idleTimeoutMs, drainTimeoutMs
     case databaseURL, cleanupIntervalMs, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
     case signUpLimitPerAddress, hashQueueLogins, hashQueueSignUps
     case adminToken, adminPassword
@@ -72,6 +72,10 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "header-timeout-ms", variable: "HEADER_TIMEOUT_MS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.headerTimeoutMilliseconds)),
                          help: "Milliseconds for a request's head to arrive, and a body's longest stall (408).")
+        case .requestTimeoutMs:
+            return .init(name: "request-timeout-ms", variable: "REQUEST_TIMEOUT_MS", kind: .integer(1...unbounded),
+                         defaultValue: .value(String(Defaults.server.requestTimeoutMilliseconds)),
+                         help: "Milliseconds for a request's whole head and body to arrive, however it trickles (408).")
         case .idleTimeoutMs:
             return .init(name: "idle-timeout-ms", variable: "IDLE_TIMEOUT_MS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.idleTimeoutMilliseconds)),

@@ -88,6 +88,25 @@ struct ErrorsAndLimitsTests {
         #expect(try client.waitForClose())
     }
 
+    @Test("a body that trickles, never stalling, gets 408 and a close at the whole-request deadline")
+    func trickleTimeout() throws {
+        let server = try TestServer.start { config in config.requestTimeoutMilliseconds = 1_000 }
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 30\r\n\r\n")
+        // One byte per 100 ms: each gap well under the 400 ms stall limit,
+        // the whole body (3 s) well past the 1 s request deadline. The
+        // pacing is the slow client under test, not a wait for the server.
+        for _ in 0..<30 {
+            do { try client.send("x") } catch { break }
+            usleep(100_000)
+        }
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(response.text.contains("\"code\":\"request_timeout\""))
+        #expect(try client.waitForClose())
+    }
+
     @Test("an idle keep-alive connection is closed after the idle timeout")
     func idleTimeout() throws {
         let server = try TestServer.start()
