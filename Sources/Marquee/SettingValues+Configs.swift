@@ -21,6 +21,7 @@ extension SettingValues {
         config.shards = try integer(.shards)
         config.databaseURL = try text(.databaseURL)
         config.maxConnections = try integer(.maxConnections)
+        config.maxConnectionsPerAddress = try integer(.maxConnectionsPerAddress)
         config.limits.maxHeadBytes = try integer(.maxHeadBytes)
         config.limits.maxHeaderCount = try integer(.maxHeaders)
         config.limits.maxBodyBytes = try integer(.maxBodyBytes)

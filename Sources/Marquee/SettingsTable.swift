@@ -19,7 +19,7 @@ import MarqueeUsers
 /// swift-async-algorithms to the resolved packages of a binary that ships.
 enum Setting: CaseIterable, Sendable {
     case host, port, shards, logLevel, trustedProxies, metricsAddress
-    case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, requestTimeoutMs, idleTimeoutMs, drainTimeoutMs
+    case maxConnections, maxConnectionsPerAddress, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, requestTimeoutMs, idleTimeoutMs, drainTimeoutMs
     case databaseURL, cleanupIntervalMs, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
     case signUpLimitPerAddress, hashQueueLogins, hashQueueSignUps
     case adminToken, adminPassword
@@ -57,6 +57,10 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "max-connections", variable: "MAX_CONNECTIONS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.maxConnections)),
                          help: "Open connections over all shards; past it a new one gets 503 and is closed.")
+        case .maxConnectionsPerAddress:
+            return .init(name: "max-connections-per-address", variable: "MAX_CONNECTIONS_PER_ADDRESS", kind: .integer(1...unbounded),
+                         defaultValue: .value(String(Defaults.server.maxConnectionsPerAddress)),
+                         help: "Open connections from one peer address (the proxy's, behind one); past it a new one gets 503 and is closed.")
         case .maxHeadBytes:
             return .init(name: "max-head-bytes", variable: "MAX_HEAD_BYTES", kind: .integer(256...unbounded),
                          defaultValue: .value(String(Defaults.server.limits.maxHeadBytes)),

@@ -107,6 +107,36 @@ struct ErrorsAndLimitsTests {
         #expect(try client.waitForClose())
     }
 
+    @Test("past the per-address limit a new connection gets 503 too_many_connections_from_address; other addresses do not")
+    func perAddressLimit() throws {
+        let server = try TestServer.start { config in config.maxConnectionsPerAddress = 2 }
+        defer { server.stop() }
+        let first = try TestClient(port: server.port, sourceHost: "127.0.0.5")
+        let second = try TestClient(port: server.port, sourceHost: "127.0.0.5")
+        for client in [first, second] {
+            try client.send(get("/healthz"))
+            #expect(try client.readResponse().status == 200)
+        }
+        let third = try TestClient(port: server.port, sourceHost: "127.0.0.5")
+        let refused = try third.readResponse()
+        #expect(refused.status == 503)
+        #expect(refused.headers["retry-after"] == "1")
+        #expect(refused.text.contains("\"code\":\"too_many_connections_from_address\""))
+        #expect(try third.waitForClose())
+        let other = try TestClient(port: server.port, sourceHost: "127.0.0.6")
+        try other.send(get("/healthz"))
+        #expect(try other.readResponse().status == 200)
+        // A closed connection frees its place: the address gets in again.
+        try first.send("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        _ = try first.readResponse()
+        #expect(try first.waitForClose())
+        #expect(try pollUntil {
+            let again = try TestClient(port: server.port, sourceHost: "127.0.0.5")
+            try again.send(get("/healthz"))
+            return (try? again.readResponse().status) == 200
+        })
+    }
+
     @Test("an idle keep-alive connection is closed after the idle timeout")
     func idleTimeout() throws {
         let server = try TestServer.start()
