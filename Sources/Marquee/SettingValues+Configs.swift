@@ -21,10 +21,12 @@ extension SettingValues {
         config.shards = try integer(.shards)
         config.databaseURL = try text(.databaseURL)
         config.maxConnections = try integer(.maxConnections)
+        config.maxConnectionsPerAddress = try integer(.maxConnectionsPerAddress)
         config.limits.maxHeadBytes = try integer(.maxHeadBytes)
         config.limits.maxHeaderCount = try integer(.maxHeaders)
         config.limits.maxBodyBytes = try integer(.maxBodyBytes)
         config.headerTimeoutMilliseconds = UInt64(try integer(.headerTimeoutMs))
+        config.requestTimeoutMilliseconds = UInt64(try integer(.requestTimeoutMs))
         config.idleTimeoutMilliseconds = UInt64(try integer(.idleTimeoutMs))
         config.drainTimeoutMilliseconds = UInt64(try integer(.drainTimeoutMs))
         if let address = try text(.metricsAddress) {

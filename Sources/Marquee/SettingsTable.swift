@@ -19,7 +19,7 @@ import MarqueeUsers
 /// swift-async-algorithms to the resolved packages of a binary that ships.
 enum Setting: CaseIterable, Sendable {
     case host, port, shards, logLevel, trustedProxies, metricsAddress
-    case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs
+    case maxConnections, maxConnectionsPerAddress, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, requestTimeoutMs, idleTimeoutMs, drainTimeoutMs
     case databaseURL, cleanupIntervalMs, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
     case signUpLimitPerAddress, hashQueueLogins, hashQueueSignUps
     case adminToken, adminPassword
@@ -57,6 +57,10 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "max-connections", variable: "MAX_CONNECTIONS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.maxConnections)),
                          help: "Open connections over all shards; past it a new one gets 503 and is closed.")
+        case .maxConnectionsPerAddress:
+            return .init(name: "max-connections-per-address", variable: "MAX_CONNECTIONS_PER_ADDRESS", kind: .integer(1...unbounded),
+                         defaultValue: .value(String(Defaults.server.maxConnectionsPerAddress)),
+                         help: "Open connections from one peer address (the proxy's, behind one); past it a new one gets 503 and is closed.")
         case .maxHeadBytes:
             return .init(name: "max-head-bytes", variable: "MAX_HEAD_BYTES", kind: .integer(256...unbounded),
                          defaultValue: .value(String(Defaults.server.limits.maxHeadBytes)),
@@ -72,6 +76,10 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "header-timeout-ms", variable: "HEADER_TIMEOUT_MS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.headerTimeoutMilliseconds)),
                          help: "Milliseconds for a request's head to arrive, and a body's longest stall (408).")
+        case .requestTimeoutMs:
+            return .init(name: "request-timeout-ms", variable: "REQUEST_TIMEOUT_MS", kind: .integer(1...unbounded),
+                         defaultValue: .value(String(Defaults.server.requestTimeoutMilliseconds)),
+                         help: "Milliseconds for a request's whole head and body to arrive, however it trickles (408).")
         case .idleTimeoutMs:
             return .init(name: "idle-timeout-ms", variable: "IDLE_TIMEOUT_MS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.idleTimeoutMilliseconds)),

@@ -255,8 +255,13 @@ final class HTTPConnection {
             return
         }
         if !parser.isIdle {
+            // A head must arrive in the header timeout and a body may stall
+            // no longer than it; the whole request, however steadily it
+            // trickles, must arrive in the request timeout.
             let since = parser.isReadingBody ? lastProgress : requestStartedAt
-            if now &- since > config.headerTimeoutMilliseconds && !closing {
+            let late = now &- since > config.headerTimeoutMilliseconds
+                || now &- requestStartedAt > config.requestTimeoutMilliseconds
+            if late && !closing {
                 shard.metrics.timeouts += 1
                 respondAndClose(.error(APIError(.requestTimeout, code: "request_timeout",
                                                 message: "The request did not arrive in time.")),

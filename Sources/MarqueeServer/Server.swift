@@ -16,6 +16,7 @@ public final class Server: @unchecked Sendable {
     public private(set) var metricsPort: Int?
     let logger: Logger
     let connectionGate: ConnectionGate
+    let addressGate: AddressGate
     let startedNanos = SystemClock.monotonicNanoseconds()
     private(set) var shards: [LoopBound<Shard>] = []
     private var loops: [EventLoop] = []
@@ -27,6 +28,7 @@ public final class Server: @unchecked Sendable {
         self.config = config
         self.logger = logger
         connectionGate = ConnectionGate(limit: config.maxConnections)
+        addressGate = AddressGate(limit: config.maxConnectionsPerAddress)
     }
 
     /// Binds every shard and starts their threads. The router gets the

@@ -13,10 +13,15 @@ public struct ServerConfig: Sendable {
     /// A request's head must arrive within this, and a body may not stall
     /// longer than this between reads (408 then close).
     public var headerTimeoutMilliseconds: UInt64 = 10_000
+    /// A request's whole head and body must arrive within this, however
+    /// steadily it trickles (408 then close).
+    public var requestTimeoutMilliseconds: UInt64 = 30_000
     /// A keep-alive connection with no request in progress closes after this.
     public var idleTimeoutMilliseconds: UInt64 = 60_000
     /// Open connections over all shards; more are answered 503 and closed.
     public var maxConnections = 10_000
+    /// Open connections from one peer address; more are answered 503 and closed.
+    public var maxConnectionsPerAddress = 256
     /// Requests read ahead on one connection before reading pauses.
     public var maxPipelinedRequests = 64
     /// How long shutdown waits for in-flight requests before closing anyway.
@@ -41,7 +46,7 @@ public struct ServerConfig: Sendable {
     /// How often each shard checks its connections' deadlines: a quarter
     /// of the shortest timeout, between 10 ms and 1 s.
     var sweepIntervalMilliseconds: UInt64 {
-        let shortest = min(headerTimeoutMilliseconds, idleTimeoutMilliseconds, lingerMilliseconds)
+        let shortest = min(headerTimeoutMilliseconds, requestTimeoutMilliseconds, idleTimeoutMilliseconds, lingerMilliseconds)
         return max(10, min(1_000, shortest / 4))
     }
 }

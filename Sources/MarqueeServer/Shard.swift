@@ -42,6 +42,8 @@ final class Shard {
         return id
     }
     private var connections: [Int: HTTPConnection] = [:]
+    /// Each open connection's peer address, for the per-address gate.
+    private var connectionAddresses: [Int: String] = [:]
     private var nextConnectionID = 0
     private var requestCounter: UInt64 = 0
     private var sweepTimer: LoopTimer?
@@ -131,28 +133,38 @@ final class Shard {
 
     private func accept(_ tcp: TCPConnection, onMetricsListener: Bool = false) {
         guard server.connectionGate.tryEnter() else {
-            metrics.refusedConnections += 1
-            var bytes: [UInt8] = []
-            HTTPResponseEncoder.encode(
-                .error(APIError(.serviceUnavailable, code: "too_many_connections",
-                                message: "The server is at its connection limit; retry shortly.",
-                                headers: [.init(name: "Retry-After", value: "1")])),
-                into: &bytes, date: dateBytes(), version: .http1_1, keepAlive: false)
-            tcp.write(bytes)
-            tcp.closeAfterWrites()
-            return
+            return refuse(tcp, code: "too_many_connections", message: "The server is at its connection limit; retry shortly.")
+        }
+        let address = tcp.peerAddress ?? ""
+        guard server.addressGate.tryEnter(address) else {
+            server.connectionGate.leave()
+            return refuse(tcp, code: "too_many_connections_from_address",
+                          message: "Your address has too many open connections; close some or retry shortly.")
         }
         metrics.acceptedConnections += 1
         metrics.openConnections += 1
         nextConnectionID += 1
         let connection = HTTPConnection(id: nextConnectionID, shard: self, tcp: tcp, onMetricsListener: onMetricsListener)
         connections[connection.id] = connection
+        connectionAddresses[connection.id] = address
+    }
+
+    /// Answers 503 with `Retry-After` and closes a connection not taken.
+    private func refuse(_ tcp: TCPConnection, code: String, message: String) {
+        metrics.refusedConnections += 1
+        var bytes: [UInt8] = []
+        HTTPResponseEncoder.encode(
+            .error(APIError(.serviceUnavailable, code: code, message: message, headers: [.init(name: "Retry-After", value: "1")])),
+            into: &bytes, date: dateBytes(), version: .http1_1, keepAlive: false)
+        tcp.write(bytes)
+        tcp.closeAfterWrites()
     }
 
     func connectionClosed(_ connection: HTTPConnection) {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
         metrics.openConnections -= 1
         server.connectionGate.leave()
+        if let address = connectionAddresses.removeValue(forKey: connection.id) { server.addressGate.leave(address) }
         if isDraining && connections.isEmpty { finish() }
     }
 

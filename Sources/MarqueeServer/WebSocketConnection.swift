@@ -15,6 +15,10 @@ public final class WebSocketConnection {
         /// A ping goes out after this long without traffic from the peer;
         /// twice this without an answer closes the connection.
         public var pingIntervalMilliseconds: UInt64 = 20_000
+        /// Output the kernel has not taken, pongs owed included, past which
+        /// the peer is not reading: reading stops and the connection closes
+        /// with 1008 (the same bound as HTTP's pause).
+        public var maxUnsentBytes = 4 * 1024 * 1024
         public init() {}
     }
 
@@ -28,6 +32,16 @@ public final class WebSocketConnection {
     private var pingSent = false
     private var closeSent = false
     private var closeSentAt: UInt64?
+    /// The latest ping's payload while output is queued: one pong per
+    /// burst is owed (RFC 6455 5.5.3), sent when the queue drains.
+    private var owedPong: [UInt8]?
+    /// Pong bytes skipped since the queue last drained: counted in the
+    /// output bound as if written, so a ping flood still meets the bound.
+    private var skippedPongBytes = 0
+    /// What the current read held: a read of pings and nothing else is
+    /// not activity, or a client that never reads would live forever.
+    private var readHadPing = false
+    private var readHadOther = false
     public private(set) var isOpen = true
 
     public var onText: (([UInt8]) -> Void)?
@@ -60,20 +74,44 @@ public final class WebSocketConnection {
     }
 
     func didRead(_ bytes: UnsafeRawBufferPointer) {
-        lastHeard = shard.loop.now
-        pingSent = false
+        readHadPing = false
+        readHadOther = false
         parser.append(bytes)
         processEvents()
+        if readHadOther || !readHadPing {
+            lastHeard = shard.loop.now
+            pingSent = false
+        }
+    }
+
+    /// Answers a ping now when nothing is queued; otherwise owes one pong
+    /// for the latest ping, and closes a peer past the output bound.
+    private func answer(ping payload: [UInt8]) {
+        if tcp.pendingWriteBytes == 0 && owedPong == nil {
+            tcp.write(WebSocketEncoder.frame(.pong, payload))
+            return
+        }
+        if let skipped = owedPong { skippedPongBytes += skipped.count + 2 }
+        owedPong = payload
+        if tcp.pendingWriteBytes + skippedPongBytes > limits.maxUnsentBytes {
+            // The peer does not read: stop reading it and close at once;
+            // the close frame is queued behind output it will not take.
+            tcp.stopReading()
+            sendClose(WebSocketCloseCode.policyViolation, "not reading")
+            isOpen = false
+            tcp.close()
+        }
     }
 
     private func processEvents() {
         while isOpen, let event = parser.next() {
             switch event {
-            case .text(let payload): onText?(payload)
-            case .binary(let payload): onBinary?(payload)
-            case .ping(let payload): tcp.write(WebSocketEncoder.frame(.pong, payload))
-            case .pong: break
+            case .text(let payload): readHadOther = true; onText?(payload)
+            case .binary(let payload): readHadOther = true; onBinary?(payload)
+            case .ping(let payload): readHadPing = true; answer(ping: payload)
+            case .pong: readHadOther = true
             case .close(let code, _):
+                readHadOther = true
                 if !closeSent {
                     // Echo the peer's code (1000 when it gave none), then close.
                     sendClose(code ?? WebSocketCloseCode.normal, "")
@@ -141,7 +179,15 @@ public final class WebSocketConnection {
         tcp.close()
     }
 
-    func drained() { onDrained?() }
+    func drained() {
+        skippedPongBytes = 0
+        if let pong = owedPong, isOpen, !closeSent {
+            owedPong = nil
+            tcp.write(WebSocketEncoder.frame(.pong, pong))
+        }
+        owedPong = nil
+        onDrained?()
+    }
 
     func closed() {
         isOpen = false

@@ -88,6 +88,55 @@ struct ErrorsAndLimitsTests {
         #expect(try client.waitForClose())
     }
 
+    @Test("a body that trickles, never stalling, gets 408 and a close at the whole-request deadline")
+    func trickleTimeout() throws {
+        let server = try TestServer.start { config in config.requestTimeoutMilliseconds = 1_000 }
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 30\r\n\r\n")
+        // One byte per 100 ms: each gap well under the 400 ms stall limit,
+        // the whole body (3 s) well past the 1 s request deadline. The
+        // pacing is the slow client under test, not a wait for the server.
+        for _ in 0..<30 {
+            do { try client.send("x") } catch { break }
+            usleep(100_000)
+        }
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(response.text.contains("\"code\":\"request_timeout\""))
+        #expect(try client.waitForClose())
+    }
+
+    @Test("past the per-address limit a new connection gets 503 too_many_connections_from_address; other addresses do not")
+    func perAddressLimit() throws {
+        let server = try TestServer.start { config in config.maxConnectionsPerAddress = 2 }
+        defer { server.stop() }
+        let first = try TestClient(port: server.port, sourceHost: "127.0.0.5")
+        let second = try TestClient(port: server.port, sourceHost: "127.0.0.5")
+        for client in [first, second] {
+            try client.send(get("/healthz"))
+            #expect(try client.readResponse().status == 200)
+        }
+        let third = try TestClient(port: server.port, sourceHost: "127.0.0.5")
+        let refused = try third.readResponse()
+        #expect(refused.status == 503)
+        #expect(refused.headers["retry-after"] == "1")
+        #expect(refused.text.contains("\"code\":\"too_many_connections_from_address\""))
+        #expect(try third.waitForClose())
+        let other = try TestClient(port: server.port, sourceHost: "127.0.0.6")
+        try other.send(get("/healthz"))
+        #expect(try other.readResponse().status == 200)
+        // A closed connection frees its place: the address gets in again.
+        try first.send("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        _ = try first.readResponse()
+        #expect(try first.waitForClose())
+        #expect(try pollUntil {
+            let again = try TestClient(port: server.port, sourceHost: "127.0.0.5")
+            try again.send(get("/healthz"))
+            return (try? again.readResponse().status) == 200
+        })
+    }
+
     @Test("an idle keep-alive connection is closed after the idle timeout")
     func idleTimeout() throws {
         let server = try TestServer.start()

@@ -140,7 +140,7 @@ struct SettingsTests {
             (.holdTTLSeconds, 1_012), (.maxSeatsPerHold, 13), (.maxHoldsPerShowtime, 14), (.maxHoldsPerUser, 1_015),
             (.paymentLatencyMs, 1_016), (.liveMaxWatchers, 1_017), (.liveMaxWatchersPerAddress, 1_018),
             (.liveCoalesceMs, 19), (.liveGroups, 20), (.liveGroupSize, 1_021), (.paymentWindowSeconds, 1_022),
-            (.bookingCancelCutoffMinutes, 1_023),
+            (.bookingCancelCutoffMinutes, 1_023), (.requestTimeoutMs, 1_027), (.maxConnectionsPerAddress, 1_028),
         ]
         let arguments = flags.flatMap { [$0.0.definition.flag!, String($0.1)] }
             + ["--host", "127.0.0.9", "--database-url", "postgresql://x", "--log-level", "ERROR", "--websocket-echo"]
@@ -150,8 +150,9 @@ struct SettingsTests {
         let server = try values.serverConfig()
         let serverFields: [Int] = [server.port, server.shards, server.maxConnections, server.limits.maxHeadBytes,
                                    server.limits.maxHeaderCount, server.limits.maxBodyBytes, Int(server.headerTimeoutMilliseconds),
-                                   Int(server.idleTimeoutMilliseconds), Int(server.drainTimeoutMilliseconds)]
-        #expect(serverFields == [1_001, 3, 1_002, 1_003, 1_004, 1_005, 1_006, 1_007, 1_008])
+                                   Int(server.idleTimeoutMilliseconds), Int(server.drainTimeoutMilliseconds),
+                                   Int(server.requestTimeoutMilliseconds), server.maxConnectionsPerAddress]
+        #expect(serverFields == [1_001, 3, 1_002, 1_003, 1_004, 1_005, 1_006, 1_007, 1_008, 1_027, 1_028])
         #expect(server.host == "127.0.0.9" && server.databaseURL == "postgresql://x")
         #expect(try values.logLevel() == Logger.Level.error)
         let signer = try values.tokenSigner()
