@@ -87,7 +87,7 @@ http {
 CONF
     nginx -c "$work/nginx.conf" || fail "nginx did not start on port $nginx_port"
     DATABASE_URL=$database_url JWT_SECRET=$secret MAX_HOLDS_PER_USER=8 \
-        MAX_CONNECTIONS=40000 LIVE_MAX_WATCHERS=40000 LIVE_MAX_WATCHERS_PER_ADDRESS=40000 \
+        MAX_CONNECTIONS=40000 MAX_CONNECTIONS_PER_ADDRESS=40000 LIVE_MAX_WATCHERS=40000 LIVE_MAX_WATCHERS_PER_ADDRESS=40000 \
         "$server_bin/marquee" serve --port "$marquee_port" --shards "$1" --log-level warning &
     marquee_pid=$!
     wait_ready marquee "http://127.0.0.1:$marquee_port/readyz" "$marquee_pid"

@@ -21,7 +21,7 @@ public struct ServerConfig: Sendable {
     /// Open connections over all shards; more are answered 503 and closed.
     public var maxConnections = 10_000
     /// Open connections from one peer address; more are answered 503 and closed.
-    public var maxConnectionsPerAddress = 256
+    public var maxConnectionsPerAddress = 1_024
     /// Requests read ahead on one connection before reading pauses.
     public var maxPipelinedRequests = 64
     /// How long shutdown waits for in-flight requests before closing anyway.
