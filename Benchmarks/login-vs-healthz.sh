@@ -14,7 +14,7 @@ build_server release
 port=$(pick_port MARQUEE_PORT marquee)
 url=${DATABASE_URL:-$(PGDATABASE=marquee_bench scripts/postgres.sh start)}
 "$server_bin/marquee" migrate --database-url "$url" >/dev/null
-export LOGIN_LIMIT_PER_EMAIL=100000000 LOGIN_LIMIT_PER_ADDRESS=100000000 JWT_SECRET=benchmark-secret-of-at-least-32-bytes
+export LOGIN_LIMIT_PER_EMAIL=100000000 LOGIN_LIMIT_PER_ADDRESS=100000000 JWT_SECRET=$(openssl rand -base64 48)
 DATABASE_URL=$url "$server_bin/marquee" serve --port "$port" --shards "${SHARDS:-$(nproc)}" --log-level warning &
 pid=$!
 logins_out=$(mktemp)

@@ -30,7 +30,7 @@ command -v kosoku >/dev/null || python3 -m pip install -q kosoku 2>&1 | grep -v 
 bin=$(swift build -c "$configuration" --show-bin-path)
 swift build -c "$configuration" --product marquee 2>&1 | tail -1
 out=$(mktemp -d)
-JWT_SECRET="autobahn-secret-of-at-least-32-bytes-long" "$bin/marquee" serve --port 0 --shards 2 --websocket-echo >"$out/server.log" 2>&1 &
+JWT_SECRET="$(openssl rand -base64 48)" "$bin/marquee" serve --port 0 --shards 2 --websocket-echo >"$out/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$out"' EXIT
 port=""

@@ -2,8 +2,9 @@
 # The whole test suite, from a fresh Debian machine: installs what is
 # missing, starts a private PostgreSQL for the tests, replays and briefly
 # runs the HTTP parser fuzzer, runs the concurrency tests under Thread
-# Sanitizer, Autobahn's WebSocket cases, the benchmarks package's tests and
-# a smoke run of the benchmark harness, then every test. Exits non-zero on
+# Sanitizer, Autobahn's WebSocket cases, the deployment checks (Dockerfile,
+# compose, the proxy config, the image's build), the benchmarks package's
+# tests and a smoke run of the benchmark harness, then every test. Exits non-zero on
 # any failure.
 #   scripts/test.sh            (FUZZ_SECONDS=30 by default; 0 skips the fuzz run)
 set -euo pipefail
@@ -83,6 +84,9 @@ TSAN_OPTIONS=halt_on_error=1 swift test --skip-build --sanitize=thread --scratch
 
 step "WebSocket conformance: Autobahn sections 1 to 7 and 10, and 12 and 13 in part (permessage-deflate), with kosoku against the echo endpoint"
 scripts/autobahn.sh debug
+
+step "deployment: Dockerfile lint, compose config, the proxy's routing on loopback, the image's build context"
+scripts/deploy-checks.sh
 
 step "benchmarks package (Benchmarks/Package.swift): build, then the load generator kit's tests"
 # A package of its own: it builds the server's modules again in

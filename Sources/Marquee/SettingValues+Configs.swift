@@ -27,11 +27,35 @@ extension SettingValues {
         config.headerTimeoutMilliseconds = UInt64(try integer(.headerTimeoutMs))
         config.idleTimeoutMilliseconds = UInt64(try integer(.idleTimeoutMs))
         config.drainTimeoutMilliseconds = UInt64(try integer(.drainTimeoutMs))
+        if let address = try text(.metricsAddress) {
+            guard let parsed = Self.hostAndPort(address) else {
+                let setting = Setting.metricsAddress.definition
+                throw ConfigurationError("\(setting.name) (\(setting.variable)) must be host:port, e.g. 0.0.0.0:9090, got \(address)")
+            }
+            config.metricsAddress = parsed
+        }
+        do {
+            config.trustedProxies = try TrustedProxies(parsing: try text(.trustedProxies) ?? "")
+        } catch {
+            let setting = Setting.trustedProxies.definition
+            throw ConfigurationError("\(setting.name) (\(setting.variable)): \(error)")
+        }
         return config
     }
 
+    /// `host:port`, or `[ipv6]:port`; nil when either part is missing.
+    static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65_535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
     func tokenSigner() throws -> TokenSigner {
-        TokenSigner(secret: try TokenSecret.load(from: self), lifetimeSeconds: Int64(try integer(.tokenTTLSeconds)))
+        let secret = try TokenSecret.load(from: self)
+        try PublishedSecrets.refuse(secret)
+        return TokenSigner(secret: secret, lifetimeSeconds: Int64(try integer(.tokenTTLSeconds)))
     }
 
     func catalogConfig(signer: TokenSigner) throws -> CatalogConfig {

@@ -17,7 +17,7 @@ import MarqueeUsers
 /// swift-system, swift-collections, swift-service-lifecycle and
 /// swift-async-algorithms to the resolved packages of a binary that ships.
 enum Setting: CaseIterable, Sendable {
-    case host, port, shards, logLevel
+    case host, port, shards, logLevel, trustedProxies, metricsAddress
     case maxConnections, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs
     case databaseURL, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerEmail, loginLimitPerAddress
     case adminToken, adminPassword
@@ -35,12 +35,20 @@ enum Setting: CaseIterable, Sendable {
                          help: "Port to listen on; 0 picks a free one and logs it.")
         case .shards:
             return .init(name: "shards", variable: "SHARDS", kind: .integer(1...256),
-                         defaultValue: .derived("cores online", { String(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }),
+                         defaultValue: .derived("the CPU quota (cgroup cpu.max), else cores online", { String(CPUQuota.shards()) }),
                          help: "Shard threads, one event loop each.")
         case .logLevel:
             return .init(name: "log-level", variable: "LOG_LEVEL",
                          kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
                          defaultValue: .value("info"), help: "Lowest level of the JSON log lines written to standard error.")
+        case .trustedProxies:
+            return .init(name: "trusted-proxies", variable: "TRUSTED_PROXIES", kind: .text,
+                         defaultValue: .none("none (X-Forwarded-For is ignored)"),
+                         help: "Addresses or CIDR ranges, comma-separated, whose X-Forwarded-For names the client for limits and logs.")
+        case .metricsAddress:
+            return .init(name: "metrics-address", variable: "METRICS_ADDRESS", kind: .text,
+                         defaultValue: .none("none (/metrics on the public listener)"),
+                         help: "host:port of a separate listener for /metrics (with /healthz and /readyz), off the public port.")
         case .maxConnections:
             return .init(name: "max-connections", variable: "MAX_CONNECTIONS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.maxConnections)),

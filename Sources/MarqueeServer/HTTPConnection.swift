@@ -21,6 +21,8 @@ final class HTTPConnection {
     }
 
     let id: Int
+    /// Accepted by the metrics listener: only the system routes answer.
+    let onMetricsListener: Bool
     // unowned(unsafe): a shard outlives its connections (it closes them all).
     unowned(unsafe) let shard: Shard
     let tcp: TCPConnection
@@ -38,8 +40,9 @@ final class HTTPConnection {
     /// Set once the connection switched to WebSocket: HTTP is over on it.
     private(set) var webSocket: WebSocketConnection?
 
-    init(id: Int, shard: Shard, tcp: TCPConnection) {
+    init(id: Int, shard: Shard, tcp: TCPConnection, onMetricsListener: Bool = false) {
         self.id = id
+        self.onMetricsListener = onMetricsListener
         self.shard = shard
         self.tcp = tcp
         parser = HTTPParser(limits: shard.config.limits)
@@ -93,7 +96,8 @@ final class HTTPConnection {
         let head = request.head
         let requestID = shard.requestID(for: head)
         let sequence = firstSlotSequence + slots.count
-        let match = shard.router.match(head.method, path: head.path)
+        var match = shard.router.match(head.method, path: head.path)
+        if case .found(_, _, let id) = match, !shard.listenerServes(id, metricsListener: onMetricsListener) { match = .notFound }
         let route: Int
         switch match {
         case .found(_, _, let id): route = id.rawValue

@@ -21,6 +21,11 @@ public final class RequestContext {
     private let connection: HTTPConnection
     private let slot: Int
     private var answered = false
+    /// Set while this request fetches a cache key that others may wait for
+    /// (`cached`): whatever answers the request, the fetch's own answer or
+    /// an error path that calls `fail` directly (a query with no database),
+    /// ends the fetch, so no request for the key is left waiting on it.
+    private var endFetch: ((HTTPResponse) -> Void)?
     /// Gets the response before it is sent and sends it by calling the
     /// continuation, possibly later: idempotency stores it first, so a
     /// retry that arrives after the answer always finds it.
@@ -38,8 +43,14 @@ public final class RequestContext {
     }
 
     public var loop: EventLoop { shard.loop }
-    /// The client's IP address as the server saw it.
-    public var clientAddress: String { connection.tcp.peerAddress ?? "unknown" }
+    /// The client's IP address: the peer's, or behind a trusted proxy the
+    /// one it forwarded for (`TrustedProxies`). Every per-address limit
+    /// and the request log use it.
+    public private(set) lazy var clientAddress: String = {
+        let peer = connection.tcp.peerAddress ?? "unknown"
+        let trusted = shard.config.trustedProxies
+        return trusted.isEmpty ? peer : trusted.clientAddress(peer: peer, forwardedFor: request.head.headers.values("x-forwarded-for"))
+    }()
     /// The matched route's pattern, e.g. `/v1/showtimes/{id}/holds`.
     public var route: String { shard.router.pattern(of: routeID) }
     public var shardIndex: Int { shard.index }
@@ -58,12 +69,15 @@ public final class RequestContext {
         shard.loop.assertInLoop()
         guard !answered else { return }
         answered = true
+        let endFetch = endFetch
+        self.endFetch = nil
         if let interceptResponse {
             self.interceptResponse = nil
             interceptResponse(response) { [self] final in connection.complete(slot: slot, with: final) }
-            return
+        } else {
+            connection.complete(slot: slot, with: response)
         }
-        connection.complete(slot: slot, with: response)
+        endFetch?(response)
     }
 
     /// Answers a WebSocket upgrade request with `101` and returns the new
@@ -107,11 +121,11 @@ public final class RequestContext {
         let cache = shard.cache
         let loop = shard.loop
         guard cache.beginFetch(key, waiter: { [self] response in respond(response) }) else { return }
-        produce { [self] response in
+        endFetch = { response in
             if response.status == .ok { cache.store(key, response, now: loop.now, ttl: ttlMilliseconds) }
-            respond(response)
             cache.finishFetch(key, response)
         }
+        produce { [self] response in respond(response) }
     }
 
     /// Runs a query on this shard's connection; a database that is missing

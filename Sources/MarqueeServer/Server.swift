@@ -12,6 +12,8 @@ public final class Server: @unchecked Sendable {
     // before any thread exists; afterwards they are read-only.
     public let config: ServerConfig
     public private(set) var port = 0
+    /// The metrics listener's port, when `config.metricsAddress` is set.
+    public private(set) var metricsPort: Int?
     let logger: Logger
     let connectionGate: ConnectionGate
     let startedNanos = SystemClock.monotonicNanoseconds()
@@ -44,6 +46,9 @@ public final class Server: @unchecked Sendable {
             do {
                 // Shard 0 may be given port 0; the others then bind the port it got.
                 port = try shard.listen(port: port)
+                if index == 0, let metrics = config.metricsAddress {
+                    server.metricsPort = try shard.listenForMetrics(host: metrics.host, port: metrics.port)
+                }
             } catch {
                 for started in server.loops { started.close() }
                 throw error
@@ -61,7 +66,7 @@ public final class Server: @unchecked Sendable {
         }
         logger.info("listening", metadata: [
             "host": .string(config.host), "port": .stringConvertible(port), "shards": .stringConvertible(shardCount),
-        ])
+        ].merging(server.metricsPort.map { ["metrics_port": .stringConvertible($0)] } ?? [:]) { $1 })
         return server
     }
 

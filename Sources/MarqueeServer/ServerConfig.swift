@@ -29,6 +29,12 @@ public struct ServerConfig: Sendable {
     /// The time shards and features decide by (the `Date` header, token
     /// expiry); tests may drive it by hand.
     public var clock = TimeSource.system
+    /// Where `/metrics` is served instead of the public listener
+    /// (METRICS_ADDRESS, e.g. `0.0.0.0:9090` on a network the proxy does
+    /// not expose). Nil: `/metrics` is on the public listener.
+    public var metricsAddress: (host: String, port: Int)?
+    /// Proxies whose `X-Forwarded-For` names the client (TRUSTED_PROXIES).
+    public var trustedProxies = TrustedProxies.none
 
     public init() {}
 

@@ -31,6 +31,16 @@ final class Shard {
     // unowned(unsafe): the server outlives its shards by construction.
     unowned(unsafe) let server: Server
     private var listener: TCPListener?
+    private var metricsListener: TCPListener?
+    /// With a metrics address, `/metrics` answers only there, and only the
+    /// system routes answer there.
+    private lazy var metricsRoute = Self.routeID(router, "/metrics")
+    private lazy var systemRoutes = Set(["/healthz", "/readyz", "/metrics"].compactMap { Self.routeID(router, $0) })
+
+    private static func routeID(_ router: Router, _ path: String) -> RouteID? {
+        guard case .found(_, _, let id) = router.match(.GET, path: path[...]) else { return nil }
+        return id
+    }
     private var connections: [Int: HTTPConnection] = [:]
     private var nextConnectionID = 0
     private var requestCounter: UInt64 = 0
@@ -104,7 +114,22 @@ final class Shard {
         return listener.port
     }
 
-    private func accept(_ tcp: TCPConnection) {
+    /// Binds the metrics listener (one shard is enough: `/metrics` sums
+    /// every shard); before the loop runs.
+    func listenForMetrics(host: String, port: Int) throws -> Int {
+        let listener = try TCPListener(loop: loop, host: host, port: port) { [unowned self] tcp in
+            self.accept(tcp, onMetricsListener: true)
+        }
+        metricsListener = listener
+        return listener.port
+    }
+
+    func listenerServes(_ route: RouteID, metricsListener: Bool) -> Bool {
+        guard config.metricsAddress != nil else { return true }
+        return metricsListener ? systemRoutes.contains(route) : route != metricsRoute
+    }
+
+    private func accept(_ tcp: TCPConnection, onMetricsListener: Bool = false) {
         guard server.connectionGate.tryEnter() else {
             metrics.refusedConnections += 1
             var bytes: [UInt8] = []
@@ -120,7 +145,7 @@ final class Shard {
         metrics.acceptedConnections += 1
         metrics.openConnections += 1
         nextConnectionID += 1
-        let connection = HTTPConnection(id: nextConnectionID, shard: self, tcp: tcp)
+        let connection = HTTPConnection(id: nextConnectionID, shard: self, tcp: tcp, onMetricsListener: onMetricsListener)
         connections[connection.id] = connection
     }
 
@@ -189,6 +214,8 @@ final class Shard {
         isDraining = true
         listener?.close()
         listener = nil
+        metricsListener?.close()
+        metricsListener = nil
         for connection in Array(connections.values) { connection.beginDrain() }
         if connections.isEmpty {
             finish()

@@ -11,7 +11,7 @@ import Testing
 /// hold persisted before the kill comes back.
 @Suite("Crash recovery", .serialized)
 struct CrashRecoveryTests {
-    static let secret = "crash-test-secret-of-at-least-32-bytes"
+    static let secret = "crash-" + UUID().uuidString + "-secret"
 
     struct Booking {
         let id: String

@@ -1,5 +1,6 @@
 import MarqueeHTTP
 @testable import MarqueeServer
+import MarqueeTestSupport
 import Testing
 
 @Suite("Response cache")
@@ -34,5 +35,18 @@ struct ResponseCacheTests {
         for index in 0..<4 { cache.store("k\(index)", .json(.ok, "{}"), now: 0, ttl: 1_000) }
         #expect(cache.lookup("k0", now: 1) == nil)
         #expect(cache.lookup("k3", now: 1) != nil)
+    }
+
+    @Test("a cached read that fails by an error path ends its fetch: the next request for the key is answered too")
+    func failedFetchEnds() throws {
+        let server = try TestServer.start { $0.shards = 1 }
+        defer { server.stop() }
+        for attempt in 1...3 {
+            let client = try TestClient(port: server.port)
+            try client.send(get("/cached-read"))
+            let response = try client.readResponse()
+            #expect(response.status == 503, "attempt \(attempt): \(response)")
+            #expect(response.text.contains("database_unavailable"))
+        }
     }
 }

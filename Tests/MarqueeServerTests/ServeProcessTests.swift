@@ -24,6 +24,32 @@ struct ServeProcessTests {
         #expect(process.waitForExit() == 0)
     }
 
+    @Test("a JWT_SECRET published in the repository is refused before serving")
+    func publishedSecret() throws {
+        let (status, text) = try refusal(["serve", "--port", "0"],
+                                         environment: ["JWT_SECRET": "change-me-this-is-only-a-demo-secret-0123456789", "DATABASE_URL": ""])
+        #expect(status != 0)
+        #expect(text.contains("JWT_SECRET is a key published in Marquee's repository"), "\(text)")
+    }
+
+    @Test("healthcheck exits 0 when /healthz answers 200, and 1 with the reason otherwise")
+    func healthcheck() throws {
+        let process = try ServedProcess.start(arguments: ["serve", "--port", "0", "--shards", "1"])
+        let port = String(process.port)
+        let healthy = try CommandTests.run(["healthcheck", "--port", port])
+        #expect(healthy.status == 0, "\(healthy.output)")
+        // PORT is what the image sets; the flag is not needed there.
+        #expect(try CommandTests.run(["healthcheck"], environment: ["PORT": port]).status == 0)
+        let missing = try CommandTests.run(["healthcheck", "--port", port, "--path", "/no-such-route"])
+        #expect(missing.status == 1)
+        #expect(missing.output.contains("answered 404"))
+        process.signal(SIGTERM)
+        #expect(process.waitForExit() == 0)
+        let stopped = try CommandTests.run(["healthcheck", "--port", port])
+        #expect(stopped.status == 1)
+        #expect(stopped.output.contains("cannot connect"))
+    }
+
     /// Runs `marquee` expecting it to refuse to start: its exit status and
     /// what it wrote to standard error.
     func refusal(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, errors: String) {

@@ -58,9 +58,75 @@ struct SettingsTests {
         #expect(server.headerTimeoutMilliseconds == plain.headerTimeoutMilliseconds)
         #expect(server.idleTimeoutMilliseconds == plain.idleTimeoutMilliseconds)
         #expect(server.drainTimeoutMilliseconds == plain.drainTimeoutMilliseconds)
-        #expect(server.shards == Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #expect(server.shards == CPUQuota.shards())
+        #expect(server.trustedProxies.isEmpty)
         #expect(try values.logLevel() == Logger.Level.info)
         #expect(try values.toggle(.websocketEcho) == false)
+    }
+
+    @Test("every token key assigned to JWT_SECRET in the repository's files is refused by serve")
+    func publishedSecretsListed() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["-C", root.path, "ls-files", "-z"]
+        let listing = Pipe()
+        git.standardOutput = listing
+        try git.run()
+        let files = String(decoding: listing.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\0")
+        git.waitUntilExit()
+        #expect(files.count > 100, "git ls-files listed the repository")
+        let assignment = try Regex(#"JWT_SECRET["']?\s*[:=]\s*["']?([A-Za-z0-9_+/=.-]{32,})"#)
+        var found: Set<String> = []
+        for file in files {
+            guard let text = try? String(contentsOf: root.appendingPathComponent(String(file)), encoding: .utf8) else { continue }
+            for match in text.matches(of: assignment) { found.insert(String(match.output[1].substring!)) }
+        }
+        #expect(found.contains("change-me-this-is-only-a-demo-secret-0123456789"), "the scan finds the refusal test's own key")
+        #expect(found.subtracting(PublishedSecrets.all).isEmpty, "add to PublishedSecrets: \(found.subtracting(PublishedSecrets.all))")
+        for secret in PublishedSecrets.all {
+            #expect(throws: ConfigurationError.self) { try PublishedSecrets.refuse(Array(secret.utf8)) }
+        }
+        #expect(throws: Never.self) { try PublishedSecrets.refuse(Array("a-key-nobody-has-seen-0123456789abcdef".utf8)) }
+    }
+
+    @Test("the shard default is the cgroup CPU quota rounded up, never above the cores online")
+    func cpuQuota() throws {
+        #expect(CPUQuota.cpus("200000 100000\n") == 2)
+        #expect(CPUQuota.cpus("150000 100000") == 2)
+        #expect(CPUQuota.cpus("50000 100000") == 1)
+        #expect(CPUQuota.cpus("max 100000") == nil)
+        #expect(CPUQuota.cpus("") == nil)
+        let online = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cpu.max-\(getpid())").path
+        defer { unlink(file) }
+        try "100000 100000\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(CPUQuota.shards(cpuMax: file) == 1)
+        try "6400000 100000\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(CPUQuota.shards(cpuMax: file) == online, "a quota above the machine's cores gets the cores")
+        #expect(CPUQuota.shards(cpuMax: "/nonexistent/cpu.max") == online)
+    }
+
+    @Test("TRUSTED_PROXIES reaches the server's configuration; a bad range is refused naming the setting")
+    func trustedProxies() throws {
+        let values = SettingValues(environment: Self.environment(["TRUSTED_PROXIES": "10.0.0.0/8, ::1"]))
+        let proxies = try values.serverConfig().trustedProxies
+        #expect(proxies.trusts("10.2.3.4") && proxies.trusts("::1") && !proxies.trusts("11.0.0.1"))
+        let bad = SettingValues(environment: Self.environment(["TRUSTED_PROXIES": "10.0.0.0/40"]))
+        #expect { try bad.serverConfig() } throws: { "\($0)".contains("TRUSTED_PROXIES") && "\($0)".contains("10.0.0.0/40") }
+    }
+
+    @Test("METRICS_ADDRESS is host:port or [ipv6]:port; anything else is refused")
+    func metricsAddress() throws {
+        let address = try SettingValues(environment: Self.environment(["METRICS_ADDRESS": "0.0.0.0:9090"])).serverConfig().metricsAddress
+        #expect(address?.host == "0.0.0.0" && address?.port == 9090)
+        #expect(SettingValues.hostAndPort("[::1]:0")! == ("::1", 0))
+        for bad in ["9090", ":9090", "host:", "host:70000", "host:x"] {
+            #expect(SettingValues.hostAndPort(bad) == nil, "\(bad)")
+        }
+        #expect(throws: ConfigurationError.self) {
+            try SettingValues(environment: Self.environment(["METRICS_ADDRESS": "9090"])).serverConfig()
+        }
     }
 
     @Test("each setting reaches its own field of the configuration")

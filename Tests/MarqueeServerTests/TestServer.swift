@@ -33,6 +33,17 @@ struct TestServer {
         routes.add(.POST, "/echo") { context in
             context.respond(HTTPResponse(status: .ok, contentType: "application/octet-stream", body: context.request.body))
         }
+        // A cached read whose query fails before reaching a database (the
+        // test server has none): the error answers through `fail`, not
+        // through the fetch's own answer.
+        routes.add(.GET, "/cached-read") { context in
+            context.cached("/cached-read", ttlMilliseconds: 60_000) { respond in
+                context.query("SELECT 1") { _ in respond(.json(.ok, "{}")) }
+            }
+        }
+        routes.add(.GET, "/client-address") { context in
+            context.respond(HTTPResponse(status: .ok, contentType: "text/plain", body: Array(context.clientAddress.utf8)))
+        }
         routes.add(.GET, "/items/{id:int}") { context in
             context.respond(.json(.ok, "{\"id\":\(context.parameters.id("id")!)}"))
         }
