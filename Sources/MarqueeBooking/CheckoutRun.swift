@@ -32,6 +32,9 @@ final class CheckoutRun {
     private let writer: BatchWriter
     private let seats: ShowtimeSeats
     private let reply: Reply
+    /// A write was refused because another instance owns the showtime now:
+    /// the answer says so, whatever the machine's outcome (never a success).
+    private var ownedElsewhere = false
 
     init(_ machine: CheckoutMachine, owner: OwnerShard, writer: BatchWriter, seats: ShowtimeSeats, reply: Reply) {
         self.machine = machine
@@ -50,7 +53,8 @@ final class CheckoutRun {
         switch action {
         case .commitAttempt(let attempt):
             writer.payment(BatchWriter.PaymentRow(attempt, isNew: true))
-            writer.whenCommitted { [self] error in
+            writer.whenCommitted(showtime: seats.id) { [self] error in
+                if let error, ShowtimeLease.staleShowtimes(error) != nil { ownedElsewhere = true }
                 handle(error.map { .attemptCommitFailed(databaseUnavailable: $0.isUnavailable) } ?? .attemptCommitted)
             }
         case .authorize(let request):
@@ -63,8 +67,9 @@ final class CheckoutRun {
             handle(.seatsBooked)
         case .commitBooking(let booking):
             writer.booking(BatchWriter.BookingRow(booking, isNew: true))
-            writer.whenCommitted { [self] error in
+            writer.whenCommitted(showtime: seats.id) { [self] error in
                 guard let error else { return handle(.bookingCommitted) }
+                if ShowtimeLease.staleShowtimes(error) != nil { ownedElsewhere = true }
                 if !error.isUnavailable {
                     owner.access.logger.error("booking commit refused", metadata: [
                         "error": .string("\(error)"), "showtime": .stringConvertible(seats.id),
@@ -124,6 +129,7 @@ final class CheckoutRun {
         case .becameBooking:
             break
         }
+        if ownedElsewhere { return reply.fail(ShowtimeLease.ownedElsewhere(address: nil)) }
         reply(ending.outcome.response(showtime: seats.id, hold: machine.hold.number))
     }
 }

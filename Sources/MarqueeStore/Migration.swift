@@ -9,7 +9,7 @@ public struct Migration: Sendable {
     public let sql: String
 
     /// Every migration, in order. Append only: a released migration never changes.
-    public static let all: [Migration] = [m0001Catalog, m0002SearchHelpers, m0003Users, m0004Seats, m0005SeatWriteKeys, m0006SeatWriteChurn, m0007HoldNumberBlocks]
+    public static let all: [Migration] = [m0001Catalog, m0002SearchHelpers, m0003Users, m0004Seats, m0005SeatWriteKeys, m0006SeatWriteChurn, m0007HoldNumberBlocks, m0010ShowtimeLeases]
 }
 
 /// Applies pending migrations. Runs before the shards start (or as
