@@ -40,7 +40,7 @@ struct CrashRecoveryTests {
         }
     }
 
-    private func fixture() throws -> Fixture {
+    func fixture() throws -> Fixture {
         let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL")
         let name = TestDatabase.uniqueName("crash")
         let admin = try BlockingConnection(url: serverURL)
@@ -232,15 +232,16 @@ struct CrashRecoveryTests {
         #expect(back.status == 200, "a persisted hold comes back until it expires: \(back)")
     }
 
-    private func waitForDatabase(port: Int) throws {
+    func waitForDatabase(port: Int) throws {
         let ready = eventually(within: 5, pollingEvery: 25) {
             (try? request(port: port, "GET", "/readyz", nil, token: nil).status) == 200
         }
         if !ready { throw TestClient.Failure("server never became ready") }
     }
 
-    private func request(port: Int, _ method: String, _ path: String, _ json: String?, token: String?) throws -> TestClient.Response {
-        let client = try TestClient(port: port)
+    func request(port: Int, _ method: String, _ path: String, _ json: String?, token: String?,
+                 timeoutSeconds: Int = 5) throws -> TestClient.Response {
+        let client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }
