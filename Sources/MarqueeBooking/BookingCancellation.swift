@@ -6,11 +6,14 @@ import MarqueeSeating
 /// seat rows change in one statement, then the seats are freed in the
 /// words and the payment is refunded.
 enum BookingCancellation {
-    /// $1 showtime, $2 booking number, $3 new payment status or NULL, $4 the owner or NULL.
+    /// $1 showtime, $2 booking number, $3 new payment status or NULL, $4 the
+    /// owner or NULL, $5 the showtime's lease fence (a stale owner's cancel
+    /// is refused like its batches: ShowtimeLease).
     static let sql = """
         WITH b AS (
             UPDATE bookings SET status = 'cancelled', cancelled_at = now(), payment_status = coalesce($3, payment_status)
             WHERE showtime_id = $1 AND booking_no = $2 AND status = 'confirmed' AND ($4::bigint IS NULL OR user_id = $4)
+              AND marquee_check_fences(ARRAY[$1]::bigint[], ARRAY[$5]::bigint[])
             RETURNING seats, payment_intent
         ), d AS (
             DELETE FROM booked_seats k USING b WHERE k.showtime_id = $1 AND k.booking_no = $2
@@ -25,10 +28,11 @@ extension OwnerShard {
         guard seats.startsAtUnix > now().unix else {
             return reply.fail(APIError(.conflict, code: "showtime_started", message: "A booking cannot be cancelled once its showtime has started."))
         }
-        database.query(BookingCancellation.sql, [String(seats.id), String(number), nil, String(user)]) { [self] result in
+        database.query(BookingCancellation.sql, [String(seats.id), String(number), nil, String(user), fence(of: seats.id)]) {
+            [self] result in
             switch result {
             case .failure(let error):
-                reply.fail(APIError(databaseFailure: error))
+                reply.fail(refusal(error, showtime: seats.id))
             case .success(let rows):
                 guard let row = rows.rows.first else {
                     // Not cancelled now: someone else's, missing, or cancelled before.

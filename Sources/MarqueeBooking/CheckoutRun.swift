@@ -91,7 +91,8 @@ final class CheckoutRun {
         case .cancelBooking(let attempt):
             writer.payment(BatchWriter.PaymentRow(attempt, isNew: false))
             guard let database = owner.access.database else { return handle(.bookingCancelled) }
-            database.query(BookingCancellation.sql, [String(seats.id), String(attempt.hold), BookingPaymentStatus.captureFailed.rawValue, nil]) {
+            database.query(BookingCancellation.sql, [String(seats.id), String(attempt.hold), BookingPaymentStatus.captureFailed.rawValue, nil,
+                                                        owner.fence(of: seats.id)]) {
                 [self] _ in handle(.bookingCancelled)
             }
         case .finish(let ending):

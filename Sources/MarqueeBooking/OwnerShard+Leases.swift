@@ -38,6 +38,18 @@ extension OwnerShard {
         }
     }
 
+    /// The fence parameter of a seat write outside the batch writer
+    /// (cancellations, seat blocks): 0 when the lease is gone, which the
+    /// check always refuses.
+    func fence(of id: Int64) -> String { String(leases[id]?.fence ?? 0) }
+
+    /// A failed seat write's answer; a stale fence also drops the showtime.
+    func refusal(_ error: PostgresError, showtime id: Int64) -> APIError {
+        guard ShowtimeLease.staleShowtimes(error) != nil else { return APIError(databaseFailure: error) }
+        dropLost([id])
+        return ShowtimeLease.ownedElsewhere(address: nil)
+    }
+
     /// Renews every third of the lease, so two renewals can fail before a
     /// lease runs out.
     func startRenewal() {

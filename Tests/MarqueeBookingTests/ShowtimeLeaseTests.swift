@@ -47,6 +47,15 @@ final class ShowtimeLeaseTests {
         try server.request("POST", "/v1/holds/\(hold)/checkout", json: #"{"payment_method":"pm_card_visa"}"#, token: token)
     }
 
+    /// The lease runs out (as if A were paused): B's next request takes it.
+    /// Polled, since B's request and A's renewal race for the expired lease.
+    private func takeOver() throws -> Bool {
+        try waitUntil(seconds: 10) {
+            _ = try fixture.sql("UPDATE showtime_leases SET expires_at = now() - interval '1 second' WHERE showtime_id = \(showtime)")
+            return try b.request("GET", "/v1/showtimes/\(showtime)/seats", token: nil).status == 200
+        }
+    }
+
     @Test("an instance that does not own a showtime serves no copy of it: 503 naming the owner, and nothing changes")
     func nonOwner() throws {
         let buyers = try fixture.customers(2)
@@ -75,13 +84,7 @@ final class ShowtimeLeaseTests {
         #expect(try checkout(on: a, first, token: buyers[0].token).status == 201)
         let before = try lease()
 
-        // The lease runs out (as if A were paused): B's next request takes it.
-        // Polled, since B's request and A's renewal race for the expired lease.
-        let tookOver = try waitUntil(seconds: 10) {
-            _ = try fixture.sql("UPDATE showtime_leases SET expires_at = now() - interval '1 second' WHERE showtime_id = \(showtime)")
-            return try b.request("GET", "/v1/showtimes/\(showtime)/seats", token: nil).status == 200
-        }
-        #expect(tookOver)
+        #expect(try takeOver())
         let after = try lease()
         #expect(after.owner != before.owner)
         #expect(after.fence == before.fence + 1)
@@ -110,6 +113,25 @@ final class ShowtimeLeaseTests {
         let numbers = [try BookingFixture.holdNumber(first), staleNumber]
         #expect(try BookingFixture.holdNumber(fresh) > numbers.max()!)
         #expect(try BookingFixture.holdNumber(fresh) > 1_000, "past A's block")
+    }
+}
+
+extension ShowtimeLeaseTests {
+    @Test("a stale owner's cancellation is refused by fencing: the booking stays, on the new owner's map too")
+    func staleCancel() throws {
+        let buyer = try fixture.customers(1)[0]
+        let held = try #require(hold(on: a, ["B2"], token: buyer.token).object?["id"] as? String)
+        let booking = try #require(checkout(on: a, held, token: buyer.token).object?["id"] as? String)
+        #expect(try takeOver())
+
+        let cancel = try a.request("POST", "/v1/bookings/\(booking)/cancel", token: buyer.token)
+        #expect(cancel.status == 503, "\(cancel)")
+        #expect(cancel.errorCode == "showtime_owned_elsewhere")
+        #expect(try fixture.sql("SELECT status FROM bookings WHERE user_id = \(buyer.id)").first?.first == "confirmed")
+        #expect(try fixture.sql("SELECT count(*) FROM booked_seats WHERE showtime_id = \(showtime)").first?.first == "1")
+        let onB = try b.request("GET", "/v1/showtimes/\(showtime)/seats", token: nil)
+        let states = (onB.object?["seats"] as? [[String: Any]] ?? []).filter { $0["label"] as? String == "B2" }
+        #expect(states.first?["state"] as? String == "booked")
     }
 }
 
