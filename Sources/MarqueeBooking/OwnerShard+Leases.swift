@@ -100,6 +100,14 @@ extension OwnerShard {
             """, [config.instanceID, ids]) { _ in done() }
     }
 
+    /// Ends one lease taken without loading the showtime (a sweep's).
+    func releaseLease(_ id: Int64, fence: Int64, database: PostgresConnection) {
+        database.query("""
+            UPDATE showtime_leases SET expires_at = now() - interval '1 second'
+            WHERE owner = $1 AND showtime_id = $2 AND fence = $3
+            """, [config.instanceID, String(id), String(fence)]) { _ in }
+    }
+
     /// Showtimes another instance took over (a renewal that missed them,
     /// a batch refused by fencing, an acquire that found another owner):
     /// their seat maps go, and their queued seat writes with them.

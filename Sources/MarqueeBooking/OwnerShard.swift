@@ -124,7 +124,7 @@ final class OwnerShard {
                 leases[id] = lease
                 writer?.own(id, fence: lease.fence)
                 startRenewal()
-                ShowtimeLoader.load(id, database: database, reconcile: { [self] in reconcile($0, loading: true, $1) }, plans: plans) { [self] result in
+                ShowtimeLoader.load(id, database: database, reconcile: { [self] in reconcile($0, loading: true, fence: lease.fence, $1) }, plans: plans) { [self] result in
                     if case .success(let seats) = result {
                         showtimes[id] = seats
                         for hold in seats.holds.values {
