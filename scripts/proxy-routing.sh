@@ -79,6 +79,10 @@ for line in lines:
     if not match:
         continue
     path, upstream = match.groups()
+    # These instances have no database, so showtime requests get 503 and
+    # nginx tries the others (proxy_next_upstream): $upstream_addr is then
+    # "a, b, c", and its first address is the one the hash picked.
+    upstream = upstream.rstrip(",")
     key = re.match(r"^/v1/(?:showtimes/(\d+)(?:/|$)|holds/hld_(\d+)_|bookings/bkg_(\d+)_)", path)
     if key:
         owners[next(g for g in key.groups() if g)].add(upstream)

@@ -105,6 +105,8 @@ extension SettingValues {
         config.liveGroups = try integer(.liveGroups)
         config.liveGroupSize = try integer(.liveGroupSize)
         config.webSocketEcho = try toggle(.websocketEcho)
+        config.leaseSeconds = try integer(.leaseSeconds)
+        config.instanceAddress = try text(.instanceAddress) ?? "\(try text(.host) ?? "0.0.0.0"):\(try integer(.port))"
         return config
     }
 }

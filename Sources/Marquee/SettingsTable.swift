@@ -18,7 +18,7 @@ import MarqueeUsers
 /// swift-system, swift-collections, swift-service-lifecycle and
 /// swift-async-algorithms to the resolved packages of a binary that ships.
 enum Setting: CaseIterable, Sendable {
-    case host, port, shards, logLevel, trustedProxies, metricsAddress
+    case host, port, shards, logLevel, trustedProxies, metricsAddress, instanceAddress, leaseSeconds
     case maxConnections, maxConnectionsPerAddress, maxHeadBytes, maxHeaders, maxBodyBytes, headerTimeoutMs, requestTimeoutMs, idleTimeoutMs, drainTimeoutMs
     case databaseURL, cleanupIntervalMs, dataDir, jwtSecret, tokenTTLSeconds, loginLimitPerAddress, loginLimitPerEmailAndAddress, loginLimitPerEmail
     case signUpLimitPerAddress, hashQueueLogins, hashQueueSignUps
@@ -53,6 +53,14 @@ enum Setting: CaseIterable, Sendable {
             return .init(name: "metrics-address", variable: "METRICS_ADDRESS", kind: .text,
                          defaultValue: .none("none (/metrics on the public listener)"),
                          help: "host:port of a separate listener for /metrics (with /healthz and /readyz), off the public port.")
+        case .instanceAddress:
+            return .init(name: "instance-address", variable: "INSTANCE_ADDRESS", kind: .text,
+                         defaultValue: .none("HOST:PORT"),
+                         help: "host:port where other instances and the proxy reach this one; recorded with its showtime leases.")
+        case .leaseSeconds:
+            return .init(name: "lease-seconds", variable: "LEASE_SECONDS", kind: .integer(2...300),
+                         defaultValue: .value(String(Defaults.booking.leaseSeconds)),
+                         help: "Seconds a showtime's ownership lease lasts unless renewed; the takeover time after an instance dies.")
         case .maxConnections:
             return .init(name: "max-connections", variable: "MAX_CONNECTIONS", kind: .integer(1...unbounded),
                          defaultValue: .value(String(Defaults.server.maxConnections)),

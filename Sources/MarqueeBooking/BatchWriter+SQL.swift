@@ -2,7 +2,12 @@ import MarqueeSeating
 import MarqueeStore
 
 /// The batch writer's SQL: its two prepared statements (hold churn alone;
-/// everything) and the array parameters each batch binds to them. The
+/// everything) and the array parameters each batch binds to them.
+///
+/// Both end in `marquee_check_fences` (migration 10) in the main SELECT:
+/// PostgreSQL runs the main query before the data-modifying CTEs nobody
+/// reads, so a stale fence is reported before any constraint of the
+/// rows, and its error rolls back the whole statement either way. The
 /// queueing, gathering and retries are in BatchWriter.swift.
 extension BatchWriter {
     /// Hold churn alone (most batches): fewer parameters to send and read.
@@ -10,7 +15,8 @@ extension BatchWriter {
         WITH h AS (\(holdsUpsert)
         ), r AS (\(reservationsUpsert(showtimes: 7, numbers: 8))
         )
-        SELECT set_config('synchronous_commit', coalesce($9, current_setting('synchronous_commit')), true)
+        SELECT set_config('synchronous_commit', coalesce($9, current_setting('synchronous_commit')), true),
+               marquee_check_fences($10::bigint[], $11::bigint[])
         """)
 
     static func reservationsUpsert(showtimes: Int, numbers: Int) -> String {
@@ -70,7 +76,8 @@ extension BatchWriter {
             SELECT * FROM unnest($28::bigint[], $29::integer[], $30::integer[])
         ), r AS (\(reservationsUpsert(showtimes: 31, numbers: 32))
         )
-        SELECT set_config('synchronous_commit', coalesce($33, current_setting('synchronous_commit')), true)
+        SELECT set_config('synchronous_commit', coalesce($33, current_setting('synchronous_commit')), true),
+               marquee_check_fences($34::bigint[], $35::bigint[])
         """)
 
     static func holdParameters(_ holds: [HoldRow]) -> [String?] {
@@ -82,6 +89,18 @@ extension BatchWriter {
             PostgresArray.literal(holds.map(\.expiresUnix)),
             PostgresArray.literal(strings: holds.map(\.status.rawValue)),
         ]
+    }
+
+    /// The fence parameters: each showtime the batch writes, with the fence
+    /// of its lease (0 when this shard holds none: always refused).
+    static func fences(for holds: [HoldRow], _ payments: [PaymentRow], _ bookings: [BookingRow],
+                       _ reservations: [Int64: UInt32], known: [Int64: Int64]) -> [String?] {
+        var showtimes = Set(holds.map(\.showtime))
+        showtimes.formUnion(payments.map(\.showtime))
+        showtimes.formUnion(bookings.map(\.showtime))
+        showtimes.formUnion(reservations.keys)
+        let ordered = showtimes.sorted()
+        return [PostgresArray.literal(ordered), PostgresArray.literal(ordered.map { known[$0] ?? 0 })]
     }
 
     static func reservationParameters(_ reservations: [Int64: UInt32]) -> [String?] {

@@ -32,8 +32,12 @@ import MarqueeStore
 /// waits for goes at once and commits synchronously, which also makes every
 /// earlier asynchronous commit durable (the WAL is flushed in order).
 ///
-/// Several instances (later): each statement would also check the owner's
-/// fencing token for the showtimes it writes; the batch is where that goes.
+/// Rows are queued only for showtimes this shard holds the lease of.
+/// Several instances: each statement carries the lease fence of every
+/// showtime it writes (`own`), and refuses the whole batch when one is
+/// stale (ShowtimeLease). The stale showtimes' rows are then dropped, their
+/// waiters told (never a success), the shard told to drop their seat maps
+/// (`onFenceRefused`), and the rest of the batch is sent again.
 final class BatchWriter {
     struct HoldRow {
         let showtime: Int64
@@ -102,7 +106,14 @@ final class BatchWriter {
     private var bookings: [Key: BookingRow] = [:]
     /// Per showtime, the highest hold number reserved (see `reserveHoldNumbers`).
     private var reservations: [Int64: UInt32] = [:]
-    private var waiters: [(PostgresError?) -> Void] = []
+    /// A waiter, for one showtime's rows (nil: for everything queued).
+    private typealias Waiter = (showtime: Int64?, completion: (PostgresError?) -> Void)
+    private var waiters: [Waiter] = []
+    /// The lease fence of each showtime this shard owns; rows of any other
+    /// showtime are sent with fence 0, which the check always refuses.
+    private var fences: [Int64: Int64] = [:]
+    /// Called with the showtimes a batch was refused for (stale fences).
+    var onFenceRefused: ((Set<Int64>) -> Void)?
     private var scheduled = false
     private var inFlight = false
     private var retryTimer: LoopTimer?
@@ -123,6 +134,7 @@ final class BatchWriter {
     }
 
     func hold(_ row: HoldRow) {
+        guard fences[row.showtime] != nil else { return }
         if Self.queue(row, in: &holds, now: SystemClock.monotonicNanoseconds()) { schedule() }
     }
 
@@ -152,6 +164,7 @@ final class BatchWriter {
     /// starts past them even if their holds left no row. Write-behind like
     /// the holds: a crash may lose both, as documented for holds.
     func reserveHoldNumbers(showtime: Int64, through number: UInt32) {
+        guard fences[showtime] != nil else { return }
         reservations[showtime] = max(reservations[showtime] ?? 0, number)
         schedule()
     }
@@ -159,6 +172,7 @@ final class BatchWriter {
     /// An attempt's row; `isNew` for its first, which stays an insert if a
     /// later row replaces it before it is sent.
     func payment(_ row: PaymentRow) {
+        guard fences[row.showtime] != nil else { return }
         var row = row
         if payments[row.key]?.isNew == true { row.isNew = true }
         payments[row.key] = row
@@ -166,6 +180,7 @@ final class BatchWriter {
     }
 
     func booking(_ row: BookingRow) {
+        guard fences[row.showtime] != nil else { return }
         var row = row
         if bookings[row.key]?.isNew == true { row.isNew = true }
         bookings[row.key] = row
@@ -176,9 +191,34 @@ final class BatchWriter {
     /// or has failed (the error; `isUnavailable` means the outcome is unknown),
     /// except the rows of holds made within the last gathering: they are
     /// write-behind, and may end (released, booked) before they need a row.
-    func whenCommitted(_ completion: @escaping (PostgresError?) -> Void) {
-        waiters.append(completion)
+    /// `showtime`: the rows waited for are that showtime's, so a batch
+    /// refused for another showtime's stale fence does not fail this waiter.
+    func whenCommitted(showtime: Int64? = nil, _ completion: @escaping (PostgresError?) -> Void) {
+        if let showtime, fences[showtime] == nil { return completion(Self.ownedElsewhere(showtime)) }
+        waiters.append((showtime, completion))
         schedule()
+    }
+
+    /// This shard took `showtime`'s lease at `fence`: its rows carry it.
+    func own(_ showtime: Int64, fence: Int64) { fences[showtime] = fence }
+
+    /// `showtime` is owned elsewhere now: its queued rows are dropped
+    /// (never written by a stale owner) and their waiters refused.
+    func disown(_ showtime: Int64) {
+        fences[showtime] = nil
+        holds = holds.filter { $0.key.showtime != showtime }
+        payments = payments.filter { $0.key.showtime != showtime }
+        bookings = bookings.filter { $0.key.showtime != showtime }
+        reservations[showtime] = nil
+        let refused = waiters.filter { $0.showtime == showtime }
+        waiters.removeAll { $0.showtime == showtime }
+        for waiter in refused { waiter.completion(Self.ownedElsewhere(showtime)) }
+    }
+
+    /// The error a waiter for a showtime no longer ours hears: the same as
+    /// a batch refused by fencing.
+    private static func ownedElsewhere(_ showtime: Int64) -> PostgresError {
+        .server(sqlState: ShowtimeLease.fenceRefusedState, message: "showtime owned elsewhere", detail: String(showtime), constraint: nil)
     }
 
     var isIdle: Bool { !inFlight && holds.isEmpty && payments.isEmpty && bookings.isEmpty && reservations.isEmpty }
@@ -240,7 +280,7 @@ final class BatchWriter {
         guard !(holds.isEmpty && payments.isEmpty && bookings.isEmpty && reservations.isEmpty) else {
             let done = waiters
             waiters = []
-            for waiter in done { waiter(nil) }
+            for waiter in done { waiter.completion(nil) }
             reportDrained()
             return
         }
@@ -264,7 +304,7 @@ final class BatchWriter {
                 if durable {
                     // Only young holds queued: nothing the waiters wait for.
                     waiters = []
-                    for waiter in batchWaiters { waiter(nil) }
+                    for waiter in batchWaiters { waiter.completion(nil) }
                 }
                 schedule()
                 return
@@ -281,8 +321,12 @@ final class BatchWriter {
         // Off for write-behind only; a durable batch keeps the server's own
         // setting (which may be stronger than "on", e.g. remote_apply).
         let synchronousCommit: String? = durable ? nil : "off"
+        let batchFences = Self.fences(for: holdRows, paymentRows, bookingRows, reservationRows, known: fences)
         let completion: PostgresConnection.Completion = { [self] result in
             inFlight = false
+            if case .failure(let error) = result, let stale = ShowtimeLease.staleShowtimes(error) {
+                return refused(stale, error, holdRows, paymentRows, bookingRows, reservationRows, batchWaiters)
+            }
             var failure: PostgresError?
             if case .failure(let error) = result {
                 failure = error
@@ -312,7 +356,7 @@ final class BatchWriter {
                     ])
                 }
             }
-            for waiter in batchWaiters { waiter(failure) }
+            for waiter in batchWaiters { waiter.completion(failure) }
             if let failure, failure.isUnavailable {
                 retryLater()
             } else if !isIdle || !waiters.isEmpty {
@@ -323,11 +367,31 @@ final class BatchWriter {
         }
         if paymentRows.isEmpty && bookingRows.isEmpty {
             database.query(Self.holdsStatement, Self.holdParameters(holdRows) + Self.reservationParameters(reservationRows)
-                           + [synchronousCommit], completion)
+                           + [synchronousCommit] + batchFences, completion)
         } else {
             database.query(Self.statement, Self.parameters(holdRows, paymentRows, bookingRows) + Self.reservationParameters(reservationRows)
-                           + [synchronousCommit], completion)
+                           + [synchronousCommit] + batchFences, completion)
         }
+    }
+
+    /// A batch refused by fencing: nothing of it was written. The stale
+    /// showtimes' rows are dropped and their waiters refused; the others'
+    /// rows go back in the queue as they were (still unsent) with their
+    /// waiters, for the next batch.
+    private func refused(_ stale: Set<Int64>, _ error: PostgresError, _ holdRows: [HoldRow], _ paymentRows: [PaymentRow],
+                         _ bookingRows: [BookingRow], _ reservationRows: [Int64: UInt32], _ batchWaiters: [Waiter]) {
+        logger.warning("seat batch refused: showtimes owned elsewhere", metadata: ["showtimes": .string("\(stale.sorted())")])
+        for row in holdRows where !stale.contains(row.showtime) && holds[row.key] == nil { holds[row.key] = row }
+        for row in paymentRows where !stale.contains(row.showtime) && payments[row.key] == nil { payments[row.key] = row }
+        for row in bookingRows where !stale.contains(row.showtime) && bookings[row.key] == nil { bookings[row.key] = row }
+        for (showtime, number) in reservationRows where !stale.contains(showtime) {
+            reservations[showtime] = max(reservations[showtime] ?? 0, number)
+        }
+        waiters = batchWaiters.filter { !stale.contains($0.showtime ?? -1) } + waiters
+        for waiter in batchWaiters where stale.contains(waiter.showtime ?? -1) { waiter.completion(error) }
+        for showtime in stale { disown(showtime) }
+        onFenceRefused?(stale)
+        if !isIdle || !waiters.isEmpty { schedule() } else { reportDrained() }
     }
 
     private func retryLater() {

@@ -17,11 +17,14 @@ import MarqueeSeating
 /// call, so a retry soon after succeeds and refunds. After a crash, the
 /// showtime's load captures or cancels such bookings before any cancel.
 enum BookingCancellation {
-    /// $1 showtime, $2 booking number, $3 new payment status or NULL, $4 the owner or NULL.
+    /// $1 showtime, $2 booking number, $3 new payment status or NULL, $4 the
+    /// owner or NULL, $5 the showtime's lease fence (a stale owner's cancel
+    /// is refused like its batches: ShowtimeLease).
     static let sql = """
         WITH b AS (
             UPDATE bookings SET status = 'cancelled', cancelled_at = now(), payment_status = coalesce($3, payment_status)
             WHERE showtime_id = $1 AND booking_no = $2 AND status = 'confirmed' AND ($4::bigint IS NULL OR user_id = $4)
+              AND marquee_check_fences(ARRAY[$1]::bigint[], ARRAY[$5]::bigint[])
             RETURNING seats, payment_intent
         ), d AS (
             DELETE FROM booked_seats k USING b WHERE k.showtime_id = $1 AND k.booking_no = $2
@@ -45,10 +48,11 @@ extension OwnerShard {
             return reply.fail(APIError(.conflict, code: "payment_in_progress", message: "The booking's payment is being captured; retry shortly.",
                                        headers: [HTTPResponse.Field(name: "Retry-After", value: "1")]))
         }
-        database.query(BookingCancellation.sql, [String(seats.id), String(number), nil, String(user)]) { [self] result in
+        database.query(BookingCancellation.sql, [String(seats.id), String(number), nil, String(user), fence(of: seats.id)]) {
+            [self] result in
             switch result {
             case .failure(let error):
-                reply.fail(APIError(databaseFailure: error))
+                reply.fail(refusal(error, showtime: seats.id))
             case .success(let rows):
                 guard let row = rows.rows.first else {
                     // Not cancelled now: someone else's, missing, or cancelled before.

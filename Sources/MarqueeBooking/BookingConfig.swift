@@ -71,6 +71,17 @@ public struct BookingConfig: Sendable {
     public var clock = TimeSource.system
     /// How long after a showtime ends its seat map stays loaded.
     public var evictAfterEndSeconds: Int64 = 3_600
+    /// This process in `showtime_leases.owner`: random at each start, so a
+    /// restarted instance is a new owner (it takes its showtimes over with
+    /// a new fence, like any other instance).
+    public var instanceID = BookingConfig.randomInstanceID()
+    /// Where peers reach this instance (INSTANCE_ADDRESS), recorded with
+    /// its leases and named to a client a non-owner turns away.
+    public var instanceAddress: String?
+    /// A showtime lease's lifetime (LEASE_SECONDS); renewed every third of
+    /// it while the seat map is loaded. After an owner dies, its showtimes
+    /// can move to another instance within this time.
+    public var leaseSeconds = 10
 
     /// The seat rules' share of these settings.
     var holdLimits: HoldLimits {
@@ -94,6 +105,11 @@ public struct BookingConfig: Sendable {
     /// The mock provider is in use: its test endpoints are served
     /// (MockPaymentRoutes). False once a real provider is configured.
     public var usesMockProvider: Bool { paymentProvider == nil }
+
+    static func randomInstanceID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(generator.next() as UInt32, radix: 16) }.joined(separator: "-")
+    }
 
     /// One provider per owner shard: providers are loop-bound.
     func makePaymentProvider() -> PaymentProvider {

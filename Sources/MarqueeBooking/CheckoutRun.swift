@@ -81,6 +81,9 @@ final class CheckoutRun {
     /// Who hears the next answer: the checkout's request, then a confirm's
     /// (nil for a webhook's or an expiry's: nobody waits).
     private var reply: Reply?
+    /// A write was refused because another instance owns the showtime now:
+    /// the answer says so, whatever the machine's outcome (never a success).
+    private var ownedElsewhere = false
 
     init(_ machine: CheckoutMachine, owner: OwnerShard, writer: BatchWriter, seats: ShowtimeSeats, reply: Reply) {
         self.machine = machine
@@ -121,7 +124,8 @@ final class CheckoutRun {
         switch action {
         case .commitAttempt(let attempt):
             writer.payment(BatchWriter.PaymentRow(attempt, isNew: true))
-            writer.whenCommitted { [self] error in
+            writer.whenCommitted(showtime: seats.id) { [self] error in
+                if let error, ShowtimeLease.staleShowtimes(error) != nil { ownedElsewhere = true }
                 handle(error.map { .attemptCommitFailed(databaseUnavailable: $0.isUnavailable) } ?? .attemptCommitted)
             }
         case .authorize(let request):
@@ -140,8 +144,9 @@ final class CheckoutRun {
             handle(.seatsBooked)
         case .commitBooking(let booking):
             writer.booking(BatchWriter.BookingRow(booking, isNew: true))
-            writer.whenCommitted { [self] error in
+            writer.whenCommitted(showtime: seats.id) { [self] error in
                 guard let error else { return handle(.bookingCommitted) }
+                if ShowtimeLease.staleShowtimes(error) != nil { ownedElsewhere = true }
                 if !error.isUnavailable {
                     owner.access.logger.error("booking commit refused", metadata: [
                         "error": .string("\(error)"), "showtime": .stringConvertible(seats.id),
@@ -163,7 +168,8 @@ final class CheckoutRun {
         case .cancelBooking(let attempt):
             writer.payment(BatchWriter.PaymentRow(attempt, isNew: false))
             guard let database = owner.access.database else { return handle(.bookingCancelled) }
-            database.query(BookingCancellation.sql, [String(seats.id), String(attempt.hold), BookingPaymentStatus.captureFailed.rawValue, nil]) {
+            database.query(BookingCancellation.sql, [String(seats.id), String(attempt.hold), BookingPaymentStatus.captureFailed.rawValue, nil,
+                                                        owner.fence(of: seats.id)]) {
                 [self] _ in handle(.bookingCancelled)
             }
         case .finish(let ending):
@@ -231,6 +237,11 @@ final class CheckoutRun {
             owner.forget(seats.id)
         case .becameBooking:
             break
+        }
+        if ownedElsewhere {
+            reply?.fail(ShowtimeLease.ownedElsewhere(address: nil))
+            reply = nil
+            return
         }
         answer(ending.outcome)
     }

@@ -9,7 +9,10 @@ import MarqueeStore
 /// reconnect), and every `reconcileIntervalMilliseconds`, for the
 /// showtimes this shard owns that have payments in flight or failed
 /// refunds (PaymentReconciler does the settling). One pass per showtime
-/// at a time; a load waits for a pass under way. The provider is called
+/// at a time; a load waits for a pass under way. A pass runs under the
+/// showtime's lease: a sweep takes the lease of a showtime nobody holds
+/// for the length of its pass, and leaves to its owner one that another
+/// instance holds, so two instances never settle the same showtime. The provider is called
 /// from the owner's loop without holding anything other requests wait on.
 extension OwnerShard {
     /// Bookings with a failed refund plus attempts whose outcome is
@@ -40,14 +43,14 @@ extension OwnerShard {
     }
 
     /// Settles one showtime's payments: the load's pass, or a sweep's.
-    func reconcile(_ showtime: Int64, loading: Bool, _ completion: @escaping (APIError?) -> Void) {
+    func reconcile(_ showtime: Int64, loading: Bool, fence: Int64, _ completion: @escaping (APIError?) -> Void) {
         guard let reconciler else { return completion(APIError.databaseUnavailable) }
         if reconciling[showtime] != nil {
             reconciling[showtime]!.append(completion)
             return
         }
         reconciling[showtime] = [completion]
-        var pass = PaymentReconciler.Pass()
+        var pass = PaymentReconciler.Pass(fence: fence)
         // A loaded map is the truth for its seats: nothing is booked behind its back.
         pass.mayBook = loading || showtimes[showtime] == nil
         pass.skip = Set(checkouts.keys.filter { $0.showtime == showtime }.map(\.number))
@@ -94,13 +97,27 @@ extension OwnerShard {
             sweeping = false
             return
         }
-        reconcile(id, loading: false) { [self] error in
-            if let error {
+        let next = { [self] (error: APIError?) in
+            if let error, error.code != "showtime_owned_elsewhere" {
                 access.logger.warning("reconciliation pass failed", metadata: [
                     "showtime": .stringConvertible(id), "error": .string(error.message),
                 ])
             }
             reconcileEach(ids.dropFirst())
+        }
+        if loaded(id) != nil, let lease = leases[id] { return reconcile(id, loading: false, fence: lease.fence, next) }
+        guard let database = access.database else { return next(APIError.databaseUnavailable) }
+        acquireLease(id, database: database) { [self] acquired in
+            switch acquired {
+            case .failure(let error):
+                next(error)
+            case .success(let lease):
+                reconcile(id, loading: false, fence: lease.fence) { [self] error in
+                    // Kept when a request loaded the showtime meanwhile.
+                    if leases[id] == nil && loading[id] == nil { releaseLease(id, fence: lease.fence, database: database) }
+                    next(error)
+                }
+            }
         }
     }
 }

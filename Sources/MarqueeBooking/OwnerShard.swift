@@ -8,7 +8,8 @@ import MarqueeServer
 import MarqueeStore
 
 /// The seat engine on one shard: the showtimes this shard owns (loaded on
-/// first touch, dropped after they end), their hold expiry wheel, the
+/// first touch once their lease is taken, dropped after they end or when
+/// the lease is lost; see OwnerShard+Leases), their hold expiry wheel, the
 /// group-commit writer and the payment provider. Loop thread only.
 final class OwnerShard {
     struct HoldKey: Hashable {
@@ -23,7 +24,12 @@ final class OwnerShard {
     let payments: PaymentProvider
     let reconciler: PaymentReconciler?
     private(set) var showtimes: [Int64: ShowtimeSeats] = [:]
-    private var loading: [Int64: [(Result<ShowtimeSeats, APIError>) -> Void]] = [:]
+    var loading: [Int64: [(Result<ShowtimeSeats, APIError>) -> Void]] = [:]
+    /// The lease of each loaded (or loading) showtime: its fence and until
+    /// when, by this process's monotonic clock, it is surely still ours.
+    var leases: [Int64: Lease] = [:]
+    var renewal: LoopTimer?
+    var renewing = false
     private var wheel: ExpiryWheel<HoldKey>
     private var ticker: LoopTimer?
     private let plans = SeatingPlanCache()
@@ -57,13 +63,16 @@ final class OwnerShard {
         }
         access.onShutdownWriteBack { [unowned self] done in
             guard let writer else { return done() }
-            writer.drain(done)
+            writer.drain { [self] in releaseLeases(done) }
         }
+        writer?.onFenceRefused = { [unowned self] stale in dropLost(stale) }
         access.onFinish { [unowned self] in
             ticker?.close()
             ticker = nil
             sweepTimer?.close()
             sweepTimer = nil
+            renewal?.close()
+            renewal = nil
             writer?.close()
             (payments as? ClosingPaymentProvider)?.close(on: access.loop) {}
         }
@@ -76,11 +85,20 @@ final class OwnerShard {
 
     // MARK: Loading
 
-    /// A showtime's seats if they are loaded here (no closure, no wait).
-    func loaded(_ id: Int64) -> ShowtimeSeats? { showtimes[id] }
+    /// A showtime's seats if they are loaded here and its lease surely
+    /// still ours (no closure, no wait; else `showtime` checks the lease).
+    func loaded(_ id: Int64) -> ShowtimeSeats? {
+        guard let seats = showtimes[id], let lease = leases[id],
+              SystemClock.monotonicNanoseconds() < lease.validUntil else { return nil }
+        return seats
+    }
 
+    /// A showtime's seats once this instance holds its lease: loaded from
+    /// PostgreSQL after the lease is taken, or kept when a lease that ran
+    /// past its local validity (a paused process) turns out to be still
+    /// ours at the same fence.
     func showtime(_ id: Int64, _ completion: @escaping (Result<ShowtimeSeats, APIError>) -> Void) {
-        if let loaded = showtimes[id] {
+        if let loaded = loaded(id) {
             completion(.success(loaded))
             return
         }
@@ -93,18 +111,39 @@ final class OwnerShard {
             return
         }
         loading[id] = [completion]
-        ShowtimeLoader.load(id, database: database, reconcile: { [self] in reconcile($0, loading: true, $1) }, plans: plans) { [self] result in
-            let waiting = loading.removeValue(forKey: id) ?? []
-            if case .success(let seats) = result {
-                showtimes[id] = seats
-                for hold in seats.holds.values {
-                    engine.userHolds.add(hold.userID)
-                    wheel.add(HoldKey(showtime: id, number: hold.number), due: hold.expiry)
+        acquireLease(id, database: database) { [self] acquired in
+            switch acquired {
+            case .failure(let error):
+                finishLoading(id, .failure(error))
+            case .success(let lease):
+                if let seats = showtimes[id], leases[id]?.fence == lease.fence {
+                    leases[id] = lease
+                    return finishLoading(id, .success(seats))
                 }
-                startTicker()
+                forget(id)
+                leases[id] = lease
+                writer?.own(id, fence: lease.fence)
+                startRenewal()
+                ShowtimeLoader.load(id, database: database, reconcile: { [self] in reconcile($0, loading: true, fence: lease.fence, $1) }, plans: plans) { [self] result in
+                    if case .success(let seats) = result {
+                        showtimes[id] = seats
+                        for hold in seats.holds.values {
+                            engine.userHolds.add(hold.userID)
+                            wheel.add(HoldKey(showtime: id, number: hold.number), due: hold.expiry)
+                        }
+                        startTicker()
+                    } else {
+                        // Not renewed from now on: the lease runs out by itself.
+                        leases[id] = nil
+                    }
+                    finishLoading(id, result)
+                }
             }
-            for waiter in waiting { waiter(result) }
         }
+    }
+
+    private func finishLoading(_ id: Int64, _ result: Result<ShowtimeSeats, APIError>) {
+        for waiter in loading.removeValue(forKey: id) ?? [] { waiter(result) }
     }
 
     private func startTicker() {
@@ -182,6 +221,7 @@ final class OwnerShard {
     /// counts with it): after it ended, or after a commit whose outcome is
     /// unknown, so the next touch reloads it from PostgreSQL.
     func forget(_ id: Int64) {
+        leases[id] = nil
         guard let seats = showtimes.removeValue(forKey: id) else { return }
         // A checkout awaiting 3-D Secure would go on against the dropped
         // map: it is cancelled (the reload makes the hold live again).

@@ -29,7 +29,10 @@ import MarqueeStore
 ///   authorisation cancelled, so no seat is ever sold unpaid;
 /// - a booking whose refund failed: refunded again when `mayRefund` says
 ///   its backoff is over.
-/// Holds in `skip` (checkouts under way here) are left alone.
+/// Holds in `skip` (checkouts under way here) are left alone. A pass runs
+/// only under the showtime's lease, and its seat writes (a booking, the
+/// cancel of an unpaid one) carry the lease's fence like every other seat
+/// write, so a pass on an instance that lost the lease changes no seat.
 final class PaymentReconciler {
     private let database: PostgresConnection
     private let provider: PaymentProvider
@@ -45,6 +48,8 @@ final class PaymentReconciler {
 
     /// What one pass may do.
     struct Pass {
+        /// The showtime's lease fence (`marquee_check_fences`).
+        var fence: Int64
         var mayBook = true
         var skip: Set<UInt32> = []
         /// Whether a failed refund of this intent is due for another try.
@@ -67,7 +72,7 @@ final class PaymentReconciler {
         """
 
     /// Calls `completion` with nil once every unsettled payment of the showtime is settled.
-    func reconcile(showtime: Int64, _ pass: Pass = Pass(), _ completion: @escaping (APIError?) -> Void) {
+    func reconcile(showtime: Int64, _ pass: Pass, _ completion: @escaping (APIError?) -> Void) {
         database.query(Self.unsettledSQL, [String(showtime)]) { [self] result in
             switch result {
             case .failure(let error):
@@ -87,7 +92,7 @@ final class PaymentReconciler {
         }
         switch row[0] {
         case "attempt": settleAttempt(showtime, row, pass, next)
-        case "booking": capture(showtime, booking: row[1] ?? "0", intent: row[3] ?? "", next)
+        case "booking": capture(showtime, booking: row[1] ?? "0", intent: row[3] ?? "", fence: pass.fence, next)
         default: refund(showtime, booking: row[1] ?? "0", intent: row[3] ?? "", pass, next)
         }
     }
@@ -106,7 +111,7 @@ final class PaymentReconciler {
         let found = { [self] (result: Result<PaymentIntent, PaymentError>) in
             switch result {
             case .success(let intent):
-                settle(showtime, hold: number, user: user, intent: intent, mayBook: pass.mayBook, mark: mark, next)
+                settle(showtime, hold: number, user: user, intent: intent, pass, mark: mark, next)
             case .failure(.unavailable):
                 mark(.unknown, nil, row[3])
             case .failure(let error):
@@ -130,7 +135,7 @@ final class PaymentReconciler {
 
     /// An attempt's intent as the provider knows it: booked if authorised
     /// and the seats are still the buyer's, otherwise let go.
-    private func settle(_ showtime: Int64, hold number: String, user: String, intent: PaymentIntent, mayBook: Bool,
+    private func settle(_ showtime: Int64, hold number: String, user: String, intent: PaymentIntent, _ pass: Pass,
                         mark: @escaping (PaymentStatus, String?, String?) -> Void, _ next: @escaping PostgresConnection.Completion) {
         let letGo = { [self] (code: String) in
             let done = { (result: Result<PaymentIntent, PaymentError>) in
@@ -148,11 +153,16 @@ final class PaymentReconciler {
         }
         switch intent.status {
         case .requiresCapture, .succeeded:
-            guard mayBook else { return letGo("hold_lost") }
-            book(showtime, hold: number, user: user, intent: intent) { [self] booked in
-                guard booked else { return letGo("hold_lost") }
+            guard pass.mayBook else { return letGo("hold_lost") }
+            book(showtime, hold: number, user: user, intent: intent, fence: pass.fence) { [self] booked in
+                switch booked {
+                // The database gone or the lease lost: nothing decided, a later pass (or the new owner's) settles it.
+                case .failure(let error): return next(.failure(error))
+                case .success(false): return letGo("hold_lost")
+                case .success(true): break
+                }
                 // Now a booking like any other: captured, or cancelled if refused.
-                capture(showtime, booking: number, intent: intent.id, next)
+                capture(showtime, booking: number, intent: intent.id, fence: pass.fence, next)
             }
         case .canceled:
             mark(.cancelled, nil, intent.id)
@@ -169,18 +179,22 @@ final class PaymentReconciler {
     /// since. The row may read `booked` already: written with a booking
     /// whose commit failed (the batch writer keeps the hold's row, not the
     /// booking's, for its retry). One statement: hold, booking and seat rows.
-    private func book(_ showtime: Int64, hold number: String, user: String, intent: PaymentIntent,
-                      _ completion: @escaping (Bool) -> Void) {
+    private func book(_ showtime: Int64, hold number: String, user: String, intent: PaymentIntent, fence: Int64,
+                      _ completion: @escaping (Result<Bool, PostgresError>) -> Void) {
         database.query("""
             SELECT array_to_string(h.seats, ','), a.layout::text FROM holds h
             JOIN showtimes s ON s.id = h.showtime_id JOIN auditoriums a ON a.id = s.auditorium_id
             WHERE h.showtime_id = $1 AND h.hold_no = $2 AND h.user_id = $3 AND h.status IN ('live', 'booked') AND h.expires_at > now()
             """, [String(showtime), number, user]) { [self] result in
-            guard case .success(let rows) = result, let row = rows.rows.first,
-                  let layout = try? SeatLayout.decode(json: row[1] ?? "") else { return completion(false) }
+            let rows: QueryResult
+            switch result {
+            case .failure(let error): return completion(.failure(error))
+            case .success(let found): rows = found
+            }
+            guard let row = rows.rows.first, let layout = try? SeatLayout.decode(json: row[1] ?? "") else { return completion(.success(false)) }
             let all = layout.seats
             let seats = (row[0] ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 >= 0 && $0 < all.count }.sorted()
-            guard !seats.isEmpty else { return completion(false) }
+            guard !seats.isEmpty else { return completion(.success(false)) }
             let seatList = PostgresArray.literal(seats)
             database.query("""
                 WITH h AS (
@@ -189,6 +203,7 @@ final class PaymentReconciler {
                       AND NOT EXISTS (SELECT 1 FROM booked_seats k WHERE k.showtime_id = $1 AND k.seat = ANY($4::integer[]))
                       AND NOT EXISTS (SELECT 1 FROM seat_blocks k WHERE k.showtime_id = $1 AND k.seat = ANY($4::integer[]))
                       AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.showtime_id = $1 AND b.booking_no = $2)
+                      AND marquee_check_fences(ARRAY[$1]::bigint[], ARRAY[$9]::bigint[])
                     RETURNING 1
                 ), b AS (
                     INSERT INTO bookings (showtime_id, booking_no, user_id, seats, seat_labels, total_cents, currency,
@@ -199,14 +214,18 @@ final class PaymentReconciler {
                 )
                 SELECT count(*) FROM b
                 """, [String(showtime), number, user, seatList, PostgresArray.literal(strings: seats.map { all[$0].label }),
-                      String(intent.amountCents), intent.currency, intent.id]) { [self] booked in
-                let done = (try? booked.get().scalar) == "1"
+                      String(intent.amountCents), intent.currency, intent.id, String(fence)]) { [self] booked in
+                let done: Bool
+                switch booked {
+                case .failure(let error): return completion(.failure(error))
+                case .success(let rows): done = rows.scalar == "1"
+                }
                 if done {
                     logger.notice("reconciliation booked a checkout a crash interrupted", metadata: [
                         "showtime": .stringConvertible(showtime), "hold": .string(number), "intent": .string(intent.id),
                     ])
                 }
-                completion(done)
+                completion(.success(done))
             }
         }
     }
@@ -215,30 +234,38 @@ final class PaymentReconciler {
 
     /// Captures a committed booking's payment; if the provider refuses, the
     /// booking is cancelled (its seats freed) and the authorisation too.
-    private func capture(_ showtime: Int64, booking number: String, intent: String, _ next: @escaping PostgresConnection.Completion) {
+    private func capture(_ showtime: Int64, booking number: String, intent: String, fence: Int64, _ next: @escaping PostgresConnection.Completion) {
         provider.capture(intent, on: loop) { [self] result in
-            let paymentStatus: PaymentStatus
+            let record = { [self] (status: PaymentStatus) in
+                database.query("""
+                    UPDATE payments SET status = $3, intent_id = coalesce(intent_id, $4), updated_at = now()
+                    WHERE showtime_id = $1 AND hold_no = $2 AND status IN ('authorizing', 'requires_action', 'authorized', 'unknown')
+                    """, [String(showtime), number, status.rawValue, intent], next)
+            }
             switch result {
             case .success:
-                paymentStatus = .captured
                 database.query("UPDATE bookings SET payment_status = $3 WHERE showtime_id = $1 AND booking_no = $2 AND payment_status = 'authorized'",
                                [String(showtime), number, BookingPaymentStatus.captured.rawValue]) { _ in }
+                // Pipelined after the statement above on the same connection.
+                record(.captured)
             case .failure(.unavailable):
                 // Unknown: a later pass captures (captures are idempotent).
-                return next(.success(QueryResult(columns: [], rows: [])))
+                next(.success(QueryResult(columns: [], rows: [])))
             case .failure(let error):
-                paymentStatus = .failed
                 logger.warning("a booking's payment could not be captured: booking cancelled", metadata: [
                     "showtime": .stringConvertible(showtime), "booking": .string(number), "error": .string("\(error)"),
                 ])
-                database.query(BookingCancellation.sql, [String(showtime), number, BookingPaymentStatus.captureFailed.rawValue, nil]) { _ in }
-                provider.cancel(intent, on: loop) { _ in }
+                // The authorisation is let go only once the booking is
+                // cancelled: a refused cancel (a lost lease, the database
+                // gone) leaves both for a later pass, never a seat sold
+                // with no payment behind it.
+                database.query(BookingCancellation.sql, [String(showtime), number, BookingPaymentStatus.captureFailed.rawValue, nil,
+                                                         String(fence)]) { [self] cancelled in
+                    if case .failure(let error) = cancelled { return next(.failure(error)) }
+                    provider.cancel(intent, on: loop) { _ in }
+                    record(.failed)
+                }
             }
-            // Pipelined after the statement above on the same connection.
-            database.query("""
-                UPDATE payments SET status = $3, intent_id = coalesce(intent_id, $4), updated_at = now()
-                WHERE showtime_id = $1 AND hold_no = $2 AND status IN ('authorizing', 'requires_action', 'authorized', 'unknown')
-                """, [String(showtime), number, paymentStatus.rawValue, intent], next)
         }
     }
 

@@ -11,7 +11,7 @@ public struct Migration: Sendable {
     /// Every migration, in order. Append only: a released migration never changes.
     public static let all: [Migration] = [
         m0001Catalog, m0002SearchHelpers, m0003Users, m0004Seats, m0005SeatWriteKeys, m0006SeatWriteChurn, m0007HoldNumberBlocks,
-        m0008PaymentEvents, m0009CleanupAndKeyOwners,
+        m0008PaymentEvents, m0009CleanupAndKeyOwners, m0010ShowtimeLeases,
     ]
 }
 

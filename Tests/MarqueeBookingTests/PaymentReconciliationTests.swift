@@ -90,4 +90,35 @@ final class PaymentReconciliationTests {
         let states = try server.request("GET", "/v1/showtimes/\(showtime)/seats", token: nil).object?["seats"] as? [[String: Any]] ?? []
         #expect(states.filter { $0["state"] as? String == "booked" }.compactMap { $0["label"] as? String } == ["A1", "A2"])
     }
+
+    @Test("a sweep leaves a showtime another live instance leases to that instance, and settles it under its own lease once that one ends")
+    func sweepRespectsLeases() throws {
+        let showtime = try fixture.anotherShowtime(inDays: 3)
+        let user = try fixture.customers(1)[0].id
+        _ = try fixture.sql("""
+            INSERT INTO showtime_leases (showtime_id, owner, owner_address, fence, expires_at)
+            VALUES (\(showtime), 'another-instance', '127.0.0.1:1', 5, now() + interval '1 minute')
+            """)
+        _ = try fixture.sql("""
+            INSERT INTO holds (showtime_id, hold_no, user_id, seats, expires_at, status)
+            VALUES (\(showtime), 7, \(user), '{0,1}', now() + interval '5 minutes', 'live')
+            """)
+        _ = try fixture.sql("""
+            INSERT INTO payments (showtime_id, hold_no, attempt, user_id, amount_cents, currency, payment_method, status)
+            VALUES (\(showtime), 7, 1, \(user), 3000, 'usd', 'pm_card_visa', 'authorizing')
+            """)
+        // Five sweeps' time (one every 200 ms): the other owner's to settle.
+        Thread.sleep(forTimeInterval: 1)
+        let attempt = "SELECT status FROM payments WHERE showtime_id = \(showtime)"
+        #expect(try fixture.sql(attempt) == [["authorizing"]])
+        #expect(try fixture.sql("SELECT count(*) FROM bookings WHERE showtime_id = \(showtime)") == [["0"]])
+
+        // The other instance is gone: the next sweep takes the lease (a
+        // higher fence), settles, and lets the lease go again.
+        _ = try fixture.sql("UPDATE showtime_leases SET expires_at = now() - interval '1 second' WHERE showtime_id = \(showtime)")
+        #expect(try fixture.eventually(attempt, equals: "captured", seconds: 10))
+        #expect(try fixture.sql("SELECT fence, owner <> 'another-instance', expires_at < now() FROM showtime_leases WHERE showtime_id = \(showtime)")
+                == [["6", "t", "t"]])
+        #expect(try fixture.sql("SELECT status, payment_status FROM bookings WHERE showtime_id = \(showtime)") == [["confirmed", "captured"]])
+    }
 }

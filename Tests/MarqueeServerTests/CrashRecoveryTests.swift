@@ -27,7 +27,11 @@ struct CrashRecoveryTests {
         let database: BlockingConnection
         let tokens: [String]
         let showtime: String
-        var environment: [String: String] { ["DATABASE_URL": url, "JWT_SECRET": CrashRecoveryTests.secret, "MAX_HOLDS_PER_USER": "100"] }
+        var environment: [String: String] {
+            // A short lease: a restart after kill -9 is a new instance, which
+            // takes the showtime over once the dead one's lease runs out.
+            ["DATABASE_URL": url, "JWT_SECRET": CrashRecoveryTests.secret, "MAX_HOLDS_PER_USER": "100", "LEASE_SECONDS": "2"]
+        }
 
         func close() {
             database.close()
@@ -36,7 +40,7 @@ struct CrashRecoveryTests {
         }
     }
 
-    private func fixture() throws -> Fixture {
+    func fixture() throws -> Fixture {
         let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL")
         let name = TestDatabase.uniqueName("crash")
         let admin = try BlockingConnection(url: serverURL)
@@ -285,15 +289,16 @@ struct CrashRecoveryTests {
         #expect(Set(booked) == Set(seats))
     }
 
-    private func waitForDatabase(port: Int) throws {
+    func waitForDatabase(port: Int) throws {
         let ready = eventually(within: 5, pollingEvery: 25) {
             (try? request(port: port, "GET", "/readyz", nil, token: nil).status) == 200
         }
         if !ready { throw TestClient.Failure("server never became ready") }
     }
 
-    private func request(port: Int, _ method: String, _ path: String, _ json: String?, token: String?) throws -> TestClient.Response {
-        let client = try TestClient(port: port)
+    func request(port: Int, _ method: String, _ path: String, _ json: String?, token: String?,
+                 timeoutSeconds: Int = 5) throws -> TestClient.Response {
+        let client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }

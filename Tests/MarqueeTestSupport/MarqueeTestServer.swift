@@ -22,16 +22,29 @@ public final class MarqueeTestServer {
     public let databaseName: String
     public let databaseURL: String
     public var port: Int { server.port }
+    /// False for a second instance on another server's database (`sharing`):
+    /// the first one drops it.
+    private let ownsDatabase: Bool
 
-    public init(cacheTTLMilliseconds: UInt64 = 60_000, shards: Int = 2, booking: (inout BookingConfig) -> Void = { _ in },
+    /// `sharing`: run as another instance on that server's database (for
+    /// the several-instances tests) instead of a fresh one.
+    public init(cacheTTLMilliseconds: UInt64 = 60_000, shards: Int = 2, sharing other: MarqueeTestServer? = nil,
+                booking: (inout BookingConfig) -> Void = { _ in },
                 catalog configureCatalog: (inout CatalogConfig) -> Void = { _ in },
                 users: (inout UsersConfig) -> Void = { _ in }) throws {
         let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL (scripts/test.sh sets it)")
-        databaseName = TestDatabase.uniqueName("marquee")
-        let admin = try BlockingConnection(url: serverURL)
-        defer { admin.close() }
-        try admin.execute("CREATE DATABASE \(databaseName)")
-        databaseURL = try #require(TestDatabase.url(database: databaseName))
+        if let other {
+            databaseName = other.databaseName
+            databaseURL = other.databaseURL
+            ownsDatabase = false
+        } else {
+            databaseName = TestDatabase.uniqueName("marquee")
+            let admin = try BlockingConnection(url: serverURL)
+            defer { admin.close() }
+            try admin.execute("CREATE DATABASE \(databaseName)")
+            databaseURL = try #require(TestDatabase.url(database: databaseName))
+            ownsDatabase = true
+        }
         try Migrator.migrate(url: databaseURL)
         var config = ServerConfig()
         config.port = 0
@@ -85,7 +98,7 @@ public final class MarqueeTestServer {
         stopped = true
         server.shutdown()
         #expect(server.waitUntilStopped() == 0)
-        if let serverURL = TestDatabase.serverURL, let admin = try? BlockingConnection(url: serverURL) {
+        if ownsDatabase, let serverURL = TestDatabase.serverURL, let admin = try? BlockingConnection(url: serverURL) {
             _ = try? admin.execute("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")
             admin.close()
         }
