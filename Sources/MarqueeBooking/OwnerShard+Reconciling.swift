@@ -92,18 +92,29 @@ extension OwnerShard {
         }
     }
 
-    private func reconcileEach(_ ids: ArraySlice<Int64>) {
+    /// `elsewhere` gathers the showtimes another instance's lease kept
+    /// from this pass. They are tried once more when that lease could have
+    /// run out (an instance that died, or this process's own predecessor
+    /// killed before a restart, holds it until then); a live owner renews
+    /// it meanwhile and settles them itself.
+    private func reconcileEach(_ ids: ArraySlice<Int64>, elsewhere: [Int64] = [], followUp: Bool = false) {
         guard let id = ids.first else {
             sweeping = false
+            if !followUp && !elsewhere.isEmpty { scheduleFollowUp(elsewhere) }
             return
         }
         let next = { [self] (error: APIError?) in
-            if let error, error.code != "showtime_owned_elsewhere" {
-                access.logger.warning("reconciliation pass failed", metadata: [
-                    "showtime": .stringConvertible(id), "error": .string(error.message),
-                ])
+            var elsewhere = elsewhere
+            if let error {
+                if error.code == ShowtimeLease.ownedElsewhereCode {
+                    elsewhere.append(id)
+                } else {
+                    access.logger.warning("reconciliation pass failed", metadata: [
+                        "showtime": .stringConvertible(id), "error": .string(error.message),
+                    ])
+                }
             }
-            reconcileEach(ids.dropFirst())
+            reconcileEach(ids.dropFirst(), elsewhere: elsewhere, followUp: followUp)
         }
         if loaded(id) != nil, let lease = leases[id] { return reconcile(id, loading: false, fence: lease.fence, next) }
         guard let database = access.database else { return next(APIError.databaseUnavailable) }
@@ -118,6 +129,19 @@ extension OwnerShard {
                     next(error)
                 }
             }
+        }
+    }
+
+    private func scheduleFollowUp(_ ids: [Int64]) {
+        guard !followUpPending else { return }
+        followUpPending = true
+        let timer = sweepFollowUp ?? LoopTimer(loop: access.loop)
+        sweepFollowUp = timer
+        timer.start(after: UInt64(config.leaseSeconds) * 1_000 + 500) { [unowned self] in
+            followUpPending = false
+            guard !sweeping else { return }
+            sweeping = true
+            reconcileEach(ids[...], followUp: true)
         }
     }
 }

@@ -41,6 +41,10 @@ final class OwnerShard {
     var refundRetries: [String: (tries: Int, due: UInt64)] = [:]
     var sweepTimer: LoopTimer?
     var sweeping = false
+    /// A second try, after their leases could have ended, of showtimes a
+    /// sweep left because another instance held them.
+    var sweepFollowUp: LoopTimer?
+    var followUpPending = false
     /// The attention count of the last sweep (the /metrics gauge).
     var attention = 0
 
@@ -71,6 +75,8 @@ final class OwnerShard {
             ticker = nil
             sweepTimer?.close()
             sweepTimer = nil
+            sweepFollowUp?.close()
+            sweepFollowUp = nil
             renewal?.close()
             renewal = nil
             writer?.close()

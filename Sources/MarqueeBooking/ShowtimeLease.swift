@@ -62,8 +62,10 @@ enum ShowtimeLease {
     /// tries the next instance until it reaches the owner, and a client
     /// that came directly reads the owner's address and Retry-After.
     /// The seat map is never served from a second copy.
+    static let ownedElsewhereCode = "showtime_owned_elsewhere"
+
     static func ownedElsewhere(address: String?) -> APIError {
-        APIError(.serviceUnavailable, code: "showtime_owned_elsewhere",
+        APIError(.serviceUnavailable, code: ownedElsewhereCode,
                  message: "Another instance owns this showtime; retry (through the proxy it is routed to the owner).",
                  detailsJSON: address.map { "\"owner\":\(JSONText.quoted($0))" },
                  headers: [HTTPResponse.Field(name: "Retry-After", value: "1")])
