@@ -40,6 +40,7 @@ extension OwnerShard {
         sweepTimer = timer
         // Now if connected, and after every (re)connect; a NOTIFY asks for one too.
         access.listen("marquee_payments", ready: { [unowned self] in sweep() }) { [unowned self] _ in sweep() }
+        startWebhookRelay()
     }
 
     /// Settles one showtime's payments: the load's pass, or a sweep's.

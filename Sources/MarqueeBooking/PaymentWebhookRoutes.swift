@@ -10,8 +10,8 @@ import MarqueeStore
 /// missing or stale), then the event is recorded by id, so a replay is
 /// answered without being processed again. The intent's metadata (set at
 /// authorisation: showtime, hold, user, attempt) names the attempt, so
-/// whichever shard or instance receives the event, the showtime's owner
-/// shard handles it. Events of other types, or for intents we do not know,
+/// whichever shard receives the event, the showtime's owner shard handles
+/// it, and whichever instance does, the owning instance hears of it. Events of other types, or for intents we do not know,
 /// get 200 and a log line: Stripe would retry anything else for days.
 enum PaymentWebhookRoutes {
     /// The intent events that move a checkout awaiting 3-D Secure on: its
@@ -113,12 +113,14 @@ enum PaymentWebhookRoutes {
             }
             let reply = Reply(context: LoopBound(context, loop: context.loop))
             engine.onOwnerShard(of: showtime, from: context.shardAccess) { owner in
-                // Only a checkout waiting here can be moved on; any other
-                // attempt is settled by the reconciler with the provider.
+                // A checkout waiting here is moved on; otherwise the other
+                // instances are told (OwnerShard+WebhookRelay), and an
+                // attempt nobody awaits is settled by the reconciler.
                 if !owner.resumeAuthentication(hold: hold, attempt: attempt, intent: intent, showtime: showtime) {
-                    owner.access.logger.info("webhook event for no checkout awaiting authentication", metadata: [
+                    owner.access.logger.info("webhook event for no checkout awaiting authentication here: relayed", metadata: [
                         "event": .string(event.id), "type": .string(event.type), "intent": .string(intent),
                     ])
+                    owner.relay(.init(showtime: showtime, hold: hold, attempt: attempt, intent: intent))
                 }
                 reply(.json(.ok, received))
             }

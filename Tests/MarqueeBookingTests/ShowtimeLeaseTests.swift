@@ -23,6 +23,7 @@ final class ShowtimeLeaseTests {
         b = try MarqueeTestServer(sharing: a, booking: {
             $0.instanceAddress = "instance-b:8080"
             $0.leaseSeconds = 120
+            $0.stripeWebhookSecret = Array(PaymentWebhookTests.secret.utf8)
         })
         fixture = try BookingFixture(server: a)
     }
@@ -132,6 +133,31 @@ extension ShowtimeLeaseTests {
         let onB = try b.request("GET", "/v1/showtimes/\(showtime)/seats", token: nil)
         let states = (onB.object?["seats"] as? [[String: Any]] ?? []).filter { $0["label"] as? String == "B2" }
         #expect(states.first?["state"] as? String == "booked")
+    }
+
+    @Test("a webhook that reaches another instance moves on the owner's checkout awaiting 3-D Secure")
+    func webhookRelayed() throws {
+        let buyer = try fixture.customers(1)[0]
+        let held = try #require(hold(on: a, ["C3"], token: buyer.token).object?["id"] as? String)
+        let pending = try fixture.checkout(held, method: "pm_card_threeDSecureRequired", token: buyer.token)
+        #expect(pending.status == 202, "\(pending)")
+        let intent = try fixture.intent(ofChallenge: pending)
+        #expect(try fixture.authenticate(intent, succeeded: true) == "requires_capture")
+        let metadata = ["showtime": String(showtime), "hold": String(try BookingFixture.holdNumber(held)),
+                        "user": String(buyer.id), "attempt": "1"]
+        let body = PaymentWebhookTests.event("evt_relay_1", "payment_intent.amount_capturable_updated", intent: intent, metadata: metadata)
+        let client = try TestClient(port: b.port)
+        try client.send("POST /v1/payments/stripe/webhook HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                        + "Stripe-Signature: \(PaymentWebhookTests.signature(body))\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+        #expect(try client.readResponse().status == 200)
+        // Booked on A, by the relayed event: the buyer never confirmed. (The
+        // capture's record is write-behind, a minute on A: the provider
+        // tells it.)
+        #expect(try fixture.eventually("SELECT status FROM bookings WHERE user_id = \(buyer.id)", equals: "confirmed"))
+        #expect(try waitUntil(seconds: 5) { try fixture.mockIntent(intent) == "succeeded" })
+        #expect(try lease().owner != "", "A still owns the showtime")
+        let onA = try a.request("GET", "/v1/showtimes/\(showtime)/seats", token: nil)
+        #expect((onA.object?["seats"] as? [[String: Any]] ?? []).first { $0["label"] as? String == "C3" }?["state"] as? String == "booked")
     }
 }
 
