@@ -50,6 +50,15 @@ final class SeatMapSharingTests {
         #expect(try fixture.mine(token: alice) == ["C4", "C5"])
     }
 
+    @Test("a hold whose expiry passes reads free on the next read, before the wheel's tick announces it")
+    func expiry() throws {
+        let alice = try fixture.customers(1)[0].token
+        #expect(try fixture.hold(["E1"], token: alice).status == 201)
+        #expect(try fixture.states()["E1"] == "held")
+        clock.advance(seconds: 600)
+        #expect(try fixture.states()["E1"] == "free", "an encoding stands only until its earliest held seat's expiry")
+    }
+
     @Test("an ended showtime's map is answered after its eviction without reloading it")
     func ended() throws {
         let buyer = try fixture.customers(1)[0].token
