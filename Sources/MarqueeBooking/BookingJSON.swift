@@ -2,7 +2,7 @@ import MarqueeCore
 import MarqueeHTTP
 import MarqueeSeating
 
-/// The JSON shapes of seat maps, holds and bookings.
+/// The JSON shapes of holds and bookings (seat maps: SeatMapEncoding).
 enum BookingJSON {
     static func stateName(_ state: SeatWord.State) -> String {
         switch state {
@@ -11,27 +11,6 @@ enum BookingJSON {
         case .booked: return "booked"
         case .blocked: return "blocked"
         }
-    }
-
-    /// `{"showtime", "seq", "counts", "seats": [{"label", "row", "column", "category", "price_cents",
-    /// "aisle_after", "state", "mine"}]}`; `mine` marks seats held by one of `user`'s holds.
-    static func seatMap(_ seats: ShowtimeSeats, user: Int64?, now: UInt32) -> String {
-        let mine = Set(user.map { seats.holds.live(of: $0, now: now).map(\.number) } ?? [])
-        var counts = [0, 0, 0, 0]
-        var out = "{\"showtime\":\(seats.id),\"seq\":\(seats.seq),\"seats\":["
-        out.reserveCapacity(seats.seats.count * 120)
-        for (index, seat) in seats.seats.enumerated() {
-            let word = seats.map.word(index)
-            let state = word.state(at: now)
-            counts[Int(state.rawValue)] += 1
-            if index > 0 { out += "," }
-            out += "{\"label\":\"\(seat.label)\",\"row\":\"\(seat.row)\",\"column\":\(seat.column),"
-            out += "\"category\":\(JSONText.quoted(seat.category)),\"price_cents\":\(seat.priceCents),"
-            out += "\"aisle_after\":\(seat.aisleAfter),\"state\":\"\(stateName(state))\","
-            out += "\"mine\":\(state == .held && mine.contains(word.owner))}"
-        }
-        out += "],\"counts\":{\"free\":\(counts[0]),\"held\":\(counts[1]),\"booked\":\(counts[2]),\"blocked\":\(counts[3])}}"
-        return out
     }
 
     static func hold(_ hold: HoldRecord, in seats: ShowtimeSeats, currency: String, replaced: UInt32? = nil) -> [UInt8] {

@@ -1,5 +1,6 @@
 import MarqueeCatalog
 import MarqueeHTTP
+import MarqueeLoop
 import MarqueeSeating
 import MarqueeServer
 import MarqueeUsers
@@ -12,11 +13,7 @@ public enum BookingRoutes {
         let config = engine.config
         routes.add(.GET, "/v1/showtimes/{id:int}/seats") { context in
             let showtime = context.parameters.id("id")!
-            optionalUser(context, signer: config.signer) { user in
-                engine.withShowtime(context, showtime) { owner, seats, reply in
-                    reply(.json(.ok, BookingJSON.seatMap(seats, user: user, now: owner.now().seconds)))
-                }
-            }
+            optionalUser(context, signer: config.signer) { user in seatMap(context, showtime, user: user, engine: engine) }
         }
         // Holds and releases are the on-sale's hot path: local functions,
         // closures only where a step has to wait (see Authenticator.check).
@@ -172,6 +169,23 @@ public enum BookingRoutes {
         case .valid(let claims): withClaims(claims)
         case .refused: break
         case .unsettled: Authenticator.authenticate(context, signer: engine.config.signer, withClaims)
+        }
+    }
+
+    /// The seat map from its owner shard: the showtime's shared encoding
+    /// (SeatMapReaders), or the copy kept of an ended one, which is not
+    /// reloaded for it.
+    private static func seatMap(_ context: RequestContext, _ showtime: Int64, user: Int64?, engine: SeatEngine) {
+        let reply = Reply(context: LoopBound(context, loop: context.loop))
+        engine.onOwnerShard(of: showtime, from: context.shardAccess) { owner in
+            let readers = SeatMapReaders.on(owner.access)
+            if owner.loaded(showtime) == nil, let ended = readers.endedMap(showtime) { return reply(.json(.ok, ended)) }
+            owner.showtime(showtime) { result in
+                switch result {
+                case .success(let seats): reply(.json(.ok, readers.body(seats, user: user, now: owner.now().seconds)))
+                case .failure(let error): reply.fail(error)
+                }
+            }
         }
     }
 

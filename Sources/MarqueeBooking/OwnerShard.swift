@@ -219,7 +219,12 @@ final class OwnerShard {
         }
         let ended = showtimes.values.filter { $0.isEvictable(at: now, afterEnd: config.evictAfterEndSeconds) }
         guard !ended.isEmpty else { return }
-        for seats in ended { forget(seats.id) }
+        let readers = SeatMapReaders.on(access)
+        for seats in ended {
+            // Its map is still read after the end: answered from a copy, not a reload per request.
+            readers.keepEnded(seats, now: now.seconds)
+            forget(seats.id)
+        }
         plans.prune(keeping: showtimes.values.map(\.plan))
     }
 

@@ -33,6 +33,8 @@ extension OwnerShard {
             """, [String(seats.id), PostgresArray.literal(indices), reason, fence(of: seats.id)]) { [self] result in
             if case .failure(let error) = result {
                 for seat in changed { _ = seats.map.unblock(seat) }
+                // Back without an event: a map encoded meanwhile showed them blocked.
+                seats.encoded = nil
                 return reply.fail(refusal(error, showtime: seats.id))
             }
             if !changed.isEmpty { seats.emit(.blocked, changed) }

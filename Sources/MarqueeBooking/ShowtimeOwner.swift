@@ -26,10 +26,13 @@ public struct ShowtimeOwner {
         shard.showtime(id, completion)
     }
 
-    /// The seat map's JSON at `now`, `mine` marking `user`'s holds (the
-    /// body of `GET /v1/showtimes/{id}/seats`).
-    public func seatMapJSON(_ seats: ShowtimeSeats, user: Int64?, now: UInt32) -> String {
-        BookingJSON.seatMap(seats, user: user, now: now)
+    /// The live map's snapshot message now, `mine` marking `user`'s held
+    /// seats: the seat map's shared encoding (SeatMapReaders) after
+    /// `{"type":"snapshot",`. `shared`: the same bytes every watcher
+    /// without seats held here gets, until the next change.
+    public func snapshot(_ seats: ShowtimeSeats, user: Int64?) -> (bytes: [UInt8], shared: Bool) {
+        let now = self.now().seconds
+        return SeatMapReaders.on(access).current(seats, now: now).snapshot(for: user, in: seats, now: now)
     }
 
     /// A seat state's name in answers and live deltas.

@@ -59,7 +59,6 @@ final class LiveFeed {
 
     func unsubscribe(_ showtime: Int64, shard: Int) {
         subscribers[showtime]?.remove(shard)
-        if subscribers[showtime]?.isEmpty == true { forgetSnapshot(showtime) }
     }
 
     private func record(_ event: SeatEvent) {
@@ -108,21 +107,10 @@ final class LiveFeed {
         }
     }
 
-    /// The last anonymous snapshot per showtime: a crowd connecting at an
-    /// on-sale gets the same text, built once per sequence number (and second,
-    /// since expiries change states without an event until the wheel ticks).
-    private var anonymousSnapshots: [Int64: (seq: UInt64, second: UInt32, text: String)] = [:]
-
-    /// A snapshot for one watcher, with the seq it reflects.
-    func snapshot(_ seats: ShowtimeSeats, user: Int64?) -> String {
-        let now = owner.now().seconds
-        if user == nil, let cached = anonymousSnapshots[seats.id], cached.seq == seats.seq, cached.second == now {
-            return cached.text
-        }
-        let text = "{\"type\":\"snapshot\"," + owner.seatMapJSON(seats, user: user, now: now).dropFirst()
-        if user == nil { anonymousSnapshots[seats.id] = (seats.seq, now, text) }
-        return text
+    /// A snapshot for one watcher, with whether it is the showtime's shared
+    /// one: a crowd connecting at an on-sale gets the same bytes, encoded
+    /// once per change for them and `/seats` alike (ShowtimeOwner.snapshot).
+    func snapshot(_ seats: ShowtimeSeats, user: Int64?) -> (bytes: [UInt8], shared: Bool) {
+        owner.snapshot(seats, user: user)
     }
-
-    func forgetSnapshot(_ showtime: Int64) { anonymousSnapshots[showtime] = nil }
 }

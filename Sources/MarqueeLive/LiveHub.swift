@@ -30,10 +30,10 @@ final class LiveHub {
     let access: ShardAccess
     let engine: SeatEngine
     private var audiences: [Int64: Audience] = [:]
-    /// Per showtime, the last anonymous snapshot framed for each variant
+    /// Per showtime, the last shared snapshot framed for each variant
     /// (plain, compressed per window size): a crowd connecting at once gets
-    /// the owner's one cached text, framed and compressed once here.
-    private var snapshotFrames: [Int64: (text: String, frames: [Int: [UInt8]])] = [:]
+    /// the owner's one encoding, framed and compressed once here.
+    private var snapshotFrames: [Int64: (bytes: [UInt8], frames: [Int: [UInt8]])] = [:]
     private var timer: LoopTimer?
     // The pacing state below is read and written by LiveHub+Pacing.
     /// The window in use: the configured one, stretched (see above).
@@ -162,14 +162,15 @@ final class LiveHub {
         }
     }
 
-    private func snapshotFrame(_ text: String, for watcher: Watcher) -> [UInt8] {
+    private func snapshotFrame(_ snapshot: (bytes: [UInt8], shared: Bool), for watcher: Watcher) -> [UInt8] {
         let socket = watcher.socket
-        // A watcher's own snapshot (its holds marked) is framed for it alone.
-        guard watcher.user == nil else { return socket.frame(.text, Array(text.utf8)) }
-        // Equal strings from the owner's cache share storage: compared in O(1).
-        var entry: (text: String, frames: [Int: [UInt8]]) = snapshotFrames[watcher.showtime].flatMap { $0.text == text ? $0 : nil } ?? (text, [:])
+        // A watcher's own snapshot (its held seats marked) is framed for it alone.
+        guard snapshot.shared else { return socket.frame(.text, snapshot.bytes) }
+        // The owner's shared bytes are one array: equal ones share storage, compared in O(1).
+        let bytes = snapshot.bytes
+        var entry: (bytes: [UInt8], frames: [Int: [UInt8]]) = snapshotFrames[watcher.showtime].flatMap { $0.bytes == bytes ? $0 : nil } ?? (bytes, [:])
         if let frame = entry.frames[socket.frameVariant] { return frame }
-        let frame = socket.frame(.text, Array(text.utf8))
+        let frame = socket.frame(.text, bytes)
         entry.frames[socket.frameVariant] = frame
         snapshotFrames[watcher.showtime] = entry
         return frame

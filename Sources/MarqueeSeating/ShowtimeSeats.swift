@@ -23,6 +23,10 @@ public final class ShowtimeSeats {
     public var holdNumbersReserved: UInt32
     /// Called on the owner loop with every event, in order.
     public var listeners: [(SeatEvent) -> Void] = []
+    /// The readers' copy of this map encoded at some `seq` (MarqueeBooking's
+    /// SeatMapEncoding), kept with the seats so it goes when they go. Set to
+    /// nil when words change back without an event. Owner loop only.
+    public var encoded: AnyObject?
 
     public init(id: Int64, plan: SeatingPlan, startsAtUnix: Int64, endsAtUnix: Int64, cancelled: Bool, nextHoldNumber: UInt32) {
         self.id = id
