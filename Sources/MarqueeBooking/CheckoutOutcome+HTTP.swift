@@ -36,6 +36,10 @@ extension CheckoutOutcome {
             return .error(APIError(.serviceUnavailable, code: "booking_outcome_unknown",
                                    message: "The database went away while confirming; check GET /v1/me/bookings shortly.",
                                    headers: [HTTPResponse.Field(name: "Retry-After", value: "2")]))
+        case .bookingNotSent:
+            return .error(APIError(.serviceUnavailable, code: "booking_not_sent",
+                                   message: "The database was too busy to take the booking; nothing was booked or charged and the hold is kept: retry shortly.",
+                                   headers: [HTTPResponse.Field(name: "Retry-After", value: "1")]))
         case .bookingRefused:
             return .error(.internalError)
         case .paymentFailed:

@@ -147,6 +147,8 @@ final class CheckoutRun {
             writer.whenCommitted(showtime: seats.id) { [self] error in
                 guard let error else { return handle(.bookingCommitted) }
                 if ShowtimeLease.staleShowtimes(error) != nil { ownedElsewhere = true }
+                // Never sent: known not written, unlike a lost answer.
+                if error.wasNotSent { return handle(.bookingNotSent) }
                 if !error.isUnavailable {
                     owner.access.logger.error("booking commit refused", metadata: [
                         "error": .string("\(error)"), "showtime": .stringConvertible(seats.id),

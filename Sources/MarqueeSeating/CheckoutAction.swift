@@ -19,7 +19,7 @@ public enum CheckoutAction: Equatable, Sendable {
     /// and record the hold booked: `seatsBooked` or `seatsLost`.
     case bookSeats(HoldRecord)
     /// Queue the booking's first row, wait for its commit:
-    /// `bookingCommitted` or `bookingCommitFailed`.
+    /// `bookingCommitted`, `bookingCommitFailed` or `bookingNotSent`.
     case commitBooking(BookingRecord)
     /// Capture the authorisation: `captured` or `captureFailed`.
     case capture(intent: String)

@@ -26,6 +26,9 @@ public enum CheckoutEvent: Equatable, Sendable {
     /// `databaseUnavailable`: the commit may or may not have happened;
     /// otherwise PostgreSQL refused it.
     case bookingCommitFailed(databaseUnavailable: Bool)
+    /// The booking's batch never left this process (the database
+    /// connection's queue was full): nothing of it was written.
+    case bookingNotSent
     /// Captured at `nowUnix` (the booking's answer is dated so).
     case captured(nowUnix: Int64)
     case captureFailed

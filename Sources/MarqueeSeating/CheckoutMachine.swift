@@ -30,6 +30,7 @@
 ///     confirming -authorized-> bookingSeats; -requiresAction/providerFailed-> awaitingAuthentication
 ///     awaitingAuthentication -expire()-> finished (authorisation cancelled)
 ///     committingBooking -bookingCommitted-> capturing -captured-> finished
+///     committingBooking -bookingNotSent-> finished (authorisation cancelled, hold kept)
 ///     capturing -captureFailed-> cancellingBooking -bookingCancelled-> finished (authorisation cancelled)
 ///     any other outcome -> finished
 public struct CheckoutMachine: Sendable {
@@ -120,11 +121,10 @@ public struct CheckoutMachine: Sendable {
         case (.committingBooking, .bookingCommitFailed(databaseUnavailable: true)):
             return finish(CheckoutEnding(hold: .forgetShowtime, outcome: .bookingOutcomeUnknown))
         case (.committingBooking, .bookingCommitFailed(databaseUnavailable: false)):
-            payment.status = .cancelled
-            payment.errorCode = "booking_refused"
-            var restored = hold
-            restored.paying = false
-            return finish(CheckoutEnding(cancelAuthorization: intent, payment: payment, hold: .restore(restored), outcome: .bookingRefused))
+            return unbooked("booking_refused", .bookingRefused)
+        case (.committingBooking, .bookingNotSent):
+            // Known not written: the buyer keeps the hold and may retry.
+            return unbooked("booking_not_sent", .bookingNotSent)
 
         case (.capturing, .captured(let nowUnix)):
             payment.status = .captured
@@ -177,6 +177,16 @@ public struct CheckoutMachine: Sendable {
         payment.status = status
         payment.errorCode = code
         return finish(CheckoutEnding(cancelAuthorization: intent, payment: payment, hold: .resume(number: hold.number), outcome: outcome))
+    }
+
+    /// Ends an attempt whose booking is surely not in PostgreSQL: recorded
+    /// cancelled with `code`, the authorisation cancelled, the seats held again.
+    private mutating func unbooked(_ code: String, _ outcome: CheckoutOutcome) -> CheckoutAction {
+        payment.status = .cancelled
+        payment.errorCode = code
+        var restored = hold
+        restored.paying = false
+        return finish(CheckoutEnding(cancelAuthorization: intent, payment: payment, hold: .restore(restored), outcome: outcome))
     }
 
     private mutating func finish(_ ending: CheckoutEnding) -> CheckoutAction {

@@ -16,6 +16,9 @@ public enum CheckoutOutcome: Equatable, Sendable {
     case holdExpired
     /// The booking's commit may have happened: the buyer looks it up.
     case bookingOutcomeUnknown
+    /// The booking was never sent to the database (its queue was full):
+    /// nothing was booked or charged, the hold is kept.
+    case bookingNotSent
     /// PostgreSQL refused the booking: a bug, answered as one.
     case bookingRefused
     /// The capture failed: the booking is cancelled, nothing was sold.

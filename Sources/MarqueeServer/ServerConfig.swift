@@ -31,6 +31,9 @@ public struct ServerConfig: Sendable {
     /// PostgreSQL; each shard keeps one pipelined connection to it. Nil runs
     /// without a database (`/readyz` then checks nothing but shutdown).
     public var databaseURL: String?
+    /// Queries a shard's connection keeps queued or in flight; past it a
+    /// query fails at once, unsent (`PostgresError.tooManyQueued`).
+    public var databaseQueueLimit = 10_000
     /// The time shards and features decide by (the `Date` header, token
     /// expiry); tests may drive it by hand.
     public var clock = TimeSource.system

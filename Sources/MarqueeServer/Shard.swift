@@ -71,7 +71,7 @@ final class Shard {
         self.routes = routes
         self.server = server
         metrics = ShardMetrics(patterns: routes.router.patterns)
-        database = config.databaseURL.map { PostgresConnection(loop: loop, url: $0, logger: logger) }
+        database = config.databaseURL.map { PostgresConnection(loop: loop, url: $0, logger: logger, maxQueued: config.databaseQueueLimit) }
         var logger = logger
         logger[metadataKey: "shard"] = .stringConvertible(index)
         self.logger = logger

@@ -60,10 +60,12 @@ public final class PostgresConnection {
     public var onNotification: ((String, String) -> Void)?
     /// Called every time the connection becomes ready (first connect and reconnects).
     public var onReady: (() -> Void)?
-    public let maxQueued = 10_000
+    /// Queries queued or in flight past which a query fails at once, unsent.
+    public let maxQueued: Int
 
-    public init(loop: EventLoop, url: String, logger: Logger = Logger(label: "marquee.postgres")) {
+    public init(loop: EventLoop, url: String, logger: Logger = Logger(label: "marquee.postgres"), maxQueued: Int = 10_000) {
         self.loop = loop
+        self.maxQueued = maxQueued
         self.conninfo = url
         self.logger = logger
         self.logger[metadataKey: "shard"] = .stringConvertible(loop.index)

@@ -30,6 +30,11 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// True when the query never left this process (its connection's
+    /// queue was full): nothing of it ran, unlike a query the database
+    /// may have run before its answer was lost.
+    public var wasNotSent: Bool { self == .tooManyQueued }
+
     /// True when the database itself is unreachable, rather than the query wrong.
     public var isUnavailable: Bool {
         switch self {

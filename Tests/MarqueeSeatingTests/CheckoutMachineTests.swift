@@ -211,6 +211,17 @@ struct CheckoutMachineTests {
             hold: .restore(restored), outcome: .bookingRefused)))
     }
 
+    @Test("a booking the database queue never took cancels the authorisation and puts the hold back: known unwritten")
+    func bookingNotSent() {
+        var machine = Self.authorized()
+        _ = machine.handle(.seatsBooked)
+        var restored = Self.hold
+        restored.paying = false
+        #expect(machine.handle(.bookingNotSent) == .finish(CheckoutEnding(
+            cancelAuthorization: "pi_1", payment: Self.attempt(.cancelled, "booking_not_sent", intent: "pi_1"),
+            hold: .restore(restored), outcome: .bookingNotSent)))
+    }
+
     @Test("a failed capture cancels the booking before answering, then frees its seats and cancels the authorisation")
     func captureFailed() {
         var machine = Self.capturing()

@@ -31,7 +31,8 @@ public final class MarqueeTestServer {
     public init(cacheTTLMilliseconds: UInt64 = 60_000, shards: Int = 2, sharing other: MarqueeTestServer? = nil,
                 booking: (inout BookingConfig) -> Void = { _ in },
                 catalog configureCatalog: (inout CatalogConfig) -> Void = { _ in },
-                users: (inout UsersConfig) -> Void = { _ in }) throws {
+                users: (inout UsersConfig) -> Void = { _ in },
+                server configureServer: (inout ServerConfig) -> Void = { _ in }) throws {
         let serverURL = try #require(TestDatabase.serverURL, "TEST_DATABASE_URL must point at PostgreSQL (scripts/test.sh sets it)")
         if let other {
             databaseName = other.databaseName
@@ -50,6 +51,7 @@ public final class MarqueeTestServer {
         config.port = 0
         config.shards = shards
         config.databaseURL = databaseURL
+        configureServer(&config)
         var catalog = CatalogConfig()
         catalog.adminToken = Self.adminToken
         catalog.cacheTTLMilliseconds = cacheTTLMilliseconds
