@@ -4,7 +4,7 @@
 # runs the HTTP parser fuzzer, runs the concurrency tests under Thread
 # Sanitizer, Autobahn's WebSocket cases, the deployment checks (Dockerfile,
 # compose, the proxy config, the image's build), the compose topology with
-# three instances behind nginx on loopback, the benchmarks package's
+# three instances behind nginx on loopback, the abuse script, the benchmarks package's
 # tests and a smoke run of the benchmark harness, a checkout through
 # localstripe (and through Stripe's test mode when STRIPE_SECRET_KEY is
 # set), then every test. Exits non-zero on any failure.
@@ -96,6 +96,9 @@ scripts/deploy-checks.sh
 
 step "several instances on loopback: PostgreSQL, three servers, nginx with deploy/nginx.conf (sale, direct clients, SIGSTOP, kill -9)"
 scripts/topology.sh
+
+step "abuse: sign-up, ping, slow-body, connection and seat-map floods against a real server, a normal client alongside"
+scripts/abuse.sh
 
 step "benchmarks package (Benchmarks/Package.swift): build, then the load generator kit's tests"
 # A package of its own: it builds the server's modules again in
