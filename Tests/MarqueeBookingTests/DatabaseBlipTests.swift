@@ -9,7 +9,7 @@ import Testing
 /// the buyer whose commit failed passes 3-D Secure, so that commit can be
 /// timed by the test (it comes with the confirm).
 @Suite("A database blip during one buyer's booking commit", .serialized,
-       .disabled("issue 24 item 5: the reload drops acknowledged holds and cancels 3-D Secure checkouts (not fixed yet)"))
+       .disabled("a known fault (README, Limits): the reload after a blip drops acknowledged holds and cancels 3-D Secure checkouts"))
 final class DatabaseBlipTests {
     let fixture: BookingFixture
     var server: MarqueeTestServer { fixture.server }
