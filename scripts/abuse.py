@@ -9,7 +9,7 @@ and check that a normal client keeps being served (run by scripts/abuse.sh):
              closes it, and its memory stays bounded;
 3. slow:     bodies trickled a byte at a time get 408 at the request deadline;
              connections past the per-address cap get 503 at once;
-4. seats:    many connections reading one hot showtime's seat map while a
+4. seats:    64 connections reading one hot showtime's seat map while a
              normal user holds and releases seats there: every read is 200.
 
 Attackers connect from 127.0.0.2 and 127.0.0.3 (all of 127/8 is loopback),
@@ -306,7 +306,7 @@ class Abuse:
             conn.close()
             return statuses
 
-        results, latencies, failures = self.run_with(read, self.buyer(showtime, label), attackers=32)
+        results, latencies, failures = self.run_with(read, self.buyer(showtime, label), attackers=64)
         statuses = {}
         for result in results:
             for key, count in (result or {}).items():
