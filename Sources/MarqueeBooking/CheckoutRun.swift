@@ -1,5 +1,6 @@
 import Logging
 import MarqueeHTTP
+import MarqueeLoop
 import MarqueePayments
 import MarqueeSeating
 import MarqueeStore
@@ -84,6 +85,8 @@ final class CheckoutRun {
     /// A write was refused because another instance owns the showtime now:
     /// the answer says so, whatever the machine's outcome (never a success).
     private var ownedElsewhere = false
+    /// Paces the writes of a booking being settled while the database is away.
+    private var settleTimer: LoopTimer?
 
     init(_ machine: CheckoutMachine, owner: OwnerShard, writer: BatchWriter, seats: ShowtimeSeats, reply: Reply) {
         self.machine = machine
@@ -98,7 +101,10 @@ final class CheckoutRun {
     var isAwaitingAuthentication: Bool { machine.state == .awaitingAuthentication }
     /// The booking is (or is being) committed and its payment not yet
     /// settled: captured, or the booking cancelled after a refused capture.
-    var isCapturing: Bool { [.committingBooking, .capturing, .cancellingBooking].contains(machine.state) }
+    /// Whether its showtime's map is still the copy this checkout started
+    /// on (not dropped since: its lease lost, or the showtime over).
+    private var isCurrent: Bool { owner.showtimes[seats.id] === seats }
+    var isCapturing: Bool { [.committingBooking, .settlingBooking, .capturing, .cancellingBooking].contains(machine.state) }
 
     func start() { perform(machine.start()) }
 
@@ -110,6 +116,12 @@ final class CheckoutRun {
     func expire() {
         reply = nil
         perform(machine.expire())
+    }
+
+    /// The shard stops: no more retries (its loop must be able to end).
+    func stop() {
+        settleTimer?.close()
+        settleTimer = nil
     }
 
     private func handle(_ event: CheckoutEvent) { perform(machine.handle(event)) }
@@ -139,6 +151,12 @@ final class CheckoutRun {
         case .retrieve(let intent):
             owner.payments.retrieve(intent, on: loop) { [self] result in handle(readBack(result)) }
         case .bookSeats(let hold):
+            // The copy was dropped (its lease lost) while the provider
+            // answered: nothing is booked on it, its holds count no more.
+            guard isCurrent else {
+                ownedElsewhere = true
+                return handle(.seatsLost)
+            }
             guard seats.bookHold(hold, userHolds: owner.engine.userHolds, now: owner.now()) else { return handle(.seatsLost) }
             owner.persist(hold, in: seats, status: .booked)
             handle(.seatsBooked)
@@ -156,6 +174,14 @@ final class CheckoutRun {
                 }
                 handle(.bookingCommitFailed(databaseUnavailable: error.isUnavailable))
             }
+        case .settleBooking(let booking, let outcome):
+            guard let outcome else {
+                let timer = settleTimer ?? LoopTimer(loop: loop)
+                settleTimer = timer
+                return timer.start(after: Self.settleRetryMilliseconds) { [self] in settle(booking) }
+            }
+            answer(outcome)
+            settle(booking)
         case .capture(let intent):
             owner.payments.capture(intent, on: loop) { [self] captured in
                 switch captured {
@@ -176,6 +202,27 @@ final class CheckoutRun {
             }
         case .finish(let ending):
             finish(ending)
+        }
+    }
+
+    static let settleRetryMilliseconds: UInt64 = 500
+
+    /// Writes a booking of unknown outcome again (BookingSettlement).
+    private func settle(_ booking: BookingRecord) {
+        guard let database = owner.access.database else { return handle(.showtimeOwnedElsewhere) }
+        database.query(BookingSettlement.sql, BookingSettlement.parameters(booking, fence: owner.fence(of: seats.id))) { [self] result in
+            guard case .failure(let error) = result else { return handle(.bookingCommitted) }
+            if ShowtimeLease.staleShowtimes(error) != nil {
+                owner.dropLost([seats.id])
+                return handle(.showtimeOwnedElsewhere)
+            }
+            if error.wasNotSent { return handle(.bookingNotSent) }
+            if !error.isUnavailable {
+                owner.access.logger.error("settling a booking refused", metadata: [
+                    "error": .string("\(error)"), "showtime": .stringConvertible(seats.id),
+                ])
+            }
+            handle(.bookingCommitFailed(databaseUnavailable: error.isUnavailable))
         }
     }
 
@@ -215,8 +262,9 @@ final class CheckoutRun {
     }
 
     private func finish(_ ending: CheckoutEnding) {
+        stop()
         let key = OwnerShard.HoldKey(showtime: seats.id, number: machine.hold.number)
-        if owner.checkouts[key] === self { owner.checkouts[key] = nil }
+        if owner.checkouts[key] === self { owner.checkoutEnded(key) }
         if let intent = ending.cancelAuthorization {
             owner.payments.cancel(intent, on: owner.access.loop) { [owner] result in
                 if case .failure(let error) = result {
@@ -228,15 +276,15 @@ final class CheckoutRun {
         }
         if let payment = ending.payment { writer.payment(BatchWriter.PaymentRow(payment, isNew: false)) }
         if let booking = ending.booking { writer.booking(BatchWriter.BookingRow(booking, isNew: false)) }
-        switch ending.hold {
+        switch isCurrent ? ending.hold : .handedOver {
         case .resume(let number):
             seats.resumeHold(number)
         case .restore(let hold):
             if seats.restoreHold(hold, userHolds: owner.engine.userHolds) { owner.persist(hold, in: seats, status: .live) }
         case .unbook(let booked, let booking):
             seats.freeBookedSeats(booked, booking: booking)
-        case .forgetShowtime:
-            owner.forget(seats.id)
+        case .handedOver:
+            break
         case .becameBooking:
             break
         }

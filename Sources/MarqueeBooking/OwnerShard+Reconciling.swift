@@ -54,7 +54,7 @@ extension OwnerShard {
         var pass = PaymentReconciler.Pass(fence: fence)
         // A loaded map is the truth for its seats: nothing is booked behind its back.
         pass.mayBook = loading || showtimes[showtime] == nil
-        pass.skip = Set(checkouts.keys.filter { $0.showtime == showtime }.map(\.number))
+        pass.underWay = { [unowned self] number in checkouts[HoldKey(showtime: showtime, number: number)] != nil }
         pass.mayRefund = { [unowned self] intent in (refundRetries[intent]?.due ?? 0) <= SystemClock.monotonicNanoseconds() }
         pass.refunded = { [unowned self] intent, succeeded in
             if succeeded { refundRetries[intent] = nil } else { refundFailed(intent) }

@@ -35,6 +35,9 @@ final class OwnerShard {
     private let plans = SeatingPlanCache()
     /// Checkouts under way or awaiting 3-D Secure, by hold.
     var checkouts: [HoldKey: CheckoutRun] = [:]
+    /// Reloads waiting for the checkouts still running on a dropped copy
+    /// of their showtime (`afterCheckouts`).
+    private var reloadsWaiting: [Int64: [() -> Void]] = [:]
     /// Reconciliation passes under way, with who waits for each (OwnerShard+Reconciling).
     var reconciling: [Int64: [(APIError?) -> Void]] = [:]
     /// Failed refunds by intent: failures so far, and when the next try is due (monotonic ns).
@@ -71,6 +74,7 @@ final class OwnerShard {
         }
         writer?.onFenceRefused = { [unowned self] stale in dropLost(stale) }
         access.onFinish { [unowned self] in
+            for run in checkouts.values { run.stop() }
             ticker?.close()
             ticker = nil
             sweepTimer?.close()
@@ -128,24 +132,50 @@ final class OwnerShard {
                 }
                 forget(id)
                 leases[id] = lease
-                writer?.own(id, fence: lease.fence)
                 startRenewal()
-                ShowtimeLoader.load(id, database: database, reconcile: { [self] in reconcile($0, loading: true, fence: lease.fence, $1) }, plans: plans) { [self] result in
-                    if case .success(let seats) = result {
-                        showtimes[id] = seats
-                        for hold in seats.holds.values {
-                            engine.userHolds.add(hold.userID)
-                            wheel.add(HoldKey(showtime: id, number: hold.number), due: hold.expiry)
-                        }
-                        startTicker()
-                    } else {
-                        // Not renewed from now on: the lease runs out by itself.
-                        leases[id] = nil
-                    }
-                    finishLoading(id, result)
+                afterCheckouts(of: id) { [self] in
+                    writer?.own(id, fence: lease.fence)
+                    load(id, fence: lease.fence, database: database)
                 }
             }
         }
+    }
+
+    /// Reads a showtime's seat map, its payments settled first, once this
+    /// shard holds its lease and nothing runs on an older copy.
+    private func load(_ id: Int64, fence: Int64, database: PostgresConnection) {
+        ShowtimeLoader.load(id, database: database, reconcile: { [self] in reconcile($0, loading: true, fence: fence, $1) }, plans: plans) { [self] result in
+            if case .success(let seats) = result {
+                showtimes[id] = seats
+                for hold in seats.holds.values {
+                    engine.userHolds.add(hold.userID)
+                    wheel.add(HoldKey(showtime: id, number: hold.number), due: hold.expiry)
+                }
+                startTicker()
+            } else {
+                // Not renewed from now on: the lease runs out by itself.
+                leases[id] = nil
+            }
+            finishLoading(id, result)
+        }
+    }
+
+    /// Runs `body` once no checkout of showtime `id` is under way. A
+    /// showtime is reloaded only then: a checkout still running on the
+    /// dropped copy (its lease was lost, or it ended) writes and answers
+    /// from that copy, and a map read before its writes land would not
+    /// know them; the load's reconciliation leaves their attempts alone
+    /// only while they are listed.
+    private func afterCheckouts(of id: Int64, _ body: @escaping () -> Void) {
+        guard checkouts.keys.contains(where: { $0.showtime == id }) else { return body() }
+        reloadsWaiting[id, default: []].append(body)
+    }
+
+    /// A checkout is over (CheckoutRun.finish).
+    func checkoutEnded(_ key: HoldKey) {
+        checkouts[key] = nil
+        guard reloadsWaiting[key.showtime] != nil, !checkouts.keys.contains(where: { $0.showtime == key.showtime }) else { return }
+        for reload in reloadsWaiting.removeValue(forKey: key.showtime) ?? [] { reload() }
     }
 
     private func finishLoading(_ id: Int64, _ result: Result<ShowtimeSeats, APIError>) {
@@ -229,8 +259,9 @@ final class OwnerShard {
     }
 
     /// Drops a showtime's in-memory state (its holds' slots in the per-user
-    /// counts with it): after it ended, or after a commit whose outcome is
-    /// unknown, so the next touch reloads it from PostgreSQL.
+    /// counts with it): after it ended, or when its lease was lost, so the
+    /// next touch takes the lease and reloads it from PostgreSQL (once the
+    /// checkouts still running on this copy are over: `afterCheckouts`).
     func forget(_ id: Int64) {
         leases[id] = nil
         guard let seats = showtimes.removeValue(forKey: id) else { return }

@@ -29,7 +29,8 @@ import MarqueeStore
 ///   authorisation cancelled, so no seat is ever sold unpaid;
 /// - a booking whose refund failed: refunded again when `mayRefund` says
 ///   its backoff is over.
-/// Holds in `skip` (checkouts under way here) are left alone. A pass runs
+/// A hold whose checkout is under way here (`underWay`, asked as each row
+/// comes up, so a checkout that started during the pass counts) is left alone. A pass runs
 /// only under the showtime's lease, and its seat writes (a booking, the
 /// cancel of an unpaid one) carry the lease's fence like every other seat
 /// write, so a pass on an instance that lost the lease changes no seat.
@@ -51,7 +52,8 @@ final class PaymentReconciler {
         /// The showtime's lease fence (`marquee_check_fences`).
         var fence: Int64
         var mayBook = true
-        var skip: Set<UInt32> = []
+        /// Whether a checkout of this hold is under way on this shard.
+        var underWay: (UInt32) -> Bool = { _ in false }
         /// Whether a failed refund of this intent is due for another try.
         var mayRefund: (String) -> Bool = { _ in true }
         /// A refund tried again: succeeded or not.
@@ -78,14 +80,15 @@ final class PaymentReconciler {
             case .failure(let error):
                 completion(APIError(databaseFailure: error))
             case .success(let rows):
-                settle(showtime, rows.rows.filter { !pass.skip.contains(UInt32($0[1] ?? "") ?? 0) }[...], pass, completion)
+                settle(showtime, rows.rows[...], pass, completion)
             }
         }
     }
 
     private func settle(_ showtime: Int64, _ rows: ArraySlice<[String?]>, _ pass: Pass, _ completion: @escaping (APIError?) -> Void) {
-        guard let row = rows.first else { return completion(nil) }
-        let rest = rows.dropFirst()
+        let pending = rows.drop { pass.underWay(UInt32($0[1] ?? "") ?? 0) }
+        guard let row = pending.first else { return completion(nil) }
+        let rest = pending.dropFirst()
         let next: PostgresConnection.Completion = { [self] result in
             if case .failure(let error) = result { return completion(APIError(databaseFailure: error)) }
             settle(showtime, rest, pass, completion)
@@ -130,7 +133,13 @@ final class PaymentReconciler {
         let request = PaymentRequest(amountCents: amount, currency: currency, paymentMethod: method,
                                      idempotencyKey: PaymentAttempt.idempotencyKey(showtime: showtime, hold: number, attempt: attempt),
                                      metadata: PaymentAttempt.metadata(showtime: showtime, hold: number, user: user, attempt: attempt))
-        provider.authorize(request, on: loop, found)
+        provider.authorize(request, on: loop) { [self] result in
+            // A replay under the same key answers as the first request was
+            // answered (providers keep that answer for a day), not as the
+            // intent is now: the checkout may have cancelled it since.
+            guard case .success(let replayed) = result else { return found(result) }
+            provider.retrieve(replayed.id, on: loop, found)
+        }
     }
 
     /// An attempt's intent as the provider knows it: booked if authorised

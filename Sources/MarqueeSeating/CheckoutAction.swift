@@ -21,6 +21,11 @@ public enum CheckoutAction: Equatable, Sendable {
     /// Queue the booking's first row, wait for its commit:
     /// `bookingCommitted`, `bookingCommitFailed` or `bookingNotSent`.
     case commitBooking(BookingRecord)
+    /// Answer the buyer with the outcome if given, then queue the booking's
+    /// row again (an upsert: it may be in PostgreSQL already) and wait for
+    /// its commit: `bookingCommitted`, `bookingCommitFailed`,
+    /// `bookingNotSent` or `showtimeOwnedElsewhere`.
+    case settleBooking(BookingRecord, answering: CheckoutOutcome?)
     /// Capture the authorisation: `captured` or `captureFailed`.
     case capture(intent: String)
     /// Record the attempt failed, cancel the booking in PostgreSQL:
@@ -40,9 +45,9 @@ public struct CheckoutEnding: Equatable, Sendable {
         case restore(HoldRecord)
         /// The cancelled booking's seats are freed (ShowtimeSeats.freeBookedSeats).
         case unbook(seats: [Int], booking: UInt32)
-        /// Drop the showtime's memory: PostgreSQL is the truth, the next
-        /// touch reloads it and the reconciler settles the payment.
-        case forgetShowtime
+        /// Nothing here: another instance owns the showtime now, and its
+        /// reconciler settles the payment from PostgreSQL.
+        case handedOver
         /// Nothing: it is the booking now.
         case becameBooking
     }

@@ -29,6 +29,9 @@ public enum CheckoutEvent: Equatable, Sendable {
     /// The booking's batch never left this process (the database
     /// connection's queue was full): nothing of it was written.
     case bookingNotSent
+    /// A write was refused by the showtime's lease fence: another instance
+    /// owns it now.
+    case showtimeOwnedElsewhere
     /// Captured at `nowUnix` (the booking's answer is dated so).
     case captured(nowUnix: Int64)
     case captureFailed

@@ -31,6 +31,9 @@
 ///     awaitingAuthentication -expire()-> finished (authorisation cancelled)
 ///     committingBooking -bookingCommitted-> capturing -captured-> finished
 ///     committingBooking -bookingNotSent-> finished (authorisation cancelled, hold kept)
+///     committingBooking -bookingCommitFailed(unavailable)-> settlingBooking (buyer answered: outcome unknown)
+///     settlingBooking -bookingCommitted-> capturing; -unavailable/notSent-> settlingBooking (written again)
+///     settlingBooking -showtimeOwnedElsewhere-> finished (the new owner's reconciler settles it)
 ///     capturing -captureFailed-> cancellingBooking -bookingCancelled-> finished (authorisation cancelled)
 ///     any other outcome -> finished
 public struct CheckoutMachine: Sendable {
@@ -42,6 +45,11 @@ public struct CheckoutMachine: Sendable {
         case confirming
         case bookingSeats
         case committingBooking
+        /// The booking's commit met a database outage: it may or may not
+        /// be in PostgreSQL. Its seats stay booked in the map, and the
+        /// same row is written again (an upsert of the same state) until
+        /// a commit is known; then the payment is captured.
+        case settlingBooking
         case capturing
         case cancellingBooking
         case finished
@@ -115,11 +123,25 @@ public struct CheckoutMachine: Sendable {
         case (.bookingSeats, .seatsLost):
             return unpaid(.cancelled, "hold_lost", cancelling: intent, .holdExpired)
 
-        case (.committingBooking, .bookingCommitted):
+        case (.committingBooking, .bookingCommitted), (.settlingBooking, .bookingCommitted):
             state = .capturing
             return .capture(intent: intent)
         case (.committingBooking, .bookingCommitFailed(databaseUnavailable: true)):
-            return finish(CheckoutEnding(hold: .forgetShowtime, outcome: .bookingOutcomeUnknown))
+            // The map keeps the seats booked and stays loaded: dropping it
+            // would reload it while other checkouts run on it, before the
+            // holds acknowledged meanwhile are written.
+            state = .settlingBooking
+            return .settleBooking(booking!, answering: .bookingOutcomeUnknown)
+        case (.settlingBooking, .bookingCommitFailed(databaseUnavailable: true)), (.settlingBooking, .bookingNotSent):
+            return .settleBooking(booking!, answering: nil)
+        case (.settlingBooking, .bookingCommitFailed(databaseUnavailable: false)):
+            // Refused, though the map had the seats free: the first write
+            // did not land (else this one would change nothing).
+            return unbooked("booking_refused", .bookingRefused)
+        case (.settlingBooking, .showtimeOwnedElsewhere):
+            // The first write may have landed: nothing is cancelled. The
+            // showtime's new owner reconciles the attempt (books or lets it go).
+            return finish(CheckoutEnding(hold: .handedOver, outcome: .bookingOutcomeUnknown))
         case (.committingBooking, .bookingCommitFailed(databaseUnavailable: false)):
             return unbooked("booking_refused", .bookingRefused)
         case (.committingBooking, .bookingNotSent):

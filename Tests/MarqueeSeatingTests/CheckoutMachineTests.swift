@@ -192,12 +192,41 @@ struct CheckoutMachineTests {
         #expect(machine.state == .finished)
     }
 
-    @Test("a commit whose outcome is unknown drops the showtime's memory; nothing is cancelled")
+    @Test("a commit whose outcome is unknown answers so, keeps the seats booked and writes the booking again until it is known")
     func bookingOutcomeUnknown() {
         var machine = Self.authorized()
         _ = machine.handle(.seatsBooked)
         #expect(machine.handle(.bookingCommitFailed(databaseUnavailable: true))
-            == .finish(CheckoutEnding(hold: .forgetShowtime, outcome: .bookingOutcomeUnknown)))
+            == .settleBooking(Self.booking, answering: .bookingOutcomeUnknown))
+        #expect(machine.state == .settlingBooking)
+        // Still away, or the queue full: written again, nobody answered twice.
+        #expect(machine.handle(.bookingCommitFailed(databaseUnavailable: true)) == .settleBooking(Self.booking, answering: nil))
+        #expect(machine.handle(.bookingNotSent) == .settleBooking(Self.booking, answering: nil))
+        #expect(machine.state == .settlingBooking)
+        #expect(machine.handle(.bookingCommitted) == .capture(intent: "pi_1"))
+        #expect(machine.state == .capturing)
+    }
+
+    @Test("a booking being settled that PostgreSQL refuses is unbooked: the authorisation cancelled, the hold restored")
+    func settlingRefused() {
+        var machine = Self.authorized()
+        _ = machine.handle(.seatsBooked)
+        _ = machine.handle(.bookingCommitFailed(databaseUnavailable: true))
+        var restored = Self.hold
+        restored.paying = false
+        #expect(machine.handle(.bookingCommitFailed(databaseUnavailable: false)) == .finish(CheckoutEnding(
+            cancelAuthorization: "pi_1", payment: Self.attempt(.cancelled, "booking_refused", intent: "pi_1"),
+            hold: .restore(restored), outcome: .bookingRefused)))
+    }
+
+    @Test("a booking being settled when another instance took the showtime: nothing cancelled, left to the new owner")
+    func settlingHandedOver() {
+        var machine = Self.authorized()
+        _ = machine.handle(.seatsBooked)
+        _ = machine.handle(.bookingCommitFailed(databaseUnavailable: true))
+        #expect(machine.handle(.showtimeOwnedElsewhere)
+            == .finish(CheckoutEnding(hold: .handedOver, outcome: .bookingOutcomeUnknown)))
+        #expect(machine.state == .finished)
     }
 
     @Test("a refused booking commit cancels the authorisation and puts the hold back as it was")
