@@ -270,7 +270,7 @@ paths.update({
                        "each seat once with its state now, and when the server accepted the oldest of them (RFC 3339, milliseconds) (applying a change already in the snapshot is harmless). "
                        "A client that sees from_seq != its last seq + 1 sends {\"type\":\"resync\"} "
                        "and gets a new snapshot. The server pings after 20 s of silence and closes peers silent for 40 s; a watcher that falls 256 KiB behind skips deltas and gets a "
-                       "snapshot when it drains, or is closed with 1013 after 10 s; the showtime not existing closes with 1008. "
+                       "snapshot when it drains, or is closed with 1013 after 10 s; the showtime not existing closes with 1008; a showtime over and no longer loaded sends its final snapshot, then closes with 1000 showtime_ended. "
                        "Compression: a client offering permessage-deflate (RFC 7692, Sec-WebSocket-Extensions) gets it with server_no_context_takeover (every server message compressed on its own); "
                        "server_max_window_bits 9 to 15 and client_no_context_takeover are honoured, an offer that cannot be (server_max_window_bits=8, unknown parameters) is declined and the socket stays uncompressed; "
                        "the client's compressed messages are accepted (size limits apply decompressed: 1009; invalid DEFLATE data: 1007).",

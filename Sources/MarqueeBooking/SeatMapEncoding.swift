@@ -32,6 +32,9 @@ final class SeatMapEncoding {
     /// `{"type":"snapshot",` replaces the body's `{`.
     private static let snapshotPrefix = Array("{\"type\":\"snapshot\",".utf8)
 
+    /// The live snapshot message of a `/seats` body.
+    static func snapshot(ofBody body: [UInt8]) -> [UInt8] { snapshotPrefix + body.dropFirst() }
+
     private init(seq: UInt64, encodedAt: UInt32, until: UInt32, body: [UInt8], mineAt: [Int32], fragments: SeatFragments) {
         self.seq = seq
         self.encodedAt = encodedAt
@@ -94,7 +97,7 @@ final class SeatMapEncoding {
     /// The live snapshot message for `user`, and whether it is the shared
     /// one (the same bytes for every watcher without seats held here).
     func snapshot(for user: Int64?, in seats: ShowtimeSeats, now: UInt32) -> (bytes: [UInt8], shared: Bool) {
-        let shared = snapshotBytes ?? Self.snapshotPrefix + body.dropFirst()
+        let shared = snapshotBytes ?? Self.snapshot(ofBody: body)
         snapshotBytes = shared
         let marks = mine(of: user, in: seats, now: now)
         if marks.isEmpty { return (shared, true) }

@@ -35,6 +35,14 @@ public struct ShowtimeOwner {
         return SeatMapReaders.on(access).current(seats, now: now).snapshot(for: user, in: seats, now: now)
     }
 
+    /// The snapshot of a showtime evicted after it ended, from the copy
+    /// its `/seats` readers get (SeatMapReaders), while that is kept: its
+    /// map no longer changes, so a watcher needs no reload.
+    public func endedSnapshot(_ id: Int64) -> [UInt8]? {
+        guard shard.loaded(id) == nil, let body = SeatMapReaders.on(access).endedMap(id) else { return nil }
+        return SeatMapEncoding.snapshot(ofBody: body)
+    }
+
     /// A seat state's name in answers and live deltas.
     public static func stateName(_ state: SeatWord.State) -> String { BookingJSON.stateName(state) }
 }

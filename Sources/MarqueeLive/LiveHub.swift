@@ -138,6 +138,15 @@ final class LiveHub {
         let reply = LoopBound(watcher, loop: access.loop)
         let hub = LoopBound(self, loop: access.loop)
         engine.onShowtimeOwner(of: showtime, from: access) { owner in
+            if let ended = owner.endedSnapshot(showtime) {
+                // Over and evicted: its final map, and nothing will follow.
+                return reply.execute { watcher in
+                    watcher.snapshotRequested = false
+                    watcher.hasSnapshot = true
+                    watcher.socket.send(frame: watcher.socket.frame(.text, ended))
+                    watcher.socket.close(code: WebSocketCloseCode.normal, reason: Self.endedReason)
+                }
+            }
             owner.showtime(showtime) { result in
                 switch result {
                 case .success(let seats):
@@ -161,6 +170,9 @@ final class LiveHub {
             }
         }
     }
+
+    /// The close reason after an ended showtime's final snapshot.
+    static let endedReason = "showtime_ended"
 
     private func snapshotFrame(_ snapshot: (bytes: [UInt8], shared: Bool), for watcher: Watcher) -> [UInt8] {
         let socket = watcher.socket

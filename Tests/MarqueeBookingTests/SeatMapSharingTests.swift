@@ -3,7 +3,8 @@ import MarqueeTestSupport
 import Testing
 
 /// The seat map's one encoding per change (SeatMapEncoding), shared by
-/// every reader, and an ended showtime's map answered without a reload.
+/// every reader, and an ended showtime's map answered without a reload
+/// (to `/seats` readers and live watchers alike).
 @Suite("Seat maps shared by their readers", .serialized)
 final class SeatMapSharingTests {
     let clock = ManualClock(wallSeconds: SystemClock.wallSeconds())
@@ -59,7 +60,7 @@ final class SeatMapSharingTests {
         #expect(try fixture.states()["E1"] == "free", "an encoding stands only until its earliest held seat's expiry")
     }
 
-    @Test("an ended showtime's map is answered after its eviction without reloading it")
+    @Test("an ended showtime's map is answered after its eviction without reloading it, live watchers' too")
     func ended() throws {
         let buyer = try fixture.customers(1)[0].token
         let hold = try #require(fixture.hold(["B2"], token: buyer).object?["id"] as? String)
@@ -81,5 +82,15 @@ final class SeatMapSharingTests {
             #expect(after.first { $0["label"] as? String == "B2" }?["state"] as? String == "booked")
         }
         #expect(try fixture.sql(lease) == leased, "no reload: the lease was not taken again")
+
+        // The live map too: its final snapshot, then a normal close.
+        let socket = try TestWebSocket(port: server.port, path: "/v1/showtimes/\(fixture.showtime)/live")
+        let snapshot = try socket.read()
+        #expect(snapshot.opcode == 1 && snapshot.text.hasPrefix(#"{"type":"snapshot","#), "\(snapshot.text.prefix(80))")
+        #expect(snapshot.text.contains(#""label":"B2""#))
+        let close = try socket.read()
+        #expect(close.closeCode == 1000, "\(close)")
+        #expect(String(decoding: close.payload.dropFirst(2), as: UTF8.self) == "showtime_ended")
+        #expect(try fixture.sql(lease) == leased, "no reload for the live map either")
     }
 }
