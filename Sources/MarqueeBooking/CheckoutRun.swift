@@ -87,6 +87,12 @@ final class CheckoutRun {
     private var ownedElsewhere = false
     /// Paces the writes of a booking being settled while the database is away.
     private var settleTimer: LoopTimer?
+    /// The shard is stopping: no more settling writes.
+    private var stopped = false
+    /// The lease fence of the copy this checkout runs on: its writes outside
+    /// the batch writer carry it, so after the showtime changed hands (even
+    /// back to this instance) they are refused, never applied to a newer map.
+    private let fence: String
 
     init(_ machine: CheckoutMachine, owner: OwnerShard, writer: BatchWriter, seats: ShowtimeSeats, reply: Reply) {
         self.machine = machine
@@ -94,6 +100,7 @@ final class CheckoutRun {
         self.writer = writer
         self.seats = seats
         self.reply = reply
+        fence = owner.fence(of: seats.id)
     }
 
     var user: Int64 { machine.hold.userID }
@@ -120,6 +127,7 @@ final class CheckoutRun {
 
     /// The shard stops: no more retries (its loop must be able to end).
     func stop() {
+        stopped = true
         settleTimer?.close()
         settleTimer = nil
     }
@@ -146,6 +154,13 @@ final class CheckoutRun {
                                          metadata: request.metadata)
             owner.payments.authorize(payment, on: loop) { [self] result in handle(authorization(result)) }
         case .awaitAuthentication(let attempt, let outcome):
+            // The copy was dropped while the provider answered: no wait for
+            // 3-D Secure on it (nothing would end that wait, and the
+            // showtime's reload waits for this checkout). Cancelled.
+            guard isCurrent else {
+                ownedElsewhere = true
+                return perform(machine.expire())
+            }
             if let attempt { writer.payment(BatchWriter.PaymentRow(attempt, isNew: false)) }
             answer(outcome)
         case .retrieve(let intent):
@@ -175,6 +190,7 @@ final class CheckoutRun {
                 handle(.bookingCommitFailed(databaseUnavailable: error.isUnavailable))
             }
         case .settleBooking(let booking, let outcome):
+            guard !stopped else { return }
             guard let outcome else {
                 let timer = settleTimer ?? LoopTimer(loop: loop)
                 settleTimer = timer
@@ -197,7 +213,7 @@ final class CheckoutRun {
             writer.payment(BatchWriter.PaymentRow(attempt, isNew: false))
             guard let database = owner.access.database else { return handle(.bookingCancelled) }
             database.query(BookingCancellation.sql, [String(seats.id), String(attempt.hold), BookingPaymentStatus.captureFailed.rawValue, nil,
-                                                        owner.fence(of: seats.id)]) {
+                                                        fence]) {
                 [self] _ in handle(.bookingCancelled)
             }
         case .finish(let ending):
@@ -207,22 +223,44 @@ final class CheckoutRun {
 
     static let settleRetryMilliseconds: UInt64 = 500
 
-    /// Writes a booking of unknown outcome again (BookingSettlement).
+    /// Writes a booking of unknown outcome again (BookingSettlement), and
+    /// turns the answer into the machine's event: committed only when the
+    /// booking is known to be in PostgreSQL as this checkout made it;
+    /// refused only when a seat is another booking's (which proves this one
+    /// absent); a stale fence hands it over; anything else (a lost
+    /// connection, a deadlock with a first write still in flight, a
+    /// failover's read-only spell) leaves it unknown: written again.
     private func settle(_ booking: BookingRecord) {
+        guard !stopped else { return }
         guard let database = owner.access.database else { return handle(.showtimeOwnedElsewhere) }
-        database.query(BookingSettlement.sql, BookingSettlement.parameters(booking, fence: owner.fence(of: seats.id))) { [self] result in
-            guard case .failure(let error) = result else { return handle(.bookingCommitted) }
-            if ShowtimeLease.staleShowtimes(error) != nil {
-                owner.dropLost([seats.id])
-                return handle(.showtimeOwnedElsewhere)
+        database.query(BookingSettlement.sql, BookingSettlement.parameters(booking, fence: fence)) { [self] result in
+            guard !stopped else { return }
+            switch result {
+            case .success(let rows):
+                switch BookingSettlement.outcome(rows, booking) {
+                case .written: handle(.bookingCommitted)
+                case .unknown: handle(.bookingCommitFailed(databaseUnavailable: true))
+                case .differs(let found):
+                    // Only another owner could have changed it: left to reconciliation.
+                    owner.access.logger.error("a booking being settled was found changed", metadata: [
+                        "showtime": .stringConvertible(seats.id), "booking": .stringConvertible(booking.number), "found": .string(found),
+                    ])
+                    handle(.showtimeOwnedElsewhere)
+                }
+            case .failure(let error):
+                if ShowtimeLease.staleShowtimes(error) != nil {
+                    // The shard's own lease may be newer than this copy's.
+                    if owner.fence(of: seats.id) == fence { owner.dropLost([seats.id]) }
+                    return handle(.showtimeOwnedElsewhere)
+                }
+                if BookingSettlement.seatTaken(error) { return handle(.bookingCommitFailed(databaseUnavailable: false)) }
+                if !error.isUnavailable {
+                    owner.access.logger.warning("settling a booking failed; written again", metadata: [
+                        "error": .string("\(error)"), "showtime": .stringConvertible(seats.id),
+                    ])
+                }
+                handle(.bookingCommitFailed(databaseUnavailable: true))
             }
-            if error.wasNotSent { return handle(.bookingNotSent) }
-            if !error.isUnavailable {
-                owner.access.logger.error("settling a booking refused", metadata: [
-                    "error": .string("\(error)"), "showtime": .stringConvertible(seats.id),
-                ])
-            }
-            handle(.bookingCommitFailed(databaseUnavailable: error.isUnavailable))
         }
     }
 
@@ -264,15 +302,22 @@ final class CheckoutRun {
     private func finish(_ ending: CheckoutEnding) {
         stop()
         let key = OwnerShard.HoldKey(showtime: seats.id, number: machine.hold.number)
-        if owner.checkouts[key] === self { owner.checkoutEnded(key) }
+        let owner = self.owner
+        let ended = { [self] in if owner.checkouts[key] === self { owner.checkoutEnded(key) } }
         if let intent = ending.cancelAuthorization {
-            owner.payments.cancel(intent, on: owner.access.loop) { [owner] result in
+            // Listed until the provider has it cancelled: a reconciliation
+            // pass (a reload's) meanwhile would find the attempt still
+            // authorised and book it, if its record has not been written.
+            owner.payments.cancel(intent, on: owner.access.loop) { result in
                 if case .failure(let error) = result {
                     owner.access.logger.warning("cancelling an authorisation failed; it lapses by itself", metadata: [
                         "intent": .string(intent), "error": .string("\(error)"),
                     ])
                 }
+                ended()
             }
+        } else {
+            ended()
         }
         if let payment = ending.payment { writer.payment(BatchWriter.PaymentRow(payment, isNew: false)) }
         if let booking = ending.booking { writer.booking(BatchWriter.BookingRow(booking, isNew: false)) }

@@ -134,6 +134,10 @@ final class OwnerShard {
                 leases[id] = lease
                 startRenewal()
                 afterCheckouts(of: id) { [self] in
+                    // Lost again while it waited: whoever owns it now loads it.
+                    guard leases[id]?.fence == lease.fence else {
+                        return finishLoading(id, .failure(ShowtimeLease.ownedElsewhere(address: nil)))
+                    }
                     writer?.own(id, fence: lease.fence)
                     load(id, fence: lease.fence, database: database)
                 }

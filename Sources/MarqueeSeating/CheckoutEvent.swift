@@ -24,7 +24,8 @@ public enum CheckoutEvent: Equatable, Sendable {
     case seatsLost
     case bookingCommitted
     /// `databaseUnavailable`: the commit may or may not have happened;
-    /// otherwise PostgreSQL refused it.
+    /// otherwise PostgreSQL refused it (while settling: a seat is another
+    /// booking's, which proves this booking absent).
     case bookingCommitFailed(databaseUnavailable: Bool)
     /// The booking's batch never left this process (the database
     /// connection's queue was full): nothing of it was written.

@@ -135,8 +135,8 @@ public struct CheckoutMachine: Sendable {
         case (.settlingBooking, .bookingCommitFailed(databaseUnavailable: true)), (.settlingBooking, .bookingNotSent):
             return .settleBooking(booking!, answering: nil)
         case (.settlingBooking, .bookingCommitFailed(databaseUnavailable: false)):
-            // Refused, though the map had the seats free: the first write
-            // did not land (else this one would change nothing).
+            // A seat is another booking's (the driver reports nothing else
+            // as a refusal here): so the first write did not land.
             return unbooked("booking_refused", .bookingRefused)
         case (.settlingBooking, .showtimeOwnedElsewhere):
             // The first write may have landed: nothing is cancelled. The

@@ -172,7 +172,7 @@ final class SlowProviderCheckoutTests {
         #expect(try fixture.states()["E7"] == "free")
     }
 
-    @Test("the database lost during the booking's commit: 503 booking_outcome_unknown, then reconciliation books the seats, still the buyer's, once")
+    @Test("the database lost during the booking's commit: 503 booking_outcome_unknown, then the booking is written again and captured, once")
     func bookingOutcomeUnknown() throws {
         let fixture = self.fixture
         let (buyer, other) = try { let c = try fixture.customers(2); return (c[0].token, c[1].token) }()
@@ -198,12 +198,9 @@ final class SlowProviderCheckoutTests {
         #expect(answer.errorCode == "booking_outcome_unknown")
         #expect(answer.headers["retry-after"] == "2")
 
-        // The showtime was forgotten: its next read reloads it from PostgreSQL
-        // once the server has reconnected, settling the payment first: the
-        // authorisation is found again by its key, and the hold's row still
-        // holds the seats for the buyer (the checkout extended it), so the
-        // seats are booked and the payment captured, as the 503 promised
-        // the buyer might find.
+        // The map was kept, the seats booked in it; once the server has
+        // reconnected the booking is written again (it had not landed) and
+        // the payment captured, as the 503 promised the buyer might find.
         #expect(waitUntil(seconds: 30) {
             (try? server.request("GET", "/v1/showtimes/\(fixture.showtime)/seats", token: nil, timeoutSeconds: 30))?.status == 200
         })

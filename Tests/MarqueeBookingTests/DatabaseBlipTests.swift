@@ -14,7 +14,30 @@ final class DatabaseBlipTests {
     var server: MarqueeTestServer { fixture.server }
 
     init() throws {
-        fixture = try BookingFixture()
+        // A lease that outlasts the blip (renewals fail while it lasts):
+        // the test is about the blip, not about a lease running out.
+        let server = try MarqueeTestServer(booking: { $0.leaseSeconds = 120 }, server: { $0.drainTimeoutMilliseconds = 2_000 })
+        fixture = try BookingFixture(server: server)
+    }
+
+    @Test("a server stopped while a booking settles with the database away still stops, within its drain time")
+    func stopWhileSettling() throws {
+        let fixture = self.fixture
+        let buyer = try fixture.customers(1)[0].token
+        let hold = try #require(fixture.hold(["D5", "D6"], token: buyer).object?["id"] as? String)
+        let pending = try fixture.checkout(hold, method: "pm_card_threeDSecureRequired", token: buyer)
+        #expect(pending.status == 202, "\(pending)")
+        #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "requires_action:-" })
+        #expect(try fixture.authenticate(try fixture.intent(ofChallenge: pending), succeeded: true) == "requires_capture")
+
+        let blip = try DatabaseBlip(server)
+        defer { blip.end() }
+        let lost = try fixture.confirm(hold, token: buyer)
+        #expect(lost.status == 503 && lost.errorCode == "booking_outcome_unknown", "\(lost)")
+        // Stopped from another thread, so a stop that never ends fails the test instead of hanging it.
+        nonisolated(unsafe) let server = self.server
+        let stopping = InFlight { server.stop() }
+        #expect(waitUntil(seconds: 20) { stopping.isDone }, "the settling checkout's retries kept the shard's loop alive")
     }
 
     @Test("""

@@ -159,14 +159,20 @@ public final class InFlight<Value>: @unchecked Sendable {
     // @unchecked: `result` is written once before `done` is signalled and read after.
     private var result: Result<Value, Error>?
     private let done = DispatchSemaphore(value: 0)
+    private let finished = NSLock()
+    private var answered = false
 
     public init(_ body: @escaping @Sendable () throws -> Value) {
         let thread = Thread { [self] in
             result = Result { try body() }
+            finished.withLock { answered = true }
             done.signal()
         }
         thread.start()
     }
+
+    /// Whether the answer has come (without waiting for it).
+    public var isDone: Bool { finished.withLock { answered } }
 
     public func wait() throws -> Value {
         done.wait()
