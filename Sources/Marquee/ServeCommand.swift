@@ -63,6 +63,7 @@ struct ServeCommand: ParsableCommand {
         BookingRoutes.add(to: &routes, engine: engine)
         LiveRoutes.add(to: &routes, engine: engine)
         try ServerProcess.run(config: config, routes: routes, logger: logger) { server in
+            UserRoutes.start(on: server)
             engine.start(on: server)
             if let url = config.databaseURL { TableCleanup.start(on: server, url: url, config: cleanup) }
         }

@@ -4,7 +4,9 @@ import MarqueeServer
 /// costs no database round trip. Logout inserts the row and notifies
 /// `marquee_token_revoked` in one statement; every shard of every instance
 /// listens, and reloads the whole list after each (re)connect. Until its
-/// first load a shard asks the database instead (`isLoaded`).
+/// first load a shard asks the database instead (`isLoaded`); `start`
+/// loads every shard's copy when the server starts, so a database outage
+/// after that never stops a shard from checking tokens.
 ///
 /// A logout also adds the token on every shard of its own process before it
 /// answers; other instances hear of it after the notification's delivery
@@ -36,6 +38,11 @@ final class RevocationList {
             revoked.merge(fresh) { a, _ in a }
             isLoaded = true
         }
+    }
+
+    /// Loads the list on every shard now, not on its first authenticated request.
+    static func start(on server: Server) {
+        for index in 0..<server.shardCount { server.onShard(index) { access in _ = RevocationList.on(access) } }
     }
 
     /// Adds a revocation on every shard of this process, one after another,

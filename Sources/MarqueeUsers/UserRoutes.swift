@@ -6,6 +6,10 @@ import MarqueeServer
 /// `POST /v1/users` (sign-up), `POST /v1/sessions` (login),
 /// `DELETE /v1/sessions` (logout), `GET /v1/me`.
 public enum UserRoutes {
+    /// What runs on every shard without a request: each shard's copy of
+    /// the revoked-token list, loaded at start. Call once the server is started.
+    public static func start(on server: Server) { RevocationList.start(on: server) }
+
     public static func add(to routes: inout Routes, config: UsersConfig) {
         // A hash of nothing with the configured parameters, checked when the
         // email is unknown, so both failures cost the same scrypt work and

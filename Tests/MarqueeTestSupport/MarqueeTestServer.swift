@@ -71,6 +71,7 @@ public final class MarqueeTestServer {
         LiveRoutes.add(to: &routes, engine: engine)
         let logger = Logger(label: "catalog-test") { _ in SwiftLogNoOpLogHandler() }
         server = try Server.start(config: config, routes: routes, logger: logger)
+        UserRoutes.start(on: server)
         engine.start(on: server)
         try waitUntilReady()
     }
