@@ -106,11 +106,11 @@ final class CheckoutRun {
     var user: Int64 { machine.hold.userID }
     var payment: PaymentAttempt { machine.payment }
     var isAwaitingAuthentication: Bool { machine.state == .awaitingAuthentication }
-    /// The booking is (or is being) committed and its payment not yet
-    /// settled: captured, or the booking cancelled after a refused capture.
     /// Whether its showtime's map is still the copy this checkout started
     /// on (not dropped since: its lease lost, or the showtime over).
     private var isCurrent: Bool { owner.showtimes[seats.id] === seats }
+    /// The booking is (or is being) committed and its payment not yet
+    /// settled: captured, or the booking cancelled after a refused capture.
     var isCapturing: Bool { [.committingBooking, .settlingBooking, .capturing, .cancellingBooking].contains(machine.state) }
 
     func start() { perform(machine.start()) }

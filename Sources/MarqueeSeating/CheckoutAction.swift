@@ -21,10 +21,11 @@ public enum CheckoutAction: Equatable, Sendable {
     /// Queue the booking's first row, wait for its commit:
     /// `bookingCommitted`, `bookingCommitFailed` or `bookingNotSent`.
     case commitBooking(BookingRecord)
-    /// Answer the buyer with the outcome if given, then queue the booking's
-    /// row again (an upsert: it may be in PostgreSQL already) and wait for
-    /// its commit: `bookingCommitted`, `bookingCommitFailed`,
-    /// `bookingNotSent` or `showtimeOwnedElsewhere`.
+    /// Answer the buyer with the outcome if given, then write the booking
+    /// again, inserted only if it is not in PostgreSQL already (the
+    /// driver's BookingSettlement), and wait for the answer:
+    /// `bookingCommitted`, `bookingCommitFailed`, `bookingNotSent` or
+    /// `showtimeOwnedElsewhere`.
     case settleBooking(BookingRecord, answering: CheckoutOutcome?)
     /// Capture the authorisation: `captured` or `captureFailed`.
     case capture(intent: String)

@@ -47,8 +47,8 @@ public struct CheckoutMachine: Sendable {
         case committingBooking
         /// The booking's commit met a database outage: it may or may not
         /// be in PostgreSQL. Its seats stay booked in the map, and the
-        /// same row is written again (an upsert of the same state) until
-        /// a commit is known; then the payment is captured.
+        /// booking is written again (inserted only if absent) until its
+        /// outcome is known; then the payment is captured.
         case settlingBooking
         case capturing
         case cancellingBooking
@@ -134,15 +134,14 @@ public struct CheckoutMachine: Sendable {
             return .settleBooking(booking!, answering: .bookingOutcomeUnknown)
         case (.settlingBooking, .bookingCommitFailed(databaseUnavailable: true)), (.settlingBooking, .bookingNotSent):
             return .settleBooking(booking!, answering: nil)
-        case (.settlingBooking, .bookingCommitFailed(databaseUnavailable: false)):
-            // A seat is another booking's (the driver reports nothing else
-            // as a refusal here): so the first write did not land.
-            return unbooked("booking_refused", .bookingRefused)
         case (.settlingBooking, .showtimeOwnedElsewhere):
             // The first write may have landed: nothing is cancelled. The
             // showtime's new owner reconciles the attempt (books or lets it go).
             return finish(CheckoutEnding(hold: .handedOver, outcome: .bookingOutcomeUnknown))
-        case (.committingBooking, .bookingCommitFailed(databaseUnavailable: false)):
+        case (.committingBooking, .bookingCommitFailed(databaseUnavailable: false)),
+             (.settlingBooking, .bookingCommitFailed(databaseUnavailable: false)):
+            // While settling, the driver reports only a seat found to be
+            // another booking's as a refusal: so the first write did not land.
             return unbooked("booking_refused", .bookingRefused)
         case (.committingBooking, .bookingNotSent):
             // Known not written: the buyer keeps the hold and may retry.

@@ -212,11 +212,7 @@ struct CheckoutMachineTests {
         var machine = Self.authorized()
         _ = machine.handle(.seatsBooked)
         _ = machine.handle(.bookingCommitFailed(databaseUnavailable: true))
-        var restored = Self.hold
-        restored.paying = false
-        #expect(machine.handle(.bookingCommitFailed(databaseUnavailable: false)) == .finish(CheckoutEnding(
-            cancelAuthorization: "pi_1", payment: Self.attempt(.cancelled, "booking_refused", intent: "pi_1"),
-            hold: .restore(restored), outcome: .bookingRefused)))
+        #expect(machine.handle(.bookingCommitFailed(databaseUnavailable: false)) == Self.unbooked("booking_refused", .bookingRefused))
     }
 
     @Test("a booking being settled when another instance took the showtime: nothing cancelled, left to the new owner")
@@ -229,26 +225,28 @@ struct CheckoutMachineTests {
         #expect(machine.state == .finished)
     }
 
+    /// The ending of an attempt whose booking is surely not in PostgreSQL:
+    /// recorded cancelled with `code`, the authorisation cancelled, the
+    /// hold restored out of checkout.
+    static func unbooked(_ code: String, _ outcome: CheckoutOutcome) -> CheckoutAction {
+        var restored = hold
+        restored.paying = false
+        return .finish(CheckoutEnding(cancelAuthorization: "pi_1", payment: attempt(.cancelled, code, intent: "pi_1"),
+                                      hold: .restore(restored), outcome: outcome))
+    }
+
     @Test("a refused booking commit cancels the authorisation and puts the hold back as it was")
     func bookingRefused() {
         var machine = Self.authorized()
         _ = machine.handle(.seatsBooked)
-        var restored = Self.hold
-        restored.paying = false
-        #expect(machine.handle(.bookingCommitFailed(databaseUnavailable: false)) == .finish(CheckoutEnding(
-            cancelAuthorization: "pi_1", payment: Self.attempt(.cancelled, "booking_refused", intent: "pi_1"),
-            hold: .restore(restored), outcome: .bookingRefused)))
+        #expect(machine.handle(.bookingCommitFailed(databaseUnavailable: false)) == Self.unbooked("booking_refused", .bookingRefused))
     }
 
     @Test("a booking the database queue never took cancels the authorisation and puts the hold back: known unwritten")
     func bookingNotSent() {
         var machine = Self.authorized()
         _ = machine.handle(.seatsBooked)
-        var restored = Self.hold
-        restored.paying = false
-        #expect(machine.handle(.bookingNotSent) == .finish(CheckoutEnding(
-            cancelAuthorization: "pi_1", payment: Self.attempt(.cancelled, "booking_not_sent", intent: "pi_1"),
-            hold: .restore(restored), outcome: .bookingNotSent)))
+        #expect(machine.handle(.bookingNotSent) == Self.unbooked("booking_not_sent", .bookingNotSent))
     }
 
     @Test("a failed capture cancels the booking before answering, then frees its seats and cancels the authorisation")
