@@ -54,6 +54,11 @@ final class ShowtimeReloadTests {
         let number = try BookingFixture.holdNumber(hold)
         let checkout = InFlight { try fixture.checkout(hold, token: buyer, timeoutSeconds: 30) }
         #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "authorizing:-" })
+        // The hold's own row is write-behind, a gathering behind the attempt's:
+        // written before the lease moves, or the fence refuses it (a takeover
+        // loses holds not yet written, as documented), which is not the case here.
+        let holdRow = "SELECT status FROM holds WHERE hold_no = \(try BookingFixture.holdNumber(hold))"
+        #expect(try waitUntil(seconds: 5) { try fixture.sql(holdRow) == [["live"]] })
 
         #expect(try loseAndRetakeLease(during: checkout), "the copy was dropped while the provider authorised")
 
@@ -107,6 +112,11 @@ final class ShowtimeReloadTests {
         let hold = try #require(fixture.hold(["B7"], token: buyer).object?["id"] as? String)
         let checkout = InFlight { try fixture.checkout(hold, method: "pm_card_threeDSecureRequired", token: buyer, timeoutSeconds: 30) }
         #expect(try waitUntil(seconds: 5) { try fixture.attempts(hold) == "authorizing:-" })
+        // The hold's own row is write-behind, a gathering behind the attempt's:
+        // written before the lease moves, or the fence refuses it (a takeover
+        // loses holds not yet written, as documented), which is not the case here.
+        let holdRow = "SELECT status FROM holds WHERE hold_no = \(try BookingFixture.holdNumber(hold))"
+        #expect(try waitUntil(seconds: 5) { try fixture.sql(holdRow) == [["live"]] })
         #expect(try loseAndRetakeLease(during: checkout), "the copy was dropped while the provider authorised")
 
         let answer = try checkout.wait()
